@@ -1,0 +1,59 @@
+// Environment, parsed and validated once. Every problem is reported together and the
+// process exits with one clear message instead of a stack trace.
+import { z } from 'zod';
+
+const authTokens = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const tokens = new Map<string, 'admin' | 'viewer'>();
+    for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const at = entry.lastIndexOf(':');
+      const token = entry.slice(0, at);
+      const role = entry.slice(at + 1);
+      if (at <= 0 || (role !== 'admin' && role !== 'viewer')) {
+        ctx.addIssue({ code: 'custom', message: `entry "${entry.slice(0, 3)}…" must be token:admin or token:viewer` });
+        return z.NEVER;
+      }
+      tokens.set(token, role);
+    }
+    return tokens;
+  });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/bi'),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key and channel (queues, pub/sub): lets tests share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]*$/).default('bi'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().optional(),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
+  AUTH_TOKENS: authTokens,
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  // Empty strings mean "not set" (docker-compose passes them through that way).
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const result = envSchema.safeParse(present);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+}
+
+export class ConfigError extends Error {}
+
+/** parseEnv for process entry points: prints the problems and exits 1. */
+export function loadEnv(): Env {
+  try {
+    return parseEnv();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
