@@ -138,6 +138,12 @@ class MigrationAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 }
 
+// @types/node leaves WebAssembly out; the little used here is typed by hand.
+interface WasmInstance { exports: Record<string, unknown> }
+const { WebAssembly: Wasm } = globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: WasmInstance }> };
+};
+
 let wasmReady: Promise<void> | undefined;
 function loadWasm(): Promise<void> {
   wasmReady ??= (async () => {
@@ -145,10 +151,7 @@ function loadWasm(): Promise<void> {
     // The package exports only its JS glue: locate the .wasm beside it.
     const gluePath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const wasmPath = path.join(path.dirname(gluePath), 'schema_engine_bg.wasm');
-    const module = await WebAssembly.compile(await readFile(wasmPath));
-    const instance = await WebAssembly.instantiate(module, {
-      './schema_engine_bg.js': engineGlue as unknown as WebAssembly.ModuleImports,
-    });
+    const { instance } = await Wasm.instantiate(await readFile(wasmPath), { './schema_engine_bg.js': engineGlue });
     engineGlue.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
   })();

@@ -174,6 +174,7 @@ CREATE TABLE "job_files" (
     "updated_rows" INTEGER NOT NULL DEFAULT 0,
     "unchanged_rows" INTEGER NOT NULL DEFAULT 0,
     "rejected_rows" INTEGER NOT NULL DEFAULT 0,
+    "committed_records" INTEGER NOT NULL DEFAULT 0,
 
     CONSTRAINT "job_files_pkey" PRIMARY KEY ("id")
 );
@@ -185,6 +186,14 @@ CREATE TABLE "upload_chunks" (
     "data" BYTEA NOT NULL,
 
     CONSTRAINT "upload_chunks_pkey" PRIMARY KEY ("file_id","seq")
+);
+
+-- CreateTable
+CREATE TABLE "job_affected_dates" (
+    "job_id" UUID NOT NULL,
+    "date" DATE NOT NULL,
+
+    CONSTRAINT "job_affected_dates_pkey" PRIMARY KEY ("job_id","date")
 );
 
 -- CreateTable
@@ -229,6 +238,9 @@ ALTER TABLE "job_files" ADD CONSTRAINT "job_files_job_id_fkey" FOREIGN KEY ("job
 
 -- AddForeignKey
 ALTER TABLE "upload_chunks" ADD CONSTRAINT "upload_chunks_file_id_fkey" FOREIGN KEY ("file_id") REFERENCES "job_files"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "job_affected_dates" ADD CONSTRAINT "job_affected_dates_job_id_fkey" FOREIGN KEY ("job_id") REFERENCES "ingest_jobs"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "rejected_rows" ADD CONSTRAINT "rejected_rows_job_id_fkey" FOREIGN KEY ("job_id") REFERENCES "ingest_jobs"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,72 @@
+// Uploaded files live in PostgreSQL (upload_chunks), streamed in fixed-size chunks:
+// every worker on every machine reads them through the database both sides already
+// share, with no local disk and no object store to run. Rows are deleted with the job.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+export class UploadTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`file exceeds the upload limit of ${limit} bytes`);
+  }
+}
+
+export interface StoredFile {
+  sizeBytes: number;
+  sha256: string;
+}
+
+/**
+ * Streams `source` into upload_chunks for `fileId`, hashing on the way. Over `maxBytes`
+ * it stops reading and throws UploadTooLargeError; the caller's transaction rollback
+ * (or the job row's cascade) removes the partial chunks.
+ */
+export async function storeUpload(
+  client: pg.ClientBase,
+  fileId: string,
+  source: AsyncIterable<Buffer>,
+  maxBytes: number,
+): Promise<StoredFile> {
+  const hash = createHash('sha256');
+  let size = 0;
+  let seq = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (!pendingBytes) return;
+    const data = Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await client.query('INSERT INTO upload_chunks (file_id, seq, data) VALUES ($1, $2, $3)', [fileId, seq++, data]);
+  };
+  for await (const piece of source) {
+    size += piece.length;
+    if (size > maxBytes) throw new UploadTooLargeError(maxBytes);
+    hash.update(piece);
+    pending.push(piece);
+    pendingBytes += piece.length;
+    if (pendingBytes >= CHUNK_BYTES) await flush();
+  }
+  await flush();
+  return { sizeBytes: size, sha256: hash.digest('hex') };
+}
+
+/** Reads a stored file back as a byte stream, one chunk query at a time. */
+export function readUpload(pool: pg.Pool, fileId: string): Readable {
+  let seq = 0;
+  return Readable.from(
+    (async function* () {
+      for (;;) {
+        const { rows } = await pool.query<{ data: Buffer }>(
+          'SELECT data FROM upload_chunks WHERE file_id = $1 AND seq = $2',
+          [fileId, seq++],
+        );
+        if (!rows[0]) return;
+        yield rows[0].data;
+      }
+    })(),
+    { objectMode: false },
+  );
+}

@@ -1,0 +1,26 @@
+// The ingest queue: its name, payload schema and producer, shared by API and worker.
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { z } from 'zod';
+
+export const INGEST_QUEUE = 'ingest';
+
+export const ingestPayloadSchema = z.object({ jobId: z.uuid() });
+export type IngestPayload = z.infer<typeof ingestPayloadSchema>;
+
+/** Retries with exponential backoff for transient faults (database or Redis gone). */
+export const ingestJobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+export function createIngestQueue(connection: ConnectionOptions, prefix: string): Queue<IngestPayload> {
+  return new Queue<IngestPayload>(INGEST_QUEUE, { connection, prefix });
+}
+
+/** Idempotent: the BullMQ job id is our job id, so an API retry cannot enqueue twice. */
+export async function enqueueIngest(queue: Queue<IngestPayload>, jobId: string, attempt = 0): Promise<void> {
+  const payload = ingestPayloadSchema.parse({ jobId });
+  await queue.add('ingest', payload, { ...ingestJobOptions, jobId: attempt ? `${jobId}:${attempt}` : jobId });
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/helpers/global-setup.ts'],
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/faults/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Files run in parallel, each on its own database and Redis prefix.
+    pool: 'forks',
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+  },
+});
