@@ -1,0 +1,96 @@
+// Jobs: the Job type with its files and rejected rows, and the job/jobs queries.
+import { builder } from '../builder.js';
+import { FileKind, JobStage, JobStatus } from '../../generated/prisma/enums.js';
+
+export const JobStatusEnum = builder.enumType(JobStatus, { name: 'JobStatus' });
+export const JobStageEnum = builder.enumType(JobStage, { name: 'JobStage' });
+export const FileKindEnum = builder.enumType(FileKind, { name: 'FileKind' });
+
+const StageTiming = builder.objectRef<{ stage: JobStage; ms: number }>('StageTiming').implement({
+  description: 'Wall time spent in one stage.',
+  fields: (t) => ({
+    stage: t.expose('stage', { type: JobStageEnum }),
+    ms: t.exposeFloat('ms'),
+  }),
+});
+
+builder.prismaObject('JobFile', {
+  name: 'JobFile',
+  description: 'One uploaded CSV of a job and its row counts.',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: FileKindEnum }),
+    name: t.exposeString('name'),
+    sizeBytes: t.float({ resolve: (file) => Number(file.sizeBytes) }),
+    sha256: t.exposeString('sha256'),
+    totalRows: t.exposeInt('totalRows'),
+    insertedRows: t.exposeInt('insertedRows'),
+    updatedRows: t.exposeInt('updatedRows'),
+    unchangedRows: t.exposeInt('unchangedRows'),
+    rejectedRows: t.exposeInt('rejectedRows'),
+  }),
+});
+
+builder.prismaObject('RejectedRow', {
+  description: 'A row the worker refused: where (file, physical line, column) and why.',
+  fields: (t) => ({
+    file: t.expose('file', { type: FileKindEnum }),
+    line: t.exposeInt('line'),
+    column: t.exposeString('column', { nullable: true }),
+    reason: t.exposeString('reason'),
+    raw: t.exposeString('raw'),
+  }),
+});
+
+export const JobRef = builder.prismaObject('IngestJob', {
+  name: 'Job',
+  description: 'One upload and its ingestion.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    status: t.expose('status', { type: JobStatusEnum }),
+    stage: t.expose('stage', { type: JobStageEnum, nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    error: t.exposeString('error', { nullable: true }),
+    warnings: t.exposeStringList('warnings'),
+    stageTimings: t.field({
+      type: [StageTiming],
+      resolve: (job) =>
+        Object.entries(job.stageTimings as Record<string, number>).map(([stage, ms]) => ({ stage: stage as JobStage, ms })),
+    }),
+    files: t.relation('files', { query: { orderBy: { kind: 'asc' } } }),
+    rejectedRows: t.relatedConnection('rejectedRows', {
+      cursor: 'id',
+      query: { orderBy: { id: 'asc' } },
+      maxSize: 500,
+      defaultSize: 50,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  job: t.prismaField({
+    type: 'IngestJob',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, { id }, ctx) =>
+      isUuid(String(id)) ? ctx.db.prisma.ingestJob.findUnique({ ...query, where: { id: String(id) } }) : null,
+  }),
+  jobs: t.prismaConnection({
+    type: 'IngestJob',
+    cursor: 'id',
+    description: 'Jobs, newest first.',
+    maxSize: 100,
+    defaultSize: 20,
+    args: { status: t.arg({ type: JobStatusEnum }) },
+    resolve: (query, _root, { status }, ctx) =>
+      ctx.db.prisma.ingestJob.findMany({
+        ...query,
+        where: status ? { status } : {},
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+}));
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string) => UUID_RE.test(value);

@@ -1,0 +1,67 @@
+// Mutations that start and steer ingestion: uploadCsv, cancelJob, retryJob.
+import type { FileUpload } from 'graphql-upload-minimal';
+import { builder } from '../builder.js';
+import { isUuid, JobRef } from './jobs.js';
+import { badInput, notFound } from '../../errors.js';
+import { cancelJob, createUploadJob, retryJob } from '../../jobs/service.js';
+import type { GraphQLContext } from '../context.js';
+
+const serviceDeps = (ctx: GraphQLContext) => ({
+  pool: ctx.db.pool,
+  queue: ctx.ingestQueue,
+  maxUploadBytes: ctx.env.MAX_UPLOAD_BYTES,
+});
+
+const findJob = (ctx: GraphQLContext, query: object, id: string) =>
+  ctx.db.prisma.ingestJob.findUniqueOrThrow({ ...query, where: { id } });
+
+function jobId(id: string | number): string {
+  const value = String(id);
+  if (!isUuid(value)) throw notFound('job', value);
+  return value;
+}
+
+builder.mutationFields((t) => ({
+  uploadCsv: t.prismaField({
+    type: JobRef,
+    description: 'Uploads users and/or transactions CSVs (GraphQL multipart request). Returns the QUEUED job.',
+    args: {
+      users: t.arg({ type: 'File' }),
+      transactions: t.arg({ type: 'File' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const uploads: Array<{ kind: 'USERS' | 'TRANSACTIONS'; upload: Promise<FileUpload> }> = [];
+      if (args.users) uploads.push({ kind: 'USERS', upload: args.users });
+      if (args.transactions) uploads.push({ kind: 'TRANSACTIONS', upload: args.transactions });
+      if (!uploads.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
+      const files = await Promise.all(
+        uploads.map(async ({ kind, upload }) => {
+          const file = await upload;
+          return { kind, name: file.filename, stream: file.createReadStream() };
+        }),
+      );
+      const id = await createUploadJob(serviceDeps(ctx), files);
+      return findJob(ctx, query, id);
+    },
+  }),
+  cancelJob: t.prismaField({
+    type: JobRef,
+    description: 'Cancels a queued job at once, a running job at its next chunk.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = jobId(args.id);
+      await cancelJob(serviceDeps(ctx), id);
+      return findJob(ctx, query, id);
+    },
+  }),
+  retryJob: t.prismaField({
+    type: JobRef,
+    description: 'Queues a FAILED or CANCELLED job again; ingestion is idempotent.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = jobId(args.id);
+      await retryJob(serviceDeps(ctx), id);
+      return findJob(ctx, query, id);
+    },
+  }),
+}));

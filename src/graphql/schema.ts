@@ -1,0 +1,8 @@
+// Imports every domain module (each registers its types and fields) and builds the schema.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './modules/jobs.js';
+import './modules/upload.js';
+import './modules/dashboard.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

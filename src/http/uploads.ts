@@ -1,0 +1,42 @@
+// GraphQL multipart requests, streamed: graphql-upload-minimal parses the body so each
+// file reaches the resolver as a stream (Yoga's own File support buffers whole files).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GraphQLError } from 'graphql';
+import { processRequest } from 'graphql-upload-minimal';
+import type { Plugin } from 'graphql-yoga';
+
+export interface NodeServerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/** Either header proves the request is not a plain cross-site form post. */
+export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
+
+export function useStreamingUploads(limits: { maxFileSize: number }): Plugin<NodeServerContext> {
+  return {
+    onRequestParse({ request, serverContext, setRequestParser }) {
+      if (!request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')) return;
+      if (!CSRF_HEADERS.some((header) => request.headers.has(header))) {
+        throw new GraphQLError(`Multipart requests must carry a CSRF-prevention header: ${CSRF_HEADERS.join(' or ')}`, {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      }
+      const { req, res } = serverContext as unknown as NodeServerContext;
+      setRequestParser(async () => {
+        try {
+          return (await processRequest(req, res, {
+            maxFileSize: limits.maxFileSize,
+            maxFiles: 2,
+            maxFieldSize: 64 * 1024,
+          })) as never;
+        } catch (error) {
+          const status = (error as { status?: number }).status ?? 400;
+          throw new GraphQLError((error as Error).message, {
+            extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', http: { status } },
+          });
+        }
+      });
+    },
+  };
+}

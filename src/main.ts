@@ -1,0 +1,25 @@
+// API process: GraphQL over HTTP and WebSocket, health endpoints.
+import { loadEnv } from './config/env.js';
+import { logger } from './infra/logger.js';
+import { buildApp } from './http/app.js';
+import { createServices } from './services.js';
+
+const env = loadEnv();
+const services = createServices(env);
+const app = buildApp(services);
+const url = await app.start();
+logger.info({ url }, 'API listening');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'API shutting down');
+  const force = setTimeout(() => process.exit(1), 10_000).unref();
+  await app.stop();
+  await services.close();
+  clearTimeout(force);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,29 @@
+// Creates and closes the process-wide dependencies of the API process.
+import type { Env } from './config/env.js';
+import { createDatabase } from './infra/db.js';
+import { logger } from './infra/logger.js';
+import { createRedis } from './infra/redis.js';
+import { createIngestQueue } from './queue/ingest-queue.js';
+import type { AppServices } from './graphql/context.js';
+
+export function createServices(env: Env): AppServices & { close(): Promise<void> } {
+  const db = createDatabase(env.DATABASE_URL);
+  const redis = createRedis(env.REDIS_URL);
+  const redisSubscriber = createRedis(env.REDIS_URL);
+  const ingestQueue = createIngestQueue(createRedis(env.REDIS_URL, { maxRetriesPerRequest: null }), env.REDIS_PREFIX);
+  return {
+    env,
+    db,
+    redis,
+    redisSubscriber,
+    ingestQueue,
+    log: logger,
+    async close() {
+      // Order: stop producing, then the connections, then the database.
+      await ingestQueue.close().catch(() => undefined);
+      redisSubscriber.disconnect();
+      await redis.quit().catch(() => undefined);
+      await db.close();
+    },
+  };
+}
