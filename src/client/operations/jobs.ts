@@ -1,0 +1,55 @@
+import { graphql } from '../generated/index.js';
+
+export const JobFieldsFragment = graphql(`
+  fragment JobFields on Job {
+    id
+    status
+    stage
+    createdAt
+    startedAt
+    finishedAt
+    error
+    warnings
+    stageTimings { stage ms }
+    files { kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }
+  }
+`);
+
+export const JobsQuery = graphql(`
+  query Jobs($first: Int, $after: String, $status: JobStatus) {
+    jobs(first: $first, after: $after, status: $status) {
+      edges { cursor node { ...JobFields } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const JobQuery = graphql(`
+  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {
+    job(id: $id) {
+      ...JobFields
+      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
+        edges { node { file line column reason raw } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+`);
+
+export const UploadCsvMutation = graphql(`
+  mutation UploadCsv($users: File, $transactions: File) {
+    uploadCsv(users: $users, transactions: $transactions) { ...JobFields }
+  }
+`);
+
+export const CancelJobMutation = graphql(`
+  mutation CancelJob($id: ID!) {
+    cancelJob(id: $id) { ...JobFields }
+  }
+`);
+
+export const RetryJobMutation = graphql(`
+  mutation RetryJob($id: ID!) {
+    retryJob(id: $id) { ...JobFields }
+  }
+`);
