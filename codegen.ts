@@ -7,6 +7,7 @@ const config: CodegenConfig = {
   schema: 'schema.graphql',
   documents: ['src/client/operations/**/*.ts'],
   ignoreNoDocuments: true,
+  emitLegacyCommonJSImports: false,
   generates: {
     'src/client/generated/': {
       preset: 'client',
@@ -19,7 +20,6 @@ const config: CodegenConfig = {
       },
     },
   },
-  hooks: {},
 };
 
 export default config;

@@ -31,6 +31,11 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
   AUTH_TOKENS: authTokens,
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** uploadCsv calls allowed per token (per client IP when auth is off) in each window. */
+  UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+  UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Port of the worker's Prometheus /metrics server; unset = no server. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

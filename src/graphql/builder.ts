@@ -12,6 +12,10 @@ import type { GraphQLContext } from './context.js';
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   Context: GraphQLContext;
+  // Non-null unless a field says otherwise: clients get precise types.
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
   Scalars: {
     Date: { Input: string; Output: string };
     DateTime: { Input: Date; Output: Date };
@@ -19,6 +23,7 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   plugins: [PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.db.prisma,
     dmmf: getDatamodel(),
@@ -28,6 +33,8 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
   },
 });
 

@@ -3,6 +3,7 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './modules/jobs.js';
 import './modules/upload.js';
+import './modules/progress.js';
 import './modules/dashboard.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,24 +1,35 @@
 // buildApp(): one http server carrying Yoga (HTTP + GraphiQL), graphql-ws on the same
-// /graphql path, and the health endpoints. start() listens, stop() drains and closes.
-import { randomUUID } from 'node:crypto';
+// /graphql path, the health endpoints, Prometheus /metrics and Bull Board. start()
+// listens, stop() drains and closes. graphql-ws runs through yoga.getEnveloped, so
+// WebSocket operations pass the same plugins (auth, limits, metrics, logs) as HTTP.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { ExecutionArgs } from 'graphql';
 import { schema } from '../graphql/schema.js';
-import type { AppServices, GraphQLContext, Role } from '../graphql/context.js';
-import { maskError } from './errors.js';
-import { useStreamingUploads, type NodeServerContext } from './uploads.js';
+import type { AppServices, GraphQLContext } from '../graphql/context.js';
+import { requireAdmin } from '../auth/express.js';
+import { presentedAuthorization, useAuth } from '../auth/plugin.js';
+import { createTokenVerifier } from '../auth/tokens.js';
+import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
+import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
+import { createMaskError } from './errors.js';
 import { checkReadiness } from './health.js';
+import { useQueryLimits } from './limits.js';
+import { useUploadRateLimit } from './rate-limit.js';
+import { useRequestLog, yogaLogger } from './request-log.js';
+import { useStreamingUploads, type NodeServerContext } from './uploads.js';
 
 export const GRAPHQL_PATH = '/graphql';
+export const METRICS_PATH = '/metrics';
 
 export interface App {
   server: Server;
   yoga: YogaServerInstance<NodeServerContext, GraphQLContext>;
+  metrics: ApiMetrics;
   /** Listens on env.PORT (0 = any free port); resolves with the bound URL. */
   start(port?: number): Promise<string>;
   stop(): Promise<void>;
@@ -26,7 +37,9 @@ export interface App {
 
 export function buildApp(services: AppServices): App {
   const { env, log } = services;
-  const authOff = env.AUTH_TOKENS.size === 0;
+  const verifier = createTokenVerifier(env.AUTH_TOKENS);
+  const metrics = createApiMetrics(services.ingestQueue, log);
+  const maskError = createMaskError({ maxUploadBytes: env.MAX_UPLOAD_BYTES });
 
   const yoga = createYoga<NodeServerContext, GraphQLContext>({
     schema,
@@ -37,13 +50,26 @@ export function buildApp(services: AppServices): App {
     maskedErrors: { maskError, isDev: env.NODE_ENV === 'development' },
     graphiql: env.NODE_ENV === 'development' ? { subscriptionsProtocol: 'WS', title: 'AI usage BI' } : false,
     landingPage: false,
-    logging: log.child({ component: 'yoga' }),
-    plugins: [useStreamingUploads({ maxFileSize: env.MAX_UPLOAD_BYTES })],
-    context: (): Omit<GraphQLContext, keyof AppServices> & AppServices => ({
-      ...services,
-      role: authOff ? 'admin' : (null as Role | null),
-      requestId: randomUUID(),
-    }),
+    logging: yogaLogger(log, maskError),
+    // Order matters: metrics and logs see every operation, auth rejects before the
+    // rate limit counts, and both run before an upload's body is read.
+    plugins: [
+      useRequestLog(log, maskError),
+      ...metrics.plugins,
+      useAuth(verifier),
+      ...useQueryLimits(env.NODE_ENV === 'production'),
+      useUploadRateLimit({
+        redis: services.redis,
+        prefix: env.REDIS_PREFIX,
+        limit: env.UPLOAD_RATE_LIMIT,
+        windowSeconds: env.UPLOAD_RATE_WINDOW_SECONDS,
+        verifier,
+        log,
+      }),
+      useStreamingUploads({ maxFileSize: env.MAX_UPLOAD_BYTES, onBytes: (bytes) => metrics.uploadBytes.inc(bytes) }),
+    ],
+    // role and requestId are set by useAuth and useRequestLog; these are fail-closed defaults.
+    context: (): GraphQLContext => ({ ...services, role: null, requestId: '' }),
   });
 
   const app = express();
@@ -55,29 +81,47 @@ export function buildApp(services: AppServices): App {
     const report = await checkReadiness(services);
     res.status(report.ready ? 200 : 503).json(report);
   });
+  const adminOnly: RequestHandler[] = verifier.enabled ? [requireAdmin(verifier)] : [];
+  app.get(METRICS_PATH, ...adminOnly, async (_req, res) => {
+    res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(BULL_BOARD_PATH, ...adminOnly, bullBoardRouter([services.ingestQueue]));
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
   const server = createServer(app);
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
-  // graphql-ws through yoga.getEnveloped: subscriptions pass the same plugins as HTTP.
   const wsHandle = useServer(
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+      // No or bad token in connection_init: close 4403 before any operation is accepted.
+      // (useAuth still checks the role of every operation on the connection.)
+      onConnect: (ctx) => {
+        const accepted = verifier.roleOf(presentedAuthorization({ connectionParams: ctx.connectionParams })) !== null;
+        if (!accepted) log.info({ remote: ctx.extra.request.socket.remoteAddress }, 'WebSocket refused: missing or invalid token');
+        return accepted;
+      },
       onSubscribe: async (ctx, _id, payload) => {
         const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        const document = enveloped.parse(payload.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length) return errors;
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        return args;
+        // A parse error or a rejected document must fail this operation, not close the
+        // whole socket (graphql-ws closes with 4500 when this hook throws).
+        try {
+          const document = enveloped.parse(payload.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length) return errors;
+          const args: ExecutionArgs = {
+            schema: enveloped.schema,
+            operationName: payload.operationName,
+            document,
+            variableValues: payload.variables,
+            contextValue: await enveloped.contextFactory(),
+            rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+          };
+          return args;
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
       },
     },
     wsServer,
@@ -86,11 +130,12 @@ export function buildApp(services: AppServices): App {
   return {
     server,
     yoga,
+    metrics,
     start: (port = env.PORT) =>
       new Promise((resolve, reject) => {
         // Without auth, only this machine may connect (SPEC §6).
-        const host = env.HOST ?? (authOff ? '127.0.0.1' : '0.0.0.0');
-        if (authOff) log.warn('AUTH_TOKENS is empty: auth is off, listening on 127.0.0.1 only');
+        const host = env.HOST ?? (verifier.enabled ? '0.0.0.0' : '127.0.0.1');
+        if (!verifier.enabled) log.warn('AUTH_TOKENS is empty: auth is off, listening on 127.0.0.1 only');
         server.once('error', reject);
         server.listen(port, host, () => {
           const { port: bound } = server.address() as AddressInfo;

@@ -1,23 +1,34 @@
-// Error masking: expected failures (DomainError, GraphQLError with a code) pass through
-// with extensions.code; anything else becomes a generic message without stack or SQL.
+// Error masking: expected failures (DomainError, GraphQLError with a code, upload limits)
+// pass through with extensions.code; anything else becomes a generic message without
+// stack or SQL.
+import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError, type MaskError } from 'graphql-yoga';
 import { DomainError } from '../errors.js';
 import { UploadTooLargeError } from '../infra/file-store.js';
 
+/** graphql-upload-minimal's errors carry an HTTP status (413: a multipart limit was hit). */
+const isUploadLimitError = (error: unknown) =>
+  error instanceof Error && (error as { status?: unknown }).status === 413 && (error as { expose?: unknown }).expose === true;
 
-export const maskError: MaskError = (error, message, isDev) => {
-  const original = error instanceof GraphQLError ? error.originalError : error;
-  if (original instanceof DomainError) {
-    return new GraphQLError(original.message, {
-      nodes: error instanceof GraphQLError ? error.nodes : undefined,
-      path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: original.code, ...original.details },
-    });
-  }
-  if (original instanceof UploadTooLargeError) {
-    return new GraphQLError(original.message, { extensions: { code: 'PAYLOAD_TOO_LARGE' } });
-  }
-  if (original instanceof GraphQLError && original.extensions?.code) return original;
-  return yogaMaskError(error, message, isDev);
-};
+export function createMaskError(limits: { maxUploadBytes: number }): MaskError {
+  return (error, message, isDev) => {
+    const original = error instanceof GraphQLError ? error.originalError : error;
+    const at = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+    if (original instanceof DomainError) {
+      return new GraphQLError(original.message, { ...at, extensions: { code: original.code, ...original.details } });
+    }
+    if (original instanceof UploadTooLargeError || isUploadLimitError(original)) {
+      return new GraphQLError(`file exceeds the upload limit of ${limits.maxUploadBytes} bytes`, {
+        ...at,
+        extensions: { code: 'PAYLOAD_TOO_LARGE', limitBytes: limits.maxUploadBytes },
+      });
+    }
+    // Pothos argument checks (connection sizes, cursors) are the client's mistake.
+    if (original instanceof PothosValidationError) {
+      return new GraphQLError(original.message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    if (original instanceof GraphQLError && original.extensions?.code) return original;
+    return yogaMaskError(error, message, isDev);
+  };
+}

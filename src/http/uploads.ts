@@ -13,7 +13,13 @@ export interface NodeServerContext {
 /** Either header proves the request is not a plain cross-site form post. */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
-export function useStreamingUploads(limits: { maxFileSize: number }): Plugin<NodeServerContext> {
+export interface StreamingUploadOptions {
+  maxFileSize: number;
+  /** Called with the size of each body chunk as it arrives (upload metrics). */
+  onBytes?: (bytes: number) => void;
+}
+
+export function useStreamingUploads(options: StreamingUploadOptions): Plugin<NodeServerContext> {
   return {
     onRequestParse({ request, serverContext, setRequestParser }) {
       if (!request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')) return;
@@ -25,11 +31,18 @@ export function useStreamingUploads(limits: { maxFileSize: number }): Plugin<Nod
       const { req, res } = serverContext as unknown as NodeServerContext;
       setRequestParser(async () => {
         try {
-          return (await processRequest(req, res, {
-            maxFileSize: limits.maxFileSize,
+          const parsed = processRequest(req, res, {
+            // busboy silently truncates a file at its limit; one byte more lets the
+            // consumer (storeUpload) see the excess and fail with PAYLOAD_TOO_LARGE.
+            maxFileSize: options.maxFileSize + 1,
             maxFiles: 2,
             maxFieldSize: 64 * 1024,
-          })) as never;
+          });
+          // processRequest has piped req synchronously: a second 'data' listener sees
+          // every chunk without changing the flow (pipe's backpressure still applies).
+          const { onBytes } = options;
+          if (onBytes) req.on('data', (chunk: Buffer) => onBytes(chunk.length));
+          return (await parsed) as never;
         } catch (error) {
           const status = (error as { status?: number }).status ?? 400;
           throw new GraphQLError((error as Error).message, {

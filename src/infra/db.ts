@@ -5,9 +5,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { logger } from './logger.js';
 
-// int8 and numeric come back as strings by default; keep them exact (BigInt / string).
-pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => BigInt(value));
-
+// Raw queries get int8 and numeric as strings (pg's default, which Prisma's adapter
+// relies on too): convert where read, never through a float unless the value is a count.
 export interface Database {
   pool: pg.Pool;
   prisma: PrismaClient;

@@ -1,6 +1,5 @@
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const TEMPLATE_DB = 'bi_test_template';
 
 export function databaseUrl(database: string): string {
   const url = new URL(ADMIN_URL);

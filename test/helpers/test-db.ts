@@ -2,9 +2,10 @@
 // Redis key prefix of its own. Call in beforeAll; `drop()` in afterAll.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { pgConfig } from '../../src/infra/migrations.js';
 import { createDatabase, type Database } from '../../src/infra/db.js';
-import { ADMIN_URL, REDIS_URL, TEMPLATE_DB, databaseUrl } from './env.js';
+import { ADMIN_URL, REDIS_URL, databaseUrl } from './env.js';
 
 export interface TestDatabase extends Database {
   url: string;
@@ -27,10 +28,11 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
 export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
   const suffix = randomBytes(4).toString('hex');
   const name = `bi_test_${label.replace(/\W/g, '_').toLowerCase()}_${suffix}`;
+  const template = inject('templateDb');
   // Cloning needs the template idle; retry briefly when another file is cloning it too.
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
+      await admin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
       break;
     } catch (error) {
       if (attempt > 50 || (error as { code?: string }).code !== '55006') throw error;

@@ -59,12 +59,12 @@ export const JobRef = builder.prismaObject('IngestJob', {
         Object.entries(job.stageTimings as Record<string, number>).map(([stage, ms]) => ({ stage: stage as JobStage, ms })),
     }),
     files: t.relation('files', { query: { orderBy: { kind: 'asc' } } }),
-    rejectedRows: t.relatedConnection('rejectedRows', {
-      cursor: 'id',
-      query: { orderBy: { id: 'asc' } },
-      maxSize: 500,
-      defaultSize: 50,
-    }),
+    rejectedRows: t.relatedConnection(
+      'rejectedRows',
+      { cursor: 'id', query: { orderBy: { id: 'asc' } }, maxSize: 500, defaultSize: 50 },
+      { name: 'RejectedRowConnection' },
+      { name: 'RejectedRowEdge' },
+    ),
   }),
 });
 
@@ -76,7 +76,8 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { id }, ctx) =>
       isUuid(String(id)) ? ctx.db.prisma.ingestJob.findUnique({ ...query, where: { id: String(id) } }) : null,
   }),
-  jobs: t.prismaConnection({
+  jobs: t.prismaConnection(
+    {
     type: 'IngestJob',
     cursor: 'id',
     description: 'Jobs, newest first.',
@@ -89,7 +90,10 @@ builder.queryFields((t) => ({
         where: status ? { status } : {},
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
-  }),
+    },
+    { name: 'JobConnection' },
+    { name: 'JobEdge' },
+  ),
 }));
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,158 @@
+// `npm run bench:ingest`: our end-to-end ingest (real API + worker processes, multipart
+// upload → job COMPLETED with aggregates) against the reference R = `psql \copy` of the
+// same transactions file into a plain table with a UUID PK, a FK to users and two
+// secondary indexes. Same machine, same run; ratios are what we compare.
+import { execFileSync } from 'node:child_process';
+import { existsSync, openAsBlob } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { migrate } from '../src/migrate.js';
+import { pgConfig } from '../src/infra/migrations.js';
+import { request, upload } from '../src/client/http.js';
+import { JobQuery, UploadCsvMutation } from '../src/client/operations/jobs.js';
+import { freePort, machine, peakRssMb, ROOT, spawnEntry, waitFor, writeResultsSection } from './lib.js';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1] ?? '']] : [])),
+);
+const TRANSACTIONS = Number(args.transactions ?? 1_000_000);
+const USERS = Number(args.users ?? 2_000);
+const DAYS = Number(args.days ?? 30);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const dataDir = path.join(ROOT, 'bench', 'data', `ingest-${TRANSACTIONS}`);
+const usersCsv = path.join(dataDir, 'users.csv');
+const transactionsCsv = path.join(dataDir, 'transactions.csv');
+
+function dbUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function recreate(name: string): Promise<void> {
+  const admin = new pg.Client(pgConfig(ADMIN_URL));
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+function psql(database: string, command: string): void {
+  execFileSync('psql', ['-v', 'ON_ERROR_STOP=1', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-c', command], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** R: \copy into a plain indexed table, the way a DBA would load this file. */
+async function referenceCopy(): Promise<number> {
+  const database = 'bi_bench_reference';
+  await recreate(database);
+  const header = (await readFile(transactionsCsv, 'utf8')).slice(0, 400).split(/\r?\n/)[0]!;
+  const columns = header.split(',').map((name) => name.trim().toLowerCase());
+  const usersHeader = (await readFile(usersCsv, 'utf8')).slice(0, 400).split(/\r?\n/)[0]!;
+  const userColumns = usersHeader.split(',').map((name) => name.trim().toLowerCase());
+  const typeOf: Record<string, string> = {
+    rowid: 'uuid PRIMARY KEY', user_id: 'uuid NOT NULL REFERENCES users (user_id)', model_name: 'text NOT NULL',
+    conversation_id: 'uuid NOT NULL', token_type: 'text NOT NULL', token_count: 'bigint NOT NULL',
+    rate_per_1k: 'numeric NOT NULL', calculated_cost: 'numeric NOT NULL', timestamp: 'timestamptz NOT NULL',
+  };
+  const userTypes: Record<string, string> = { user_id: 'uuid PRIMARY KEY', is_active_sub: 'boolean', signup_date: 'timestamptz' };
+  psql(database, `CREATE TABLE users (${userColumns.map((c) => `"${c}" ${userTypes[c] ?? 'text'}`).join(', ')})`);
+  psql(database, `\\copy users FROM '${usersCsv}' WITH (FORMAT csv, HEADER true)`);
+  psql(database, `CREATE TABLE transactions (${columns.map((c) => `"${c}" ${typeOf[c] ?? 'text'}`).join(', ')})`);
+  psql(database, 'CREATE INDEX ON transactions (user_id); CREATE INDEX ON transactions ("timestamp")');
+  const started = performance.now();
+  psql(database, `\\copy transactions FROM '${transactionsCsv}' WITH (FORMAT csv, HEADER true)`);
+  const elapsed = performance.now() - started;
+  await recreate(database);
+  return elapsed;
+}
+
+interface IngestRun {
+  ms: number;
+  status: string;
+  files: Array<{ kind: string; insertedRows: number; updatedRows: number; unchangedRows: number; rejectedRows: number }>;
+}
+
+async function uploadAndWait(url: string): Promise<IngestRun> {
+  const started = performance.now();
+  const response = await upload({ url }, UploadCsvMutation, {
+    users: { name: 'users.csv', data: await openAsBlob(usersCsv) },
+    transactions: { name: 'transactions.csv', data: await openAsBlob(transactionsCsv) },
+  });
+  const id = response.data?.uploadCsv.id;
+  if (!id) throw new Error(`upload failed: ${JSON.stringify(response.errors)}`);
+  let last: IngestRun | undefined;
+  await waitFor(async () => {
+    const { data } = await request({ url }, JobQuery, { id, rejectedFirst: 1 });
+    const job = data?.job;
+    if (!job || !['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED'].includes(job.status)) return false;
+    last = { ms: performance.now() - started, status: job.status, files: job.files };
+    return true;
+  }, 3_600_000, 'the ingest job');
+  if (!last || last.status.startsWith('COMPLETED') === false) throw new Error(`job ended ${last?.status}`);
+  return last;
+}
+
+async function ourIngest() {
+  const database = 'bi_bench_ingest';
+  await recreate(database);
+  const databaseUrl = dbUrl(database);
+  await migrate(databaseUrl);
+  const port = await freePort();
+  const env = { DATABASE_URL: databaseUrl, PORT: String(port), REDIS_PREFIX: `bench_${Date.now()}` };
+  const api = spawnEntry('src/main.ts', env);
+  const worker = spawnEntry('worker/main.ts', env);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  try {
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 30_000, 'the API');
+    const first = await uploadAndWait(url);
+    const again = await uploadAndWait(url);
+    return { first, again, apiRss: await peakRssMb(api.pid!), workerRss: await peakRssMb(worker.pid!) };
+  } finally {
+    api.kill('SIGTERM');
+    worker.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await recreate(database);
+  }
+}
+
+if (!existsSync(transactionsCsv)) {
+  console.log(`generating ${TRANSACTIONS} transactions into ${path.relative(ROOT, dataDir)} …`);
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'scripts/generate-sample.ts'), '--users', String(USERS), '--transactions',
+      String(TRANSACTIONS), '--days', String(DAYS), '--seed', '1', '--out', dataDir],
+    { stdio: 'inherit', cwd: ROOT },
+  );
+}
+const size = (await stat(transactionsCsv)).size;
+console.log('reference: psql \\copy …');
+const reference = await referenceCopy();
+console.log(`R = ${seconds(reference)} s; our ingest …`);
+const ours = await ourIngest();
+const ratio = (ms: number) => (ms / reference).toFixed(2);
+const counts = (run: IngestRun) => {
+  const file = run.files.find((f) => f.kind === 'TRANSACTIONS');
+  return file ? `${file.insertedRows} / ${file.updatedRows} / ${file.unchangedRows} / ${file.rejectedRows}` : '—';
+};
+const body = `
+Machine: ${machine()}
+Command: \`npm run bench:ingest -- --transactions ${TRANSACTIONS} --users ${USERS} --days ${DAYS}\`
+Data: ${TRANSACTIONS.toLocaleString('en')} transactions (${(size / 2 ** 20).toFixed(0)} MiB), ${USERS} users, ${DAYS} days; run ${new Date().toISOString()}
+
+| run | time | × R | transactions inserted / updated / unchanged / rejected |
+|---|---|---|---|
+| R: \`psql \\copy\` into UUID PK + FK + 2 indexes | ${seconds(reference)} s | 1.00 | — |
+| ours, end to end (upload → COMPLETED, aggregates ready) | ${seconds(ours.first.ms)} s | ${ratio(ours.first.ms)} | ${counts(ours.first)} |
+| ours, unchanged re-upload | ${seconds(ours.again.ms)} s | ${ratio(ours.again.ms)} | ${counts(ours.again)} |
+
+Peak RSS: API ${ours.apiRss} MB, worker ${ours.workerRss} MB (VmHWM over both runs).
+Targets: end to end ≤ 1.5 R, re-upload ≤ 0.5 R, worker ≤ 250 MB, API ≤ 200 MB.
+`;
+console.log(body);
+await writeResultsSection('Ingest', body);
+process.exit(0);

@@ -1,0 +1,71 @@
+// Shared helpers for benchmarks: child processes for API/worker, peak RSS, results file.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Runs a TypeScript entry of ours as a child node process (its pid is the node process). */
+export function spawnEntry(entry: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+/** Peak resident set size (VmHWM) of a live process, in MB. */
+export async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+  const pgVersion = (() => {
+    try {
+      return execFileSync('psql', ['--version']).toString().trim();
+    } catch {
+      return 'psql ?';
+    }
+  })();
+  return `${os.cpus().length} × ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${pgVersion}`;
+}
+
+/** Replaces the section `## title` of bench/RESULTS.md (or appends it). */
+export async function writeResultsSection(title: string, body: string): Promise<void> {
+  const existing = await readFile(RESULTS_FILE, 'utf8').catch(() => '# Benchmark results\n');
+  const header = `## ${title}`;
+  const section = `${header}\n\n${body.trim()}\n`;
+  const start = existing.indexOf(header);
+  if (start < 0) {
+    await appendFile(RESULTS_FILE, `${existing.endsWith('\n') ? '' : '\n'}\n${section}`);
+    return;
+  }
+  const next = existing.indexOf('\n## ', start + header.length);
+  await writeFile(RESULTS_FILE, existing.slice(0, start) + section + (next < 0 ? '' : existing.slice(next)));
+}

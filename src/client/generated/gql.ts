@@ -1,0 +1,74 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment JobFields on Job {\n    id\n    status\n    stage\n    createdAt\n    startedAt\n    finishedAt\n    error\n    warnings\n    stageTimings { stage ms }\n    files { kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }\n  }\n": typeof types.JobFieldsFragmentDoc,
+    "\n  query Jobs($first: Int, $after: String, $status: JobStatus) {\n    jobs(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...JobFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.JobsDocument,
+    "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.JobDocument,
+    "\n  mutation UploadCsv($users: File, $transactions: File) {\n    uploadCsv(users: $users, transactions: $transactions) { ...JobFields }\n  }\n": typeof types.UploadCsvDocument,
+    "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) { ...JobFields }\n  }\n": typeof types.CancelJobDocument,
+    "\n  mutation RetryJob($id: ID!) {\n    retryJob(id: $id) { ...JobFields }\n  }\n": typeof types.RetryJobDocument,
+    "\n  subscription JobProgress($jobId: ID!) {\n    jobProgress(jobId: $jobId) {\n      jobId\n      status\n      stage\n      processedRows\n      totalRows\n      processedBytes\n      totalBytes\n      percent\n      rowsPerSecond\n      etaSeconds\n      rejectedRows\n      sequence\n      updatedAt\n      publishedAt\n    }\n  }\n": typeof types.JobProgressDocument,
+    "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      job { id status stage finishedAt }\n    }\n  }\n": typeof types.JobUpdatedDocument,
+};
+const documents: Documents = {
+    "\n  fragment JobFields on Job {\n    id\n    status\n    stage\n    createdAt\n    startedAt\n    finishedAt\n    error\n    warnings\n    stageTimings { stage ms }\n    files { kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }\n  }\n": types.JobFieldsFragmentDoc,
+    "\n  query Jobs($first: Int, $after: String, $status: JobStatus) {\n    jobs(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...JobFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.JobsDocument,
+    "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.JobDocument,
+    "\n  mutation UploadCsv($users: File, $transactions: File) {\n    uploadCsv(users: $users, transactions: $transactions) { ...JobFields }\n  }\n": types.UploadCsvDocument,
+    "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) { ...JobFields }\n  }\n": types.CancelJobDocument,
+    "\n  mutation RetryJob($id: ID!) {\n    retryJob(id: $id) { ...JobFields }\n  }\n": types.RetryJobDocument,
+    "\n  subscription JobProgress($jobId: ID!) {\n    jobProgress(jobId: $jobId) {\n      jobId\n      status\n      stage\n      processedRows\n      totalRows\n      processedBytes\n      totalBytes\n      percent\n      rowsPerSecond\n      etaSeconds\n      rejectedRows\n      sequence\n      updatedAt\n      publishedAt\n    }\n  }\n": types.JobProgressDocument,
+    "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      job { id status stage finishedAt }\n    }\n  }\n": types.JobUpdatedDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment JobFields on Job {\n    id\n    status\n    stage\n    createdAt\n    startedAt\n    finishedAt\n    error\n    warnings\n    stageTimings { stage ms }\n    files { kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }\n  }\n"): typeof import('./graphql.js').JobFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Jobs($first: Int, $after: String, $status: JobStatus) {\n    jobs(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...JobFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): typeof import('./graphql.js').JobsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): typeof import('./graphql.js').JobDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UploadCsv($users: File, $transactions: File) {\n    uploadCsv(users: $users, transactions: $transactions) { ...JobFields }\n  }\n"): typeof import('./graphql.js').UploadCsvDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) { ...JobFields }\n  }\n"): typeof import('./graphql.js').CancelJobDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RetryJob($id: ID!) {\n    retryJob(id: $id) { ...JobFields }\n  }\n"): typeof import('./graphql.js').RetryJobDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription JobProgress($jobId: ID!) {\n    jobProgress(jobId: $jobId) {\n      jobId\n      status\n      stage\n      processedRows\n      totalRows\n      processedBytes\n      totalBytes\n      percent\n      rowsPerSecond\n      etaSeconds\n      rejectedRows\n      sequence\n      updatedAt\n      publishedAt\n    }\n  }\n"): typeof import('./graphql.js').JobProgressDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      job { id status stage finishedAt }\n    }\n  }\n"): typeof import('./graphql.js').JobUpdatedDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}

@@ -1,0 +1,336 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type FileKind =
+  | 'TRANSACTIONS'
+  | 'USERS';
+
+export type JobStage =
+  | 'AGGREGATES'
+  | 'TRANSACTIONS'
+  | 'USERS';
+
+export type JobStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'COMPLETED_WITH_ERRORS'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING';
+
+export type JobFieldsFragment = { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
+
+export type JobsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  status?: JobStatus | null | undefined;
+}>;
+
+
+export type JobsQuery = { jobs: { edges: Array<{ cursor: string, node: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type JobQueryVariables = Exact<{
+  id: string | number;
+  rejectedFirst?: number | null | undefined;
+  rejectedAfter?: string | null | undefined;
+}>;
+
+
+export type JobQuery = { job: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { edges: Array<{ node: { file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
+
+export type UploadCsvMutationVariables = Exact<{
+  users?: File | null | undefined;
+  transactions?: File | null | undefined;
+}>;
+
+
+export type UploadCsvMutation = { uploadCsv: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+
+export type CancelJobMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CancelJobMutation = { cancelJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+
+export type RetryJobMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RetryJobMutation = { retryJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+
+export type JobProgressSubscriptionVariables = Exact<{
+  jobId: string | number;
+}>;
+
+
+export type JobProgressSubscription = { jobProgress: { jobId: string, status: JobStatus, stage: JobStage | null, processedRows: number, totalRows: number | null, processedBytes: number, totalBytes: number, percent: number, rowsPerSecond: number, etaSeconds: number | null, rejectedRows: number, sequence: number, updatedAt: string, publishedAt: string } };
+
+export type JobUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type JobUpdatedSubscription = { jobUpdated: { jobId: string, status: JobStatus, stage: JobStage | null, job: { id: string, status: JobStatus, stage: JobStage | null, finishedAt: string | null } | null } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const JobFieldsFragmentDoc = new TypedDocumentString(`
+    fragment JobFields on Job {
+  id
+  status
+  stage
+  createdAt
+  startedAt
+  finishedAt
+  error
+  warnings
+  stageTimings {
+    stage
+    ms
+  }
+  files {
+    kind
+    name
+    sizeBytes
+    sha256
+    totalRows
+    insertedRows
+    updatedRows
+    unchangedRows
+    rejectedRows
+  }
+}
+    `, {"fragmentName":"JobFields"}) as unknown as TypedDocumentString<JobFieldsFragment, unknown>;
+export const JobsDocument = new TypedDocumentString(`
+    query Jobs($first: Int, $after: String, $status: JobStatus) {
+  jobs(first: $first, after: $after, status: $status) {
+    edges {
+      cursor
+      node {
+        ...JobFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment JobFields on Job {
+  id
+  status
+  stage
+  createdAt
+  startedAt
+  finishedAt
+  error
+  warnings
+  stageTimings {
+    stage
+    ms
+  }
+  files {
+    kind
+    name
+    sizeBytes
+    sha256
+    totalRows
+    insertedRows
+    updatedRows
+    unchangedRows
+    rejectedRows
+  }
+}`, {"hash":"sha256:05570455d5223e97ec53b309d8abf2e8353ec51da9044a4eb63f2cc4018dcb05"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
+export const JobDocument = new TypedDocumentString(`
+    query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {
+  job(id: $id) {
+    ...JobFields
+    rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
+      edges {
+        node {
+          file
+          line
+          column
+          reason
+          raw
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    fragment JobFields on Job {
+  id
+  status
+  stage
+  createdAt
+  startedAt
+  finishedAt
+  error
+  warnings
+  stageTimings {
+    stage
+    ms
+  }
+  files {
+    kind
+    name
+    sizeBytes
+    sha256
+    totalRows
+    insertedRows
+    updatedRows
+    unchangedRows
+    rejectedRows
+  }
+}`, {"hash":"sha256:b2578165c461738ae1831ae86bb56cb862458dbbc8dd12be3fbdcae7bd4ccf2c"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+export const UploadCsvDocument = new TypedDocumentString(`
+    mutation UploadCsv($users: File, $transactions: File) {
+  uploadCsv(users: $users, transactions: $transactions) {
+    ...JobFields
+  }
+}
+    fragment JobFields on Job {
+  id
+  status
+  stage
+  createdAt
+  startedAt
+  finishedAt
+  error
+  warnings
+  stageTimings {
+    stage
+    ms
+  }
+  files {
+    kind
+    name
+    sizeBytes
+    sha256
+    totalRows
+    insertedRows
+    updatedRows
+    unchangedRows
+    rejectedRows
+  }
+}`, {"hash":"sha256:94fcdcd6e43c7df959b36bbe045ac218af318a5bef5ba38cb4ec7935c5caf627"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
+export const CancelJobDocument = new TypedDocumentString(`
+    mutation CancelJob($id: ID!) {
+  cancelJob(id: $id) {
+    ...JobFields
+  }
+}
+    fragment JobFields on Job {
+  id
+  status
+  stage
+  createdAt
+  startedAt
+  finishedAt
+  error
+  warnings
+  stageTimings {
+    stage
+    ms
+  }
+  files {
+    kind
+    name
+    sizeBytes
+    sha256
+    totalRows
+    insertedRows
+    updatedRows
+    unchangedRows
+    rejectedRows
+  }
+}`, {"hash":"sha256:adb950f19c700bcf291b787d6292a99a198a741a1da7210d4ded4faf95872df5"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
+export const RetryJobDocument = new TypedDocumentString(`
+    mutation RetryJob($id: ID!) {
+  retryJob(id: $id) {
+    ...JobFields
+  }
+}
+    fragment JobFields on Job {
+  id
+  status
+  stage
+  createdAt
+  startedAt
+  finishedAt
+  error
+  warnings
+  stageTimings {
+    stage
+    ms
+  }
+  files {
+    kind
+    name
+    sizeBytes
+    sha256
+    totalRows
+    insertedRows
+    updatedRows
+    unchangedRows
+    rejectedRows
+  }
+}`, {"hash":"sha256:344009ef74ef4fd22a63224f34b1d4e1e2defa09112f577e014048dd9fd26b44"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
+export const JobProgressDocument = new TypedDocumentString(`
+    subscription JobProgress($jobId: ID!) {
+  jobProgress(jobId: $jobId) {
+    jobId
+    status
+    stage
+    processedRows
+    totalRows
+    processedBytes
+    totalBytes
+    percent
+    rowsPerSecond
+    etaSeconds
+    rejectedRows
+    sequence
+    updatedAt
+    publishedAt
+  }
+}
+    `, {"hash":"sha256:204ba59378ec372f60c68cd140033f9eecaac90ffd6c4ec84583110e8dd69da5"}) as unknown as TypedDocumentString<JobProgressSubscription, JobProgressSubscriptionVariables>;
+export const JobUpdatedDocument = new TypedDocumentString(`
+    subscription JobUpdated {
+  jobUpdated {
+    jobId
+    status
+    stage
+    job {
+      id
+      status
+      stage
+      finishedAt
+    }
+  }
+}
+    `, {"hash":"sha256:db856d854da323fb628b535645f2b5fcc465e15acd2000e295998aeb5910acc6"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;

@@ -1,0 +1,76 @@
+// The dashboard filter (SPEC §4): validated once per request, then carried by the
+// Dashboard object to every field resolver.
+import { badInput } from '../errors.js';
+
+export const MAX_FILTER_VALUES = 100;
+export const MAX_TOP_COMPANIES = 100;
+
+export type Granularity = 'DAY' | 'WEEK' | 'MONTH';
+export const GRANULARITIES: readonly Granularity[] = ['DAY', 'WEEK', 'MONTH'];
+
+/** What the client sent (GraphQL input DashboardFilter). */
+export interface DashboardFilterInput {
+  from?: string | null;
+  to?: string | null;
+  regions?: readonly string[] | null;
+  companies?: readonly string[] | null;
+  models?: readonly string[] | null;
+}
+
+/**
+ * A validated filter. A list is null when it does not narrow (absent or empty = all);
+ * otherwise it holds the distinct values asked for, sorted (stable cache keys).
+ */
+export interface DashboardFilter {
+  from: string | null;
+  to: string | null;
+  regions: string[] | null;
+  companies: string[] | null;
+  models: string[] | null;
+}
+
+function normaliseList(values: readonly string[] | null | undefined, argument: string): string[] | null {
+  if (!values || values.length === 0) return null;
+  if (values.length > MAX_FILTER_VALUES) {
+    throw badInput(`${argument} accepts at most ${MAX_FILTER_VALUES} values, got ${values.length}`, argument);
+  }
+  return [...new Set(values)].sort();
+}
+
+/** Throws BAD_USER_INPUT naming the argument (`filter.from`, `filter.regions`, …). */
+export function validateFilter(input: DashboardFilterInput | null | undefined): DashboardFilter {
+  const from = input?.from ?? null;
+  const to = input?.to ?? null;
+  // Both are real YYYY-MM-DD dates (the Date scalar checked them): string order is date order.
+  if (from !== null && to !== null && from > to) {
+    throw badInput(`filter.from (${from}) is after filter.to (${to})`, 'filter.from');
+  }
+  return {
+    from,
+    to,
+    regions: normaliseList(input?.regions, 'filter.regions'),
+    companies: normaliseList(input?.companies, 'filter.companies'),
+    models: normaliseList(input?.models, 'filter.models'),
+  };
+}
+
+export function validateTopCompaniesLimit(limit: number | null | undefined): number {
+  const value = limit ?? 10;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TOP_COMPANIES) {
+    throw badInput(`limit must be between 1 and ${MAX_TOP_COMPANIES}, got ${value}`, 'limit');
+  }
+  return value;
+}
+
+export function validateGranularity(granularity: string | null | undefined): Granularity {
+  const value = granularity ?? 'DAY';
+  if (!(GRANULARITIES as readonly string[]).includes(value)) {
+    throw badInput(`granularity must be one of ${GRANULARITIES.join(', ')}, got ${value}`, 'granularity');
+  }
+  return value as Granularity;
+}
+
+/** A stable text form of the filter, for cache keys. */
+export function filterKey(filter: DashboardFilter): string {
+  return JSON.stringify([filter.from, filter.to, filter.regions, filter.companies, filter.models]);
+}

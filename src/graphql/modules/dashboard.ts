@@ -1,0 +1,149 @@
+// Dashboard: Query.dashboard(filter) returns a DashboardView carrying the validated
+// filter; each field runs only its own queries (src/dashboard) over the aggregate tables.
+import { DashboardView, type Kpis, type ModelCost } from '../../dashboard/dashboard.js';
+import {
+  GRANULARITIES,
+  validateFilter,
+  validateGranularity,
+  validateTopCompaniesLimit,
+} from '../../dashboard/filter.js';
+import type { CompanyRow, DataVersion, DateRange, RegionRow, SubscriberRow, TrendRow } from '../../dashboard/queries.js';
+import { builder } from '../builder.js';
+
+const GranularityEnum = builder.enumType('Granularity', {
+  description: 'Trend bucket: a UTC day, an ISO week (starting Monday) or a calendar month.',
+  values: GRANULARITIES,
+});
+
+const DashboardFilterInput = builder.inputType('DashboardFilter', {
+  description: 'Inclusive UTC date range and optional lists; an absent or empty list means all values.',
+  fields: (t) => ({
+    from: t.field({ type: 'Date' }),
+    to: t.field({ type: 'Date' }),
+    regions: t.stringList(),
+    companies: t.stringList(),
+    models: t.stringList(),
+  }),
+});
+
+const KpisRef = builder.objectRef<Kpis>('Kpis').implement({
+  description: 'Figures over the matching transactions (SPEC §4). Ratios over empty sets are null.',
+  fields: (t) => ({
+    totalCost: t.exposeFloat('totalCost'),
+    promptTokens: t.exposeFloat('promptTokens'),
+    completionTokens: t.exposeFloat('completionTokens'),
+    totalTokens: t.exposeFloat('totalTokens'),
+    conversations: t.exposeInt('conversations', { description: 'Distinct conversations (exact).' }),
+    activeDays: t.exposeInt('activeDays'),
+    avgSpendPerDay: t.exposeFloat('avgSpendPerDay', { nullable: true }),
+    avgTokensPerDay: t.exposeFloat('avgTokensPerDay', { nullable: true }),
+    avgTokensPerConversation: t.exposeFloat('avgTokensPerConversation', { nullable: true }),
+    highestUsedModel: t.exposeString('highestUsedModel', { nullable: true }),
+    leastUsedModel: t.exposeString('leastUsedModel', { nullable: true }),
+    costliestModel: t.exposeString('costliestModel', { nullable: true }),
+    modelEfficiency: t.exposeFloat('modelEfficiency', { nullable: true, description: 'completionTokens / promptTokens.' }),
+    activeSubscriberUtilization: t.exposeFloat('activeSubscriberUtilization', { nullable: true }),
+  }),
+});
+
+const TrendPointRef = builder.objectRef<TrendRow>('TrendPoint').implement({
+  fields: (t) => ({
+    bucketStart: t.expose('bucketStart', { type: 'Date', description: 'First day of the bucket.' }),
+    cost: t.exposeFloat('cost'),
+    totalTokens: t.exposeFloat('totalTokens'),
+    conversations: t.exposeInt('conversations'),
+    activeUsers: t.exposeInt('activeUsers'),
+  }),
+});
+
+const ModelCostRef = builder.objectRef<ModelCost>('ModelCost').implement({
+  fields: (t) => ({
+    model: t.exposeString('model'),
+    cost: t.exposeFloat('cost'),
+    promptTokens: t.exposeFloat('promptTokens'),
+    completionTokens: t.exposeFloat('completionTokens'),
+    conversations: t.exposeInt('conversations'),
+    efficiency: t.exposeFloat('efficiency', { nullable: true }),
+  }),
+});
+
+const RegionCostRef = builder.objectRef<RegionRow>('RegionCost').implement({
+  fields: (t) => ({
+    region: t.exposeString('region'),
+    cost: t.exposeFloat('cost'),
+    conversations: t.exposeInt('conversations'),
+    activeUsers: t.exposeInt('activeUsers'),
+  }),
+});
+
+const CompanyCostRef = builder.objectRef<CompanyRow>('CompanyCost').implement({
+  fields: (t) => ({
+    company: t.exposeString('company'),
+    cost: t.exposeFloat('cost'),
+    conversations: t.exposeInt('conversations'),
+    activeUsers: t.exposeInt('activeUsers'),
+    highestUsedModel: t.exposeString('highestUsedModel', { nullable: true }),
+  }),
+});
+
+const RegionSubscribersRef = builder.objectRef<SubscriberRow>('RegionSubscribers').implement({
+  fields: (t) => ({
+    region: t.exposeString('region'),
+    active: t.exposeInt('active'),
+    inactive: t.exposeInt('inactive'),
+    engaged: t.exposeInt('engaged', { description: 'Active subscribers with at least one matching transaction.' }),
+  }),
+});
+
+const DateRangeRef = builder.objectRef<DateRange>('DateRange').implement({
+  fields: (t) => ({
+    min: t.expose('min', { type: 'Date' }),
+    max: t.expose('max', { type: 'Date' }),
+  }),
+});
+
+const DashboardMetaRef = builder.objectRef<DataVersion>('DashboardMeta').implement({
+  description: 'Freshness of the aggregates the dashboard reads.',
+  fields: (t) => ({
+    asOf: t.expose('asOf', { type: 'DateTime', nullable: true }),
+    lastJobId: t.exposeID('lastJobId', { nullable: true }),
+  }),
+});
+
+const DashboardRef = builder.objectRef<DashboardView>('Dashboard').implement({
+  description: 'KPIs and chart series over the transactions matching the filter.',
+  fields: (t) => ({
+    kpis: t.field({ type: KpisRef, resolve: (view) => view.kpis() }),
+    spendTrend: t.field({
+      type: [TrendPointRef],
+      args: { granularity: t.arg({ type: GranularityEnum, defaultValue: 'DAY' }) },
+      resolve: (view, args) => view.spendTrend(validateGranularity(args.granularity)),
+    }),
+    costByModel: t.field({ type: [ModelCostRef], resolve: (view) => view.costByModel() }),
+    costByRegion: t.field({ type: [RegionCostRef], resolve: (view) => view.costByRegion() }),
+    topCompanies: t.field({
+      type: [CompanyCostRef],
+      args: { limit: t.arg.int({ defaultValue: 10 }) },
+      resolve: (view, args) => view.topCompanies(validateTopCompaniesLimit(args.limit)),
+    }),
+    subscribers: t.field({ type: [RegionSubscribersRef], resolve: (view) => view.subscribers() }),
+    dateRange: t.field({
+      type: DateRangeRef,
+      nullable: true,
+      description: 'First and last transaction date in the database; null when there is no data.',
+      resolve: (view) => view.dateRange(),
+    }),
+    regions: t.stringList({ resolve: (view) => view.filterValues('regions') }),
+    companies: t.stringList({ resolve: (view) => view.filterValues('companies') }),
+    models: t.stringList({ resolve: (view) => view.filterValues('models') }),
+    meta: t.field({ type: DashboardMetaRef, resolve: (view) => view.version() }),
+  }),
+});
+
+builder.queryField('dashboard', (t) =>
+  t.field({
+    type: DashboardRef,
+    args: { filter: t.arg({ type: DashboardFilterInput }) },
+    resolve: (_root, args, ctx) => new DashboardView(ctx.db.pool, validateFilter(args.filter)),
+  }),
+);

@@ -1,0 +1,136 @@
+// Field rules of SPEC §2. Each check returns the normalised value, ready for PostgreSQL
+// text input, or an Invalid with a human-readable reason. Numbers stay strings: costs and
+// rates are exact decimals and must never pass through a float.
+
+export class Invalid {
+  constructor(readonly reason: string) {}
+}
+
+export type Checked<T = string> = T | Invalid;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Fast paths for the canonical spellings nearly every row uses (≈ 1M rows/s matter here).
+const CANONICAL_UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const PLAIN_INTEGER_RE = /^\d{1,18}$/;
+const PLAIN_DECIMAL_RE = /^\d{1,30}(?:\.\d{1,30})?$/;
+const CANONICAL_INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?Z$/;
+const INTEGER_RE = /^\+?(\d+)$/;
+const DECIMAL_RE = /^([+-]?)(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const INSTANT_RE =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+// C0 and C1 control characters, DEL included.
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+const BOOLEANS = new Map([
+  ['true', 't'], ['t', 't'], ['1', 't'], ['yes', 't'], ['y', 't'],
+  ['false', 'f'], ['f', 'f'], ['0', 'f'], ['no', 'f'], ['n', 'f'],
+]);
+const INT8_MAX = 9223372036854775807n;
+export const MAX_CODE_LENGTH = 128;
+
+export function uuid(value: string): Checked {
+  if (CANONICAL_UUID_RE.test(value)) return value;
+  const trimmed = value.trim();
+  if (!trimmed) return new Invalid('is required');
+  return UUID_RE.test(trimmed) ? trimmed.toLowerCase() : new Invalid(`"${clip(trimmed)}" is not a UUID`);
+}
+
+export function boolean(value: string): Checked {
+  const trimmed = value.trim();
+  if (!trimmed) return new Invalid('is required');
+  return BOOLEANS.get(trimmed.toLowerCase()) ?? new Invalid(`"${clip(trimmed)}" is not a boolean (true/false, 1/0, yes/no, t/f)`);
+}
+
+/** Codes (Region, Model_Name): one trimmed line of at most 128 characters. */
+export function code(value: string): Checked {
+  const trimmed = value.trim();
+  if (!trimmed) return new Invalid('is required');
+  if (trimmed.length > MAX_CODE_LENGTH) return new Invalid(`is longer than ${MAX_CODE_LENGTH} characters`);
+  if (CONTROL_RE.test(trimmed)) return new Invalid('contains control characters (codes are one line of text)');
+  return trimmed;
+}
+
+/** Free text (names): any characters but NUL, which PostgreSQL text cannot hold. Empty → null. */
+export function text(value: string, required: boolean): Checked<string | null> {
+  const trimmed = value.trim();
+  if (!trimmed) return required ? new Invalid('is required') : null;
+  if (trimmed.includes('\u0000')) return new Invalid('contains a NUL character');
+  return trimmed;
+}
+
+export function tokenType(value: string): Checked {
+  if (value === 'prompt' || value === 'completion') return value;
+  const lower = value.trim().toLowerCase();
+  if (lower === 'prompt' || lower === 'completion') return lower;
+  return lower ? new Invalid(`"${clip(value.trim())}" is not prompt or completion`) : new Invalid('is required');
+}
+
+export function nonNegativeInteger(value: string): Checked {
+  if (PLAIN_INTEGER_RE.test(value)) return value;
+  const trimmed = value.trim();
+  if (!trimmed) return new Invalid('is required');
+  const match = INTEGER_RE.exec(trimmed);
+  if (!match?.[1]) {
+    return /^-\d+$/.test(trimmed) ? new Invalid('must not be negative') : new Invalid(`"${clip(trimmed)}" is not an integer`);
+  }
+  const digits = match[1].replace(/^0+(?=\d)/, '');
+  if (digits.length > 19 || BigInt(digits) > INT8_MAX) return new Invalid('is too large');
+  return digits;
+}
+
+/** Exact decimal ≥ 0, kept as text (NUMERIC stores it as given). */
+export function nonNegativeDecimal(value: string): Checked {
+  if (PLAIN_DECIMAL_RE.test(value)) return value;
+  const trimmed = value.trim();
+  if (!trimmed) return new Invalid('is required');
+  const match = DECIMAL_RE.exec(trimmed);
+  if (!match) return new Invalid(`"${clip(trimmed)}" is not a decimal number`);
+  const [, sign, mantissa = ''] = match;
+  if (sign === '-' && /[1-9]/.test(mantissa)) return new Invalid('must not be negative');
+  return sign ? trimmed.slice(1) : trimmed;
+}
+
+/** ISO 8601 instant with Z or an offset; returns text PostgreSQL reads as timestamptz. */
+export function instant(value: string): Checked {
+  const canonical = CANONICAL_INSTANT_RE.exec(value);
+  if (canonical && isRealDate(Number(canonical[1]), Number(canonical[2]), Number(canonical[3]))) return value;
+  return parseDateTime(value.trim(), true);
+}
+
+/** Signup_Date: a date or a timestamp (no offset = UTC); empty → null. */
+export function dateOrInstant(value: string): Checked<string | null> {
+  const trimmed = value.trim();
+  if (!trimmed) return null;
+  const date = DATE_RE.exec(trimmed);
+  if (date) {
+    const [, y, m, d] = date.map(Number) as [number, number, number, number];
+    return isRealDate(y, m, d) ? `${trimmed}T00:00:00Z` : new Invalid(`"${clip(trimmed)}" is not a real date`);
+  }
+  return parseDateTime(trimmed, false);
+}
+
+function parseDateTime(value: string, offsetRequired: boolean): Checked {
+  if (!value) return new Invalid('is required');
+  const match = INSTANT_RE.exec(value);
+  if (!match) return new Invalid(`"${clip(value)}" is not an ISO 8601 timestamp`);
+  const [, ys, ms, ds, hs, mins, ss, fraction, zulu, sign, ohs, oms] = match;
+  const [y, m, d, h, min, s] = [ys, ms, ds, hs, mins, ss ?? '0'].map(Number) as [number, number, number, number, number, number];
+  if (!isRealDate(y, m, d)) return new Invalid(`"${clip(value)}" is not a real date`);
+  if (h > 23 || min > 59 || s > 59) return new Invalid(`"${clip(value)}" is not a valid time of day`);
+  if (!zulu && !sign && offsetRequired) return new Invalid(`"${clip(value)}" has no time zone (Z or an offset such as +02:00)`);
+  if (sign && (Number(ohs) > 15 || Number(oms ?? 0) > 59)) return new Invalid(`"${clip(value)}" has an invalid UTC offset`);
+  const zone = sign ? `${sign}${ohs}:${oms ?? '00'}` : 'Z';
+  return `${ys}-${ms}-${ds}T${hs}:${mins}:${ss ?? '00'}${fraction ? `.${fraction}` : ''}${zone}`;
+}
+
+export function isRealDate(year: number, month: number, day: number): boolean {
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return day <= days;
+}
+
+/** Values quoted in reasons stay short: the raw row is stored separately. */
+function clip(value: string): string {
+  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+}

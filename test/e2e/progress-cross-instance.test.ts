@@ -1,0 +1,213 @@
+// SPEC §7: two API processes and a separate publishing process that share only
+// PostgreSQL and Redis (each process in its own working and temp directory). A client on
+// API B receives every event the worker publishes, through to completion; when clients
+// leave, no Redis channel subscription remains.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openAsBlob } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upload } from '../../src/client/http.js';
+import { UploadCsvMutation } from '../../src/client/operations/jobs.js';
+import { JobProgressSubscription } from '../../src/client/operations/progress.js';
+import { generateSample } from '../../scripts/generate-sample.js';
+import { parseProgressEvent, progressChannel, type JobProgressEvent } from '../../src/progress/events.js';
+import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { insertJob, waitFor } from './progress-driver.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+// tsx's loader by absolute URL: the children run in directories without node_modules.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+let db: TestDatabase;
+let redis: Redis;
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+const apiUrls: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A TypeScript entry of ours as a child node process with its own cwd and TMPDIR. */
+async function spawnProcess(entry: string, args: string[], env: Record<string, string>): Promise<ChildProcess> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bi-progress-'));
+  dirs.push(dir);
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, entry), ...args], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      TMPDIR: dir,
+      DATABASE_URL: db.url,
+      REDIS_URL: db.redisUrl,
+      REDIS_PREFIX: db.redisPrefix,
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function startApi(): Promise<string> {
+  const port = await freePort();
+  await spawnProcess('src/main.ts', [], { PORT: String(port) });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    () => fetch(`${base}/health`).then((response) => response.ok, () => false),
+    (ok) => ok,
+    30_000,
+  );
+  return `${base}/graphql`;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('progress_x');
+  redis = new Redis(db.redisUrl);
+  apiUrls.push(...(await Promise.all([startApi(), startApi()])));
+});
+
+afterAll(async () => {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  redis?.disconnect();
+  await db?.drop();
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+type Received = { sequence: number; status: string; stage?: string | null; processedRows: number; percent: number; publishedAt: string };
+
+/** A graphql-ws client following one job through the given API process. */
+function follow(url: string, jobId: string) {
+  const client = createWsClient({ url });
+  const events: Received[] = [];
+  let started: () => void = () => undefined;
+  const first = new Promise<void>((resolve) => (started = resolve));
+  const done = (async () => {
+    for await (const data of subscribeData(client, JobProgressSubscription, { jobId })) {
+      events.push(data.jobProgress);
+      started();
+    }
+  })();
+  return { client, events, first, done };
+}
+
+/** What really goes over Redis on a channel, seen by a plain subscriber. */
+async function tapChannel(channel: string) {
+  const wire: JobProgressEvent[] = [];
+  const tap = new Redis(db.redisUrl);
+  tap.on('message', (_channel: string, message: string) => {
+    const event = parseProgressEvent(JSON.parse(message));
+    if (event) wire.push(event);
+  });
+  await tap.subscribe(channel);
+  return {
+    wire,
+    async close() {
+      await tap.unsubscribe(channel);
+      tap.disconnect();
+    },
+  };
+}
+
+const key = (event: { sequence: number; status: string; stage?: string | null; processedRows: number; publishedAt: string | number }) =>
+  `${event.sequence}/${event.status}/${event.stage ?? '-'}/${event.processedRows}/${new Date(event.publishedAt).toISOString()}`;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
+}
+
+describe('progress across processes', () => {
+  it('delivers every published event to clients of either API process, then leaves no Redis subscription', async () => {
+    const jobId = await insertJob(db.pool, { totalBytes: 3_200_000 });
+    const channel = progressChannel(db.redisPrefix, jobId);
+
+    const tap = await tapChannel(channel);
+    const [urlA, urlB] = apiUrls as [string, string];
+    const onB = follow(urlB, jobId);
+    const onA = follow(urlA, jobId);
+    await Promise.all([onB.first, onA.first]);
+    // One Redis subscription per API process (plus the tap), however the clients are spread.
+    expect(Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1])).toBe(3);
+
+    const worker = await spawnProcess('test/e2e/progress-publisher-process.ts', [jobId], {});
+    const exitCode = await new Promise<number | null>((resolve) => worker.once('exit', resolve));
+    expect(exitCode).toBe(0);
+    await withTimeout(Promise.all([onB.done, onA.done]), 15_000, 'subscriptions completing');
+
+    expect(tap.wire.length).toBeGreaterThanOrEqual(8);
+    expect(tap.wire.at(-1)?.status).toBe('COMPLETED');
+    for (const side of [onB, onA]) {
+      // The first event is the state read at subscription time (QUEUED); then the wire, all of it, in order.
+      expect(side.events[0]).toMatchObject({ status: 'QUEUED', sequence: 0 });
+      expect(side.events.slice(1).map(key)).toEqual(tap.wire.map(key));
+    }
+
+    await Promise.all([onA.client.dispose(), onB.client.dispose()]);
+    await tap.close();
+    const left = await waitFor(
+      async () => (await redis.pubsub('CHANNELS', `${db.redisPrefix}:*`)) as string[],
+      (channels) => channels.length === 0,
+    );
+    expect(left).toEqual([]);
+  });
+  it('upload through API A, the real worker process ingests, a client on API B follows it to completion', async () => {
+    const sample = await mkdtemp(path.join(os.tmpdir(), 'bi-progress-sample-'));
+    dirs.push(sample);
+    await generateSample({ users: 300, transactions: 60_000, days: 10, seed: 7, dirty: 0.001, out: sample });
+    const [urlA, urlB] = apiUrls as [string, string];
+    const uploaded = await upload({ url: urlA }, UploadCsvMutation, {
+      users: { name: 'users.csv', data: await openAsBlob(path.join(sample, 'users.csv')) },
+      transactions: { name: 'transactions.csv', data: await openAsBlob(path.join(sample, 'transactions.csv')) },
+    });
+    const jobId = uploaded.data?.uploadCsv?.id;
+    expect(uploaded.errors).toBeUndefined();
+    if (!jobId) throw new Error('no job id');
+
+    const tap = await tapChannel(progressChannel(db.redisPrefix, jobId));
+    const onB = follow(urlB, jobId);
+    await onB.first;
+    // The job waits in the queue until a worker exists: the first event is its QUEUED state.
+    expect(onB.events[0]).toMatchObject({ status: 'QUEUED', percent: 0 });
+    const worker = await spawnProcess('worker/main.ts', [], {});
+    await withTimeout(onB.done, 60_000, 'the ingest');
+    worker.kill('SIGTERM');
+
+    const { events } = onB;
+    expect(events.at(-1)).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', percent: 100 });
+    expect(events.at(-1)!.processedRows).toBe(60_300);
+    expect(events.slice(1).map(key)).toEqual(tap.wire.map(key));
+    const stages = events.map((event) => event.stage).filter((stage, i, all) => stage && stage !== all[i - 1]);
+    expect(stages).toEqual(['USERS', 'TRANSACTIONS', 'AGGREGATES']);
+    for (let i = 1; i < events.length; i++) {
+      expect(events[i]!.sequence).toBeGreaterThanOrEqual(events[i - 1]!.sequence);
+      expect(events[i]!.percent).toBeGreaterThanOrEqual(events[i - 1]!.percent);
+    }
+    await onB.client.dispose();
+    await tap.close();
+    expect(await waitFor(async () => (await redis.pubsub('CHANNELS', `${db.redisPrefix}:job-progress:*`)) as string[], (c) => c.length === 0)).toEqual([]);
+  });
+});

@@ -1,0 +1,195 @@
+// Re-uploads, modified rows, cancel + retry, and crash re-runs: each ends in exactly the
+// state of one clean run, with aggregates equal to a recomputation from transactions.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSample } from '../../scripts/generate-sample.js';
+import { bullJobId, cancelJob, retryJob } from '../../src/jobs/service.js';
+import { createHarness, csv, TX_HEADER, type IngestHarness } from './ingest-fixtures.js';
+
+interface Sample {
+  users: Buffer;
+  transactions: Buffer;
+}
+
+async function sample(seed: number, transactions: number, dirty: number): Promise<Sample> {
+  const out = mkdtempSync(path.join(tmpdir(), 'ingest-lifecycle-'));
+  await generateSample({ users: 600, transactions, days: 6, seed, dirty, out });
+  return { users: readFileSync(path.join(out, 'users.csv')), transactions: readFileSync(path.join(out, 'transactions.csv')) };
+}
+
+/** Everything a run leaves behind that must not depend on how it got there. */
+async function endState(h: IngestHarness, jobId: string) {
+  const q = async (sql: string, params: unknown[] = []) => (await h.db.pool.query(sql, params)).rows;
+  return {
+    transactions: await q(
+      `SELECT row_id, user_id, user_seq, model, conversation_id, token_type, token_count, rate_per_1k::text,
+              cost::text, occurred_at, date::text, region, company FROM transactions ORDER BY row_id`,
+    ),
+    users: await q('SELECT id, seq, name, region, is_active_sub, department, company, signup_at FROM users ORDER BY id'),
+    files: await h.files(jobId),
+    rejected: await q(
+      'SELECT file, line, "column", reason, raw FROM rejected_rows WHERE job_id = $1 ORDER BY file, line',
+      [jobId],
+    ),
+    dailyMetrics: await q('SELECT * FROM daily_metrics ORDER BY date, region'),
+    affectedDates: await q('SELECT date::text FROM job_affected_dates WHERE job_id = $1 ORDER BY date', [jobId]),
+    status: (await h.job(jobId)).status,
+    rejectedCount: (await h.job(jobId)).rejected_count,
+  };
+}
+
+const deps = (h: IngestHarness) => ({ pool: h.db.pool, queue: h.queue });
+
+describe('re-uploads', () => {
+  let h: IngestHarness;
+  let files: Sample;
+  let first: string;
+  beforeAll(async () => {
+    h = await createHarness('ingest_reupload');
+    files = await sample(11, 3000, 0.03);
+    first = await h.upload(files);
+    expect((await h.run(first, { chunkRecords: 700 })).status).toBe('COMPLETED_WITH_ERRORS');
+  });
+  afterAll(async () => h?.close());
+
+  it('counts an identical re-upload as unchanged and leaves the aggregates as they were', async () => {
+    const before = await endState(h, first);
+    const again = await h.upload(files);
+    expect((await h.run(again, { chunkRecords: 500 })).status).toBe('COMPLETED_WITH_ERRORS');
+    const counts = await h.files(again);
+    const original = before.files;
+    expect(counts.USERS).toEqual({ ...original.USERS, inserted: 0, updated: 0, unchanged: original.USERS!.inserted });
+    expect(counts.TRANSACTIONS).toEqual({
+      ...original.TRANSACTIONS,
+      inserted: 0,
+      updated: 0,
+      unchanged: original.TRANSACTIONS!.inserted,
+    });
+    const after = await endState(h, again);
+    expect(after.transactions).toEqual(before.transactions);
+    expect(after.dailyMetrics).toEqual(before.dailyMetrics);
+    expect(after.affectedDates).toEqual([]);
+    expect(after.rejected.map((r) => [r.file, r.line, r.reason])).toEqual(before.rejected.map((r) => [r.file, r.line, r.reason]));
+    expect(await h.differences()).toEqual({});
+  });
+
+  it('updates changed rows and corrects the aggregates of the old and the new date', async () => {
+    const { rows } = await h.db.pool.query(
+      `SELECT row_id, user_id, model, conversation_id, token_type, token_count, rate_per_1k::text AS rate, cost::text AS cost,
+              occurred_at, date::text FROM transactions ORDER BY row_id LIMIT 2`,
+    );
+    const [moved, repriced] = rows;
+    const line = (r: typeof moved, at: Date, cost: string) =>
+      [r.row_id, r.user_id, r.model, r.conversation_id, r.token_type, r.token_count, r.rate, cost, at.toISOString()].join(',');
+    const movedTo = new Date(moved.occurred_at.getTime() + 40 * 86_400_000);
+    const newRow = [
+      '00000000-0000-4000-8000-00000000abcd', moved.user_id, 'gpt-4o', moved.conversation_id, 'prompt', '10', '0.0025', '0.000025',
+      '2024-03-02T12:00:00Z',
+    ].join(',');
+    const modified = csv(TX_HEADER, [line(moved, movedTo, moved.cost), line(repriced, repriced.occurred_at, '123.456'), newRow]);
+    const jobId = await h.upload({ transactions: modified });
+    expect(await h.run(jobId)).toEqual({ status: 'COMPLETED' });
+    expect((await h.files(jobId)).TRANSACTIONS).toMatchObject({ total: 3, inserted: 1, updated: 2, unchanged: 0, rejected: 0 });
+    const { rows: dates } = await h.db.pool.query('SELECT date::text FROM job_affected_dates WHERE job_id = $1 ORDER BY date', [jobId]);
+    expect(dates.map((d) => d.date)).toEqual(
+      [...new Set([moved.date, movedTo.toISOString().slice(0, 10), repriced.date, '2024-03-02'])].sort(),
+    );
+    const { rows: stored } = await h.db.pool.query(
+      'SELECT row_id, date::text, cost::text FROM transactions WHERE row_id = ANY($1) ORDER BY row_id',
+      [[moved.row_id, repriced.row_id]],
+    );
+    expect(stored).toEqual([
+      { row_id: moved.row_id, date: movedTo.toISOString().slice(0, 10), cost: moved.cost },
+      { row_id: repriced.row_id, date: repriced.date, cost: '123.456' },
+    ]);
+    expect(await h.differences()).toEqual({});
+  });
+});
+
+describe('cancel and retry', () => {
+  let clean: IngestHarness;
+  let h: IngestHarness;
+  let files: Sample;
+  beforeAll(async () => {
+    [clean, h] = await Promise.all([createHarness('ingest_cancel_ref'), createHarness('ingest_cancel')]);
+    files = await sample(23, 2400, 0.04);
+  });
+  afterAll(async () => {
+    await clean?.close();
+    await h?.close();
+  });
+
+  it('stops at the next chunk with consistent aggregates, and a retry finishes like a clean run', async () => {
+    const reference = await clean.upload(files);
+    await clean.run(reference, { chunkRecords: 300 });
+
+    const jobId = await h.upload(files);
+    const cancelled = await h.run(jobId, {
+      chunkRecords: 300,
+      onChunkCommitted: async (kind, committed) => {
+        if (kind === 'TRANSACTIONS' && committed === 600) await cancelJob(deps(h), jobId);
+      },
+    });
+    expect(cancelled).toEqual({ status: 'CANCELLED' });
+    const job = await h.job(jobId);
+    expect(job).toMatchObject({ status: 'CANCELLED', stage: null });
+    expect((await h.files(jobId)).TRANSACTIONS?.committed).toBe(900);
+    expect(await h.differences()).toEqual({});
+    await expect(cancelJob(deps(h), jobId)).rejects.toMatchObject({ code: 'CONFLICT' });
+
+    await retryJob(deps(h), jobId);
+    await retryJob(deps(h), jobId); // idempotent: still one queued attempt
+    expect((await h.job(jobId)).status).toBe('QUEUED');
+    expect((await h.queue.getJob(bullJobId(jobId, 1)))?.data).toEqual({ jobId });
+    expect(await h.queue.getJob(bullJobId(jobId, 2))).toBeUndefined();
+    expect((await h.run(jobId, { chunkRecords: 300 })).status).toBe('COMPLETED_WITH_ERRORS');
+
+    const [got, want] = await Promise.all([endState(h, jobId), endState(clean, reference)]);
+    expect(got).toEqual(want);
+    expect(await h.differences()).toEqual({});
+  });
+});
+
+describe('crash re-runs', () => {
+  let clean: IngestHarness;
+  let files: Sample;
+  let want: Awaited<ReturnType<typeof endState>>;
+  beforeAll(async () => {
+    clean = await createHarness('ingest_crash_ref');
+    // Dirty rows include duplicate RowIds, some of which straddle the crash points.
+    files = await sample(5, 3000, 0.06);
+    // Repeat the first data record at the end: its duplicate detection must survive the crash.
+    const firstRecord = files.transactions.toString().split('\n')[1];
+    files = { ...files, transactions: Buffer.concat([files.transactions, Buffer.from(`${firstRecord}\n`)]) };
+    const reference = await clean.upload(files);
+    await clean.run(reference, { chunkRecords: 250 });
+    want = await endState(clean, reference);
+    expect(want.rejected.at(-1)).toMatchObject({ file: 'TRANSACTIONS', line: 3002, column: 'RowId' });
+  });
+  afterAll(async () => clean?.close());
+
+  const crashAt = (stage: 'USERS' | 'TRANSACTIONS', committed: number) => async (kind: string, done: number) => {
+    if (kind === stage && done === committed) throw new Error(`simulated crash after ${committed} ${stage} records`);
+  };
+
+  it.each([
+    ['in the users stage', crashAt('USERS', 250)],
+    ['mid-transactions', crashAt('TRANSACTIONS', 1000)],
+    ['between the transactions and the aggregates stage', crashAt('TRANSACTIONS', 3001)],
+  ])('a re-run after a crash %s ends identical to a clean run', async (_label, crash) => {
+    const h = await createHarness('ingest_crash');
+    try {
+      const jobId = await h.upload(files);
+      await expect(h.run(jobId, { chunkRecords: 250, onChunkCommitted: crash })).rejects.toThrow(/simulated crash/);
+      expect((await h.job(jobId)).status).toBe('RUNNING');
+      // The redelivery may use other chunk boundaries: the checkpoint is per record.
+      expect((await h.run(jobId, { chunkRecords: 400 })).status).toBe('COMPLETED_WITH_ERRORS');
+      expect(await endState(h, jobId)).toEqual(want);
+      expect(await h.differences()).toEqual({});
+    } finally {
+      await h.close();
+    }
+  });
+});

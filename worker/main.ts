@@ -1,0 +1,62 @@
+// Worker process: runs ingest jobs from the queue. Thin: the job lifecycle lives in
+// pipeline/run-job.ts. Shutdown order on SIGTERM/SIGINT: stop taking jobs and wait for the
+// running ones (worker.close), then Redis, then the database. If the process is killed
+// before that, the job is redelivered and resumes from its last committed chunk.
+import { UnrecoverableError, Worker } from 'bullmq';
+import { loadEnv } from '../src/config/env.js';
+import { createDatabase } from '../src/infra/db.js';
+import { logger } from '../src/infra/logger.js';
+import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
+import { createProgressPublisher } from '../src/progress/publisher.js';
+import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
+import { runJob } from './pipeline/run-job.js';
+
+const env = loadEnv();
+// Per running job: its dedicated connection, upload reads, progress writes and the publisher.
+const db = createDatabase(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 });
+const redis = createRedis(env.REDIS_URL);
+const publisher = createProgressPublisher({ pool: db.pool, redis, prefix: env.REDIS_PREFIX });
+
+const worker = new Worker<IngestPayload>(
+  INGEST_QUEUE,
+  async (job) => {
+    const { jobId } = ingestPayloadSchema.parse(job.data);
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const result = await runJob({ pool: db.pool, log: logger, publish: (id) => publisher.publish(id) }, jobId, {
+      finalAttempt,
+    });
+    // Bad input never gets better: no BullMQ retries.
+    if (result.status === 'FAILED') throw new UnrecoverableError(result.error ?? 'job failed');
+    return result;
+  },
+  {
+    connection: createWorkerRedis(env.REDIS_URL),
+    prefix: env.REDIS_PREFIX,
+    concurrency: env.WORKER_CONCURRENCY,
+    // A chunk merge can hold the event loop's attention for a while; don't declare it stalled early.
+    lockDuration: 60_000,
+  },
+);
+
+worker.on('failed', (job, error) => logger.warn({ jobId: job?.data.jobId, err: error }, 'ingest attempt failed'));
+worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+logger.info({ queue: INGEST_QUEUE, prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY }, 'worker started');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'worker shutting down');
+  try {
+    await worker.close();
+    await publisher.flush();
+    await redis.quit().catch(() => undefined);
+    await db.close();
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, 'unclean shutdown');
+    process.exit(1);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

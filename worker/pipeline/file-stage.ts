@@ -1,0 +1,332 @@
+// One uploaded file → validated rows, written chunk by chunk. Shared by the users and
+// transactions stages; each supplies its row format and how a chunk is written.
+//
+// Per chunk, ONE transaction commits: the rows, the rejected rows, the job_files
+// counters and committed_records (the resume checkpoint). A re-run after a crash
+// re-reads the committed records only to rebuild the duplicate-key state (the target's
+// replay), then resumes, so the end state and counts equal one clean run.
+//
+// Duplicate keys: a key is a duplicate when any earlier record of the file carried it.
+// Within a chunk that is a JS map here; across chunks each target keeps the keys in the
+// database (memory stays flat for 10M-row files).
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { FileKind } from '../../src/generated/prisma/enums.js';
+import { copyField } from '../../src/ingest/copy-text.js';
+import { readCsvRecords, truncateUtf8 } from '../../src/ingest/csv-source.js';
+import type { CsvRecord } from '../../src/ingest/csv-tokenizer.js';
+import { InputFileError } from '../../src/ingest/errors.js';
+import { mapHeader, type HeaderMapping } from '../../src/ingest/headers.js';
+import type { RowFormat, RowProblem, RowValues } from '../../src/ingest/rows.js';
+import { uuid, Invalid } from '../../src/ingest/values.js';
+import { readUpload } from '../../src/infra/file-store.js';
+import type { ProgressReporter } from './progress.js';
+
+export const DEFAULT_CHUNK_RECORDS = 50_000;
+
+export interface JobFileRow {
+  id: string;
+  kind: FileKind;
+  name: string;
+  committedRecords: number;
+}
+
+export interface StageContext {
+  pool: pg.Pool;
+  /** Dedicated connection of this run: holds the job lock and the temp tables. */
+  client: pg.ClientBase;
+  jobId: string;
+  progress: ProgressReporter;
+  chunkRecords: number;
+  /** Called after each chunk commits (observability; tests simulate crashes here). */
+  onChunkCommitted?: (kind: FileKind, committedRecords: number) => Promise<void> | void;
+}
+
+export interface RowRejection {
+  line: number;
+  column: string | null;
+  reason: string;
+  raw: string;
+}
+
+/** What a chunk hands to its target: the records that passed every field rule. */
+export interface ChunkRows {
+  /** Valid records, keys unique within the chunk, in file order. */
+  ok: Array<{ line: number; key: string; values: RowValues }>;
+  /** Keys of records rejected for a broken field: they still count as seen. */
+  rejectedKeys: Array<{ line: number; key: string }>;
+}
+
+export interface WriteResult {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  /** Valid records the target refused (duplicates of earlier chunks, unknown users). */
+  rejected: Array<{ line: number; column: string; reason: string }>;
+}
+
+export interface FileTarget<Name extends string> {
+  format: RowFormat<Name>;
+  /** Creates the session temp tables the target needs. */
+  prepare(client: pg.ClientBase): Promise<void>;
+  /** Writes one chunk inside its transaction. */
+  write(client: pg.ClientBase, jobId: string, rows: ChunkRows): Promise<WriteResult>;
+  /** Registers the keys of already-committed records (crash re-run), inside a transaction. */
+  replay(client: pg.ClientBase, keys: ChunkRows['rejectedKeys']): Promise<void>;
+  /** Drops the temp tables: pooled or not, a session must not keep them. */
+  cleanup(client: pg.ClientBase): Promise<void>;
+}
+
+export type StageOutcome = 'done' | 'cancelled';
+
+interface Chunk {
+  /** Records before the checkpoint: only their keys are registered, nothing is written. */
+  replay: boolean;
+  records: number;
+  startRecord: number;
+  rows: ChunkRows;
+  rejections: RowRejection[];
+  /** Raw text of valid records, for the rejections the target makes. */
+  rawByLine: Map<number, string>;
+}
+
+/** Ingests one file; resumes after its committed_records. */
+export async function ingestFile<Name extends string>(
+  ctx: StageContext,
+  file: JobFileRow,
+  target: FileTarget<Name>,
+): Promise<StageOutcome> {
+  await target.prepare(ctx.client);
+  try {
+    const batches = readCsvRecords(readUpload(ctx.pool, file.id), {
+      onBytes: (bytes) => ctx.progress.advance(0, bytes),
+    });
+    const chunks = readAhead(chunksOf(batches, target.format, file.committedRecords, ctx.chunkRecords));
+    for await (const chunk of chunks) {
+      ctx.progress.advance(chunk.records, 0);
+      if (chunk.replay) {
+        await inTransaction(ctx.client, () => target.replay(ctx.client, chunk.rows.rejectedKeys));
+        continue;
+      }
+      const cancelRequested = await commitChunk(ctx, file, target, chunk);
+      await ctx.onChunkCommitted?.(file.kind, chunk.startRecord + chunk.records);
+      if (cancelRequested) return 'cancelled';
+    }
+    return 'done';
+  } finally {
+    await target.cleanup(ctx.client).catch(() => undefined);
+  }
+}
+
+/**
+ * Groups the data records into chunks of validated, COPY-ready rows. The first record is
+ * the header; records before `committedRecords` form replay chunks.
+ */
+async function* chunksOf<Name extends string>(
+  batches: AsyncIterable<CsvRecord[]>,
+  format: RowFormat<Name>,
+  committedRecords: number,
+  chunkRecords: number,
+): AsyncGenerator<Chunk> {
+  let mapping: HeaderMapping<Name> | undefined;
+  let index = 0;
+  let builder: ChunkBuilder<Name> | undefined;
+  for await (const batch of batches) {
+    for (const record of batch) {
+      if (!mapping) {
+        mapping = mapHeader(format.label, record.malformed ? [] : record.fields, format.columns);
+        continue;
+      }
+      builder ??= new ChunkBuilder(format, mapping, index, index < committedRecords);
+      builder.add(record);
+      index++;
+      if (builder.records >= chunkRecords || index === committedRecords) {
+        yield builder.build();
+        builder = undefined;
+      }
+    }
+  }
+  if (!mapping) throw new InputFileError(`${format.label}: the file is empty (no header row)`);
+  if (index === 0) throw new InputFileError(`${format.label}: the file has a header but no data rows`);
+  if (builder) yield builder.build();
+}
+
+class ChunkBuilder<Name extends string> {
+  records = 0;
+  private readonly rows: ChunkRows = { ok: [], rejectedKeys: [] };
+  private readonly rejections: RowRejection[] = [];
+  private readonly rawByLine = new Map<number, string>();
+  private readonly firstLineByKey = new Map<string, number>();
+  private readonly keyPosition: number;
+  private readonly validate: (fields: readonly string[]) => RowValues | RowProblem;
+
+  constructor(
+    private readonly format: RowFormat<Name>,
+    private readonly mapping: HeaderMapping<Name>,
+    private readonly startRecord: number,
+    private readonly replay: boolean,
+  ) {
+    this.keyPosition = mapping.index[format.key];
+    this.validate = format.validator(mapping);
+  }
+
+  add(record: CsvRecord): void {
+    this.records++;
+    const { line, fields } = record;
+    if (record.malformed) return this.reject(record, null, `malformed CSV: ${record.malformed}`);
+    if (fields.length !== this.mapping.width) {
+      return this.reject(record, null, `expected ${this.mapping.width} fields, found ${fields.length}`);
+    }
+    const key = uuid(fields[this.keyPosition] ?? '');
+    if (key instanceof Invalid) return this.reject(record, this.format.key, `${this.format.key} ${key.reason}`);
+    const firstLine = this.firstLineByKey.get(key);
+    if (this.replay) {
+      if (firstLine === undefined) this.seeKey(line, key);
+      return;
+    }
+    const values = this.validate(fields);
+    if (!Array.isArray(values)) {
+      // Its key still counts as seen: a later line with the same key is a duplicate.
+      if (firstLine === undefined) this.seeKey(line, key);
+      return this.reject(record, values.column, values.reason);
+    }
+    if (firstLine !== undefined) {
+      return this.reject(record, this.format.key, duplicateReason(this.format.key, key, firstLine));
+    }
+    this.firstLineByKey.set(key, line);
+    this.rows.ok.push({ line, key, values });
+    this.rawByLine.set(line, record.raw);
+  }
+
+  build(): Chunk {
+    return {
+      replay: this.replay,
+      records: this.records,
+      startRecord: this.startRecord,
+      rows: this.rows,
+      rejections: this.rejections,
+      rawByLine: this.rawByLine,
+    };
+  }
+
+  private seeKey(line: number, key: string): void {
+    this.firstLineByKey.set(key, line);
+    this.rows.rejectedKeys.push({ line, key });
+  }
+
+  private reject(record: CsvRecord, column: string | null, reason: string): void {
+    if (!this.replay) this.rejections.push({ line: record.line, column, reason, raw: record.raw });
+  }
+}
+
+export function duplicateReason(keyName: string, key: string, firstLine: number): string {
+  return `duplicate ${keyName} ${key}: first seen on line ${firstLine}`;
+}
+
+async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Commits one chunk atomically; returns whether a cancel was requested meanwhile. */
+async function commitChunk<Name extends string>(
+  ctx: StageContext,
+  file: JobFileRow,
+  target: FileTarget<Name>,
+  chunk: Chunk,
+): Promise<boolean> {
+  const { client, jobId } = ctx;
+  await client.query('BEGIN');
+  try {
+    const written = await target.write(client, jobId, chunk.rows);
+    const rejections = [
+      ...chunk.rejections,
+      ...written.rejected.map((r) => ({ ...r, raw: chunk.rawByLine.get(r.line) ?? '' })),
+    ];
+    await insertRejections(client, jobId, file.kind, rejections);
+    const counted = await client.query(
+      `UPDATE job_files SET total_rows = total_rows + $3, inserted_rows = inserted_rows + $4,
+              updated_rows = updated_rows + $5, unchanged_rows = unchanged_rows + $6,
+              rejected_rows = rejected_rows + $7, committed_records = $2 + $3
+        WHERE id = $1 AND committed_records = $2`,
+      [file.id, chunk.startRecord, chunk.records, written.inserted, written.updated, written.unchanged, rejections.length],
+    );
+    // Guards against two runs of one job: the checkpoint must be where this run left it.
+    if (counted.rowCount !== 1) throw new Error(`job file ${file.id} checkpoint moved: another run is ingesting it`);
+    const job = await client.query<{ cancel_requested: boolean }>(
+      `UPDATE ingest_jobs SET rejected_count = rejected_count + $2, updated_at = now() WHERE id = $1
+        RETURNING cancel_requested`,
+      [jobId, rejections.length],
+    );
+    await client.query('COMMIT');
+    return job.rows[0]?.cancel_requested ?? false;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function insertRejections(client: pg.ClientBase, jobId: string, kind: FileKind, rejections: RowRejection[]) {
+  if (!rejections.length) return;
+  rejections.sort((a, b) => a.line - b.line);
+  const lines = rejections.map(
+    (r) => `${jobId}\t${kind}\t${r.line}\t${copyField(r.column)}\t${copyField(r.reason)}\t${copyField(storedRaw(r.raw))}\n`,
+  );
+  await copyInto(client, 'rejected_rows (job_id, file, line, "column", reason, raw)', lines);
+}
+
+/** Raw text as stored: at most 1 KiB, and without NUL (PostgreSQL text cannot hold it). */
+function storedRaw(raw: string): string {
+  return truncateUtf8(raw).replace(/\u0000/g, '\uFFFD');
+}
+
+/** COPY … FROM STDIN of pre-formatted text rows, in a few large writes. */
+export async function copyInto(client: pg.ClientBase, table: string, rows: string[]): Promise<void> {
+  if (!rows.length) return;
+  const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN`));
+  await pipeline(Readable.from(batchStrings(rows, 1 << 20)), stream);
+}
+
+function* batchStrings(rows: string[], targetChars: number): Generator<string> {
+  let batch: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    batch.push(row);
+    size += row.length;
+    if (size >= targetChars) {
+      yield batch.join('');
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length) yield batch.join('');
+}
+
+/**
+ * Pulls the next item while the consumer works on the current one: the next chunk is
+ * parsed and validated while PostgreSQL merges this one.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      yield result.value;
+    }
+  } finally {
+    // Stopping early (cancel, error): settle the pending read and close the source.
+    await next.catch(() => undefined);
+    await iterator.return?.(undefined);
+  }
+}

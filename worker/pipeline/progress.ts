@@ -1,0 +1,94 @@
+// Progress of a running job, written to its ingest_jobs row. Rows stream through at
+// ~100k/s, so writes are throttled (at most one per interval, never two in flight) and
+// forced at stage changes and at the end. `publish` runs after every write so a
+// notifier (Redis pub/sub) can fan the new state out without the stages knowing.
+import type pg from 'pg';
+import type { JobStage } from '../../src/generated/prisma/enums.js';
+import { logger } from '../../src/infra/logger.js';
+
+export type PublishProgress = (jobId: string) => Promise<void> | void;
+
+export interface ProgressOptions {
+  /** Minimum time between throttled writes (default 250 ms: ≤ 4 writes/s). */
+  minIntervalMs?: number;
+  publish?: PublishProgress;
+}
+
+const WRITE_SQL = `UPDATE ingest_jobs
+    SET processed_rows = $2, processed_bytes = $3, total_rows = coalesce($4, total_rows),
+        stage = coalesce($5::"JobStage", stage), progress_seq = progress_seq + 1, updated_at = now()
+  WHERE id = $1`;
+
+export class ProgressReporter {
+  private processedRows = 0;
+  private processedBytes = 0;
+  private totalRows: number | null = null;
+  private stage: JobStage | null = null;
+  private lastWriteAt = 0;
+  private inFlight: Promise<void> | null = null;
+  private dirty = false;
+  private readonly minIntervalMs: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly jobId: string,
+    private readonly options: ProgressOptions = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 250;
+  }
+
+  /** Counts rows and bytes read; writes when the interval has passed. */
+  advance(rows: number, bytes: number): void {
+    this.processedRows += rows;
+    this.processedBytes += bytes;
+    this.dirty = true;
+    if (!this.inFlight && Date.now() - this.lastWriteAt >= this.minIntervalMs) void this.write();
+  }
+
+  async setStage(stage: JobStage): Promise<void> {
+    this.stage = stage;
+    await this.flush();
+  }
+
+  setTotalRows(total: number): void {
+    this.totalRows = total;
+    this.dirty = true;
+  }
+
+  /** Writes the current state now (waiting for a write in flight first). */
+  async flush(): Promise<void> {
+    if (this.inFlight) await this.inFlight;
+    this.dirty = true;
+    await this.write();
+  }
+
+  /** Runs the publish hook without a progress write (after the final status update). */
+  async publishNow(): Promise<void> {
+    try {
+      await this.options.publish?.(this.jobId);
+    } catch (error) {
+      logger.warn({ err: error, jobId: this.jobId }, 'progress publish failed');
+    }
+  }
+
+  private write(): Promise<void> {
+    if (!this.dirty) return Promise.resolve();
+    this.dirty = false;
+    this.lastWriteAt = Date.now();
+    const params = [this.jobId, this.processedRows, this.processedBytes, this.totalRows, this.stage];
+    const run = (async () => {
+      try {
+        await this.pool.query(WRITE_SQL, params);
+        await this.options.publish?.(this.jobId);
+      } catch (error) {
+        // Progress is advisory: a lost update must not fail the job; the next one heals it.
+        logger.warn({ err: error, jobId: this.jobId }, 'progress update failed');
+      }
+    })();
+    const tracked: Promise<void> = run.finally(() => {
+      if (this.inFlight === tracked) this.inFlight = null;
+    });
+    this.inFlight = tracked;
+    return tracked;
+  }
+}

@@ -1,0 +1,309 @@
+// The life of one ingest job: QUEUED → RUNNING → stages USERS, TRANSACTIONS, AGGREGATES →
+// COMPLETED | COMPLETED_WITH_ERRORS | FAILED | CANCELLED.
+//
+// BullMQ delivers at least once, so a run may start on a job a crashed run left RUNNING:
+// stages already timed in stage_timings are skipped, files resume after their
+// committed_records, and the aggregates stage is idempotent. A session advisory lock keeps
+// two deliveries of one job from running at the same time.
+import pg from 'pg';
+import { FileKind, JobStage, JobStatus } from '../../src/generated/prisma/enums.js';
+import { readCsvRecords } from '../../src/ingest/csv-source.js';
+import { InputFileError } from '../../src/ingest/errors.js';
+import { mapHeader } from '../../src/ingest/headers.js';
+import { transactionsFormat, usersFormat, type RowFormat } from '../../src/ingest/rows.js';
+import { readUpload } from '../../src/infra/file-store.js';
+import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
+import { refreshAggregates } from './aggregates.js';
+import { DEFAULT_CHUNK_RECORDS, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
+import { ProgressReporter, type PublishProgress } from './progress.js';
+import { ingestTransactions } from './transactions.js';
+import { ingestUsers } from './users.js';
+
+export interface RunJobDeps {
+  pool: pg.Pool;
+  log?: Logger;
+  /** Called after every progress write and at the end (Redis pub/sub fan-out). */
+  publish?: PublishProgress;
+  chunkRecords?: number;
+  progressIntervalMs?: number;
+  onChunkCommitted?: StageContext['onChunkCommitted'];
+}
+
+export interface RunJobOptions {
+  /** BullMQ's last attempt: a transient error then fails the job instead of waiting for a retry. */
+  finalAttempt?: boolean;
+}
+
+export type RunJobResult =
+  | { status: 'SKIPPED'; reason: string }
+  | { status: Exclude<JobStatus, 'QUEUED' | 'RUNNING'>; error?: string };
+
+/** Another delivery of the same job holds its lock; BullMQ retries this one later. */
+export class JobBusyError extends Error {}
+
+const JOB_LOCK_NAMESPACE = 4_201_338;
+
+interface FileStage {
+  stage: JobStage;
+  kind: FileKind;
+  format: RowFormat<string>;
+  ingest: (ctx: StageContext, file: JobFileRow) => Promise<StageOutcome>;
+}
+
+const FILE_STAGES: FileStage[] = [
+  { stage: JobStage.USERS, kind: FileKind.USERS, format: usersFormat, ingest: ingestUsers },
+  { stage: JobStage.TRANSACTIONS, kind: FileKind.TRANSACTIONS, format: transactionsFormat, ingest: ingestTransactions },
+];
+
+interface FileInfo extends JobFileRow {
+  sizeBytes: number;
+  totalRows: number;
+}
+
+/** Runs (or resumes) job `jobId` to a terminal state. Transient errors are rethrown for BullMQ to retry. */
+export async function runJob(deps: RunJobDeps, jobId: string, options: RunJobOptions = {}): Promise<RunJobResult> {
+  const client = await openSession(deps.pool);
+  try {
+    const { rows } = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
+      [JOB_LOCK_NAMESPACE, jobId],
+    );
+    if (!rows[0]?.locked) throw new JobBusyError(`job ${jobId} is being run by another worker`);
+    try {
+      return await runLocked(deps, client, jobId, options);
+    } finally {
+      // A broken connection has lost the lock anyway; keep the original error.
+      await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [JOB_LOCK_NAMESPACE, jobId]).catch(() => undefined);
+    }
+  } finally {
+    // The session ends with the run: temp tables and the job lock go with it.
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A connection of its own per run, outside the pool: temp_buffers can only be set before
+ * a session first touches a temp table, and staging/seen-key tables of 50k-row chunks
+ * should stay in memory. Commits need not wait for the WAL flush: each chunk commits its
+ * rows together with its checkpoint, so a commit lost in a server crash is redone by the
+ * re-run like any other uncommitted chunk.
+ */
+async function openSession(pool: pg.Pool): Promise<pg.Client> {
+  const client = new pg.Client(pool.options);
+  client.on('error', (error) => rootLogger.warn({ err: error }, 'ingest session connection error'));
+  await client.connect();
+  try {
+    await client.query(`SET temp_buffers = '256MB'`);
+    await client.query('SET synchronous_commit = off');
+    // Every chunk statement joins a 50k-row staging table with a large indexed table
+    // (transactions, seen keys, users). Without statistics on the temp table the planner
+    // picks hash joins that scan the whole large table per chunk: quadratic in file size.
+    // Index nested loops keep each chunk proportional to its own size.
+    await client.query('SET enable_hashjoin = off');
+    await client.query('SET enable_mergejoin = off');
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+async function runLocked(
+  deps: RunJobDeps,
+  client: pg.Client,
+  jobId: string,
+  options: RunJobOptions,
+): Promise<RunJobResult> {
+  const { pool } = deps;
+  const log = (deps.log ?? rootLogger).child({ jobId });
+  const job = await claim(pool, jobId);
+  if (!job) return { status: 'SKIPPED', reason: 'job is missing or already finished' };
+  const files = await loadFiles(pool, jobId);
+  const progress = new ProgressReporter(pool, jobId, { publish: deps.publish, minIntervalMs: deps.progressIntervalMs });
+  const done = new Set(Object.keys(job.stageTimings));
+  for (const file of files) {
+    if (done.has(stageOf(file.kind))) progress.advance(file.totalRows, file.sizeBytes);
+  }
+  const ctx: StageContext = {
+    pool,
+    client,
+    jobId,
+    progress,
+    chunkRecords: deps.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
+    onChunkCommitted: deps.onChunkCommitted,
+  };
+  try {
+    let cancelled = job.cancelRequested;
+    if (!cancelled) {
+      await preflight(pool, jobId, files);
+      cancelled = (await runFileStages(ctx, files, done, log)) === 'cancelled';
+    }
+    await runAggregates(ctx, log);
+    const status = cancelled ? JobStatus.CANCELLED : (await hasRejections(pool, jobId)) ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.COMPLETED;
+    await finish(ctx, status, null);
+    log.info({ status }, 'job finished');
+    return { status };
+  } catch (error) {
+    if (error instanceof InputFileError || options.finalAttempt) {
+      const message = error instanceof InputFileError ? error.message : `gave up after retries: ${errorMessage(error)}`;
+      log.warn({ err: error }, 'job failed');
+      await failJob(ctx, message, log);
+      if (error instanceof InputFileError) return { status: JobStatus.FAILED, error: message };
+    }
+    throw error;
+  }
+}
+
+interface ClaimedJob {
+  stageTimings: Record<string, number>;
+  cancelRequested: boolean;
+}
+
+/** QUEUED or RUNNING (a crashed run) → RUNNING; anything else is not ours to run. */
+async function claim(pool: pg.Pool, jobId: string): Promise<ClaimedJob | null> {
+  const { rows } = await pool.query<{ stage_timings: Record<string, number>; cancel_requested: boolean }>(
+    `UPDATE ingest_jobs SET status = 'RUNNING', started_at = coalesce(started_at, now()), error = NULL,
+            progress_seq = progress_seq + 1, updated_at = now()
+      WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
+      RETURNING stage_timings, cancel_requested`,
+    [jobId],
+  );
+  const row = rows[0];
+  return row ? { stageTimings: row.stage_timings ?? {}, cancelRequested: row.cancel_requested } : null;
+}
+
+async function loadFiles(pool: pg.Pool, jobId: string): Promise<FileInfo[]> {
+  const { rows } = await pool.query<{
+    id: string;
+    kind: FileKind;
+    name: string;
+    committed_records: number;
+    size_bytes: bigint;
+    total_rows: number;
+  }>('SELECT id, kind, name, committed_records, size_bytes, total_rows FROM job_files WHERE job_id = $1', [jobId]);
+  return rows.map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    committedRecords: row.committed_records,
+    sizeBytes: Number(row.size_bytes),
+    totalRows: row.total_rows,
+  }));
+}
+
+const stageOf = (kind: FileKind): JobStage => (kind === FileKind.USERS ? JobStage.USERS : JobStage.TRANSACTIONS);
+
+/**
+ * Reads each file's header and first record before anything is written: a file that is
+ * not CSV, empty, or missing columns fails the job with nothing ingested. Unknown columns
+ * become one warning per file.
+ */
+async function preflight(pool: pg.Pool, jobId: string, files: FileInfo[]): Promise<void> {
+  for (const { kind, format } of FILE_STAGES) {
+    const file = files.find((f) => f.kind === kind);
+    if (!file) continue;
+    const [header, first] = await firstRecords(pool, file.id, 2);
+    const label = `${format.label} "${file.name}"`;
+    if (!header) throw new InputFileError(`${label}: the file is empty (no header row)`);
+    if (header.malformed) throw new InputFileError(`${label}: the header row is not valid CSV (${header.malformed})`);
+    const mapping = mapHeader(label, header.fields, format.columns);
+    if (!first) throw new InputFileError(`${label}: the file has a header but no data rows`);
+    if (mapping.unknown.length) {
+      await addWarning(pool, jobId, `${label}: ignored unknown column${mapping.unknown.length > 1 ? 's' : ''}: ${mapping.unknown.join(', ')}`);
+    }
+  }
+}
+
+async function firstRecords(pool: pg.Pool, fileId: string, count: number) {
+  const records = [];
+  for await (const batch of readCsvRecords(readUpload(pool, fileId))) {
+    records.push(...batch.slice(0, count - records.length));
+    if (records.length >= count) break;
+  }
+  return records;
+}
+
+/** Idempotent: a resumed run does not repeat a warning. */
+async function addWarning(pool: pg.Pool, jobId: string, warning: string): Promise<void> {
+  await pool.query(
+    `UPDATE ingest_jobs SET warnings = array_append(warnings, $2), updated_at = now()
+      WHERE id = $1 AND NOT ($2 = ANY (warnings))`,
+    [jobId, warning],
+  );
+}
+
+async function runFileStages(ctx: StageContext, files: FileInfo[], done: Set<string>, log: Logger): Promise<StageOutcome> {
+  for (const { stage, kind, ingest } of FILE_STAGES) {
+    const file = files.find((f) => f.kind === kind);
+    if (!file || done.has(stage)) continue;
+    await ctx.progress.setStage(stage);
+    const started = performance.now();
+    const outcome = await ingest(ctx, file);
+    if (outcome === 'cancelled') {
+      log.info({ stage }, 'cancel requested: stopping after the committed chunks');
+      return outcome;
+    }
+    await recordTiming(ctx.pool, ctx.jobId, stage, performance.now() - started);
+    log.info({ stage, ms: Math.round(performance.now() - started) }, 'stage done');
+  }
+  return 'done';
+}
+
+/** Aggregates follow whatever was committed, also after a cancel or a failure mid-file. */
+async function runAggregates(ctx: StageContext, log: Logger): Promise<void> {
+  await ctx.progress.setStage(JobStage.AGGREGATES);
+  const started = performance.now();
+  await refreshAggregates(ctx.pool, ctx.jobId);
+  await recordTiming(ctx.pool, ctx.jobId, JobStage.AGGREGATES, performance.now() - started);
+  log.info({ ms: Math.round(performance.now() - started) }, 'aggregates refreshed');
+}
+
+async function recordTiming(pool: pg.Pool, jobId: string, stage: JobStage, ms: number): Promise<void> {
+  await pool.query(
+    `UPDATE ingest_jobs SET stage_timings = stage_timings || jsonb_build_object($2::text, $3::int), updated_at = now()
+      WHERE id = $1`,
+    [jobId, stage, Math.round(ms)],
+  );
+}
+
+async function hasRejections(pool: pg.Pool, jobId: string): Promise<boolean> {
+  const { rows } = await pool.query<{ rejected: boolean }>(
+    'SELECT rejected_count > 0 AS rejected FROM ingest_jobs WHERE id = $1',
+    [jobId],
+  );
+  return rows[0]?.rejected ?? false;
+}
+
+async function finish(ctx: StageContext, status: JobStatus, error: string | null): Promise<void> {
+  const { rows } = await ctx.pool.query<{ total: number }>(
+    'SELECT coalesce(sum(total_rows), 0)::int AS total FROM job_files WHERE job_id = $1',
+    [ctx.jobId],
+  );
+  ctx.progress.setTotalRows(rows[0]?.total ?? 0);
+  await ctx.progress.flush();
+  await ctx.pool.query(
+    `UPDATE ingest_jobs SET status = $2::"JobStatus", stage = NULL, error = $3, finished_at = now(),
+            progress_seq = progress_seq + 1, updated_at = now()
+      WHERE id = $1 AND status = 'RUNNING'`,
+    [ctx.jobId, status, error],
+  );
+  await ctx.progress.publishNow();
+}
+
+/** FAILED, after bringing the aggregates in line with whatever chunks were committed. */
+async function failJob(ctx: StageContext, message: string, log: Logger): Promise<void> {
+  try {
+    await refreshAggregates(ctx.pool, ctx.jobId);
+  } catch (error) {
+    log.error({ err: error }, 'aggregates refresh after failure failed');
+  }
+  try {
+    await finish(ctx, JobStatus.FAILED, message);
+  } catch (error) {
+    log.error({ err: error }, 'could not mark the job FAILED');
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
