@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { request, requestData, upload } from '../src/client/http.js';
 import { JobQuery, UploadCsvMutation } from '../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../src/client/operations/progress.js';
-import { DashboardKpisQuery } from '../src/client/operations/dashboard.js';
+import { DemoKpisQuery } from '../src/client/operations/demo.js';
 import type { JobProgressSubscription as ProgressResult } from '../src/client/generated/graphql.js';
 import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
 import { generateSample } from './generate-sample.js';
@@ -141,22 +141,25 @@ if (finished) {
   }
 }
 
-const dashboard = await request(api, DashboardKpisQuery, {});
-const kpis = dashboard.data?.dashboard.kpis;
+const dashboard = await request(api, DemoKpisQuery, {});
+const kpis = dashboard.data?.dashboard?.kpis;
+const range = dashboard.data?.dashboard?.dateRange;
 if (!kpis) fail(`dashboard query failed: ${dashboard.errors?.map((e) => e.message).join('; ')}`);
+const show = (value: number | null | undefined, format: (n: number) => string) =>
+  value === null || value === undefined ? '—' : format(value);
 const kpiLines: Array<[string, string]> = [
-  ['Total cost', money.format(kpis.totalCost)],
-  ['Tokens (prompt / completion)', `${int.format(kpis.totalTokens)} (${int.format(kpis.promptTokens)} / ${int.format(kpis.completionTokens)})`],
-  ['Conversations', int.format(kpis.conversations)],
-  ['Active days', int.format(kpis.activeDays)],
-  ['Avg spend per day', kpis.avgSpendPerDay === null || kpis.avgSpendPerDay === undefined ? '—' : money.format(kpis.avgSpendPerDay)],
-  ['Avg tokens per day', kpis.avgTokensPerDay === null || kpis.avgTokensPerDay === undefined ? '—' : int.format(kpis.avgTokensPerDay)],
-  ['Avg tokens per conversation', kpis.avgTokensPerConversation === null || kpis.avgTokensPerConversation === undefined ? '—' : int.format(kpis.avgTokensPerConversation)],
+  ['Total cost', show(kpis.totalCost, money.format)],
+  ['Tokens (prompt / completion)', `${show(kpis.totalTokens, int.format)} (${show(kpis.promptTokens, int.format)} / ${show(kpis.completionTokens, int.format)})`],
+  ['Conversations', show(kpis.conversations, int.format)],
+  ['Active days', show(kpis.activeDays, int.format)],
+  ['Avg spend per day', show(kpis.avgSpendPerDay, money.format)],
+  ['Avg tokens per day', show(kpis.avgTokensPerDay, int.format)],
+  ['Avg tokens per conversation', show(kpis.avgTokensPerConversation, int.format)],
   ['Highest used model', kpis.highestUsedModel ?? '—'],
   ['Least used model', kpis.leastUsedModel ?? '—'],
   ['Costliest model', kpis.costliestModel ?? '—'],
-  ['Model efficiency (completion/prompt)', kpis.modelEfficiency === null || kpis.modelEfficiency === undefined ? '—' : ratio.format(kpis.modelEfficiency)],
-  ['Active subscriber utilization', kpis.activeSubscriberUtilization === null || kpis.activeSubscriberUtilization === undefined ? '—' : `${(kpis.activeSubscriberUtilization * 100).toFixed(1)} %`],
+  ['Model efficiency (completion/prompt)', show(kpis.modelEfficiency, ratio.format)],
+  ['Active subscriber utilization', show(kpis.activeSubscriberUtilization, (n) => `${(n * 100).toFixed(1)} %`)],
 ];
-console.log('\nDashboard (all data):');
+console.log(`\nDashboard, all data${range?.min ? ` (${range.min} to ${range.max})` : ''}:`);
 for (const [label, value] of kpiLines) console.log(`  ${label.padEnd(38)} ${value}`);

@@ -2,6 +2,8 @@
 // only change with data_version.version (every refresh and user merge bumps it), so an
 // entry can never be stale; old versions simply age out of the LRU. In-flight promises
 // are cached too: concurrent identical requests share one computation.
+import type pg from 'pg';
+import { loadDistinctIndex, type DistinctIndex } from './distinct-index.js';
 import type { Queryable } from './queries.js';
 
 export const DEFAULT_CACHE_ENTRIES = 1000;
@@ -56,4 +58,27 @@ export function dashboardCacheFor(db: Queryable): DashboardCache {
 /** Replaces the cache of a pool; maxEntries 0 turns caching off (benchmarks of the raw queries). */
 export function configureDashboardCache(db: Queryable, options: { maxEntries: number }): void {
   caches.set(db, new DashboardCache(options.maxEntries));
+}
+
+// The in-memory distinct-count index, per pool: reloaded when the data version moves past it.
+const indexes = new WeakMap<Queryable, { version: bigint; index: Promise<DistinctIndex> }>();
+
+/** The distinct index for `version` or newer; concurrent callers share one load. */
+export function distinctIndexFor(pool: pg.Pool, version: string): Promise<DistinctIndex> {
+  const wanted = BigInt(version);
+  const current = indexes.get(pool);
+  if (current && current.version >= wanted) return current.index;
+  const index = loadDistinctIndex(pool);
+  const entry = { version: wanted, index };
+  indexes.set(pool, entry);
+  index.then(
+    (loaded) => {
+      // The snapshot may be newer than asked for: remember what was really read.
+      if (indexes.get(pool) === entry) entry.version = BigInt(loaded.version);
+    },
+    () => {
+      if (indexes.get(pool) === entry) indexes.delete(pool);
+    },
+  );
+  return index;
 }

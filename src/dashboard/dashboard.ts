@@ -1,10 +1,19 @@
 // One dashboard request: the validated filter plus per-request memos, so each GraphQL
 // field runs only its own queries and fields needing the same figures (kpis and
-// costByModel both need per-model sums) share one query.
-import { dashboardCacheFor, type DashboardCache } from './cache.js';
+// costByModel both need per-model sums) share one query. Sums come from SQL over the
+// daily tables; exact distinct counts from the in-memory index of the helper tables.
+import type pg from 'pg';
+import { dashboardCacheFor, distinctIndexFor, type DashboardCache } from './cache.js';
+import {
+  COMPANY_MODEL_SEPARATOR,
+  countConversations,
+  countSubscribers,
+  countUsers,
+  type DistinctIndex,
+  type SubscriberCounts,
+} from './distinct-index.js';
 import { filterKey, type DashboardFilter, type Granularity } from './filter.js';
 import * as queries from './queries.js';
-import type { Queryable } from './queries.js';
 
 export interface Kpis {
   totalCost: number;
@@ -23,7 +32,12 @@ export interface Kpis {
   activeSubscriberUtilization: number | null;
 }
 
-export interface ModelCost extends queries.ModelRow {
+export interface ModelCost {
+  model: string;
+  cost: number;
+  promptTokens: number;
+  completionTokens: number;
+  conversations: number;
   efficiency: number | null;
 }
 
@@ -34,8 +48,8 @@ const ratio = (numerator: number, denominator: number): number | null =>
 export const compareNames = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /** The model with the most (or fewest) conversations; ties by name ascending. */
-function pickModel(rows: readonly queries.ModelRow[], direction: 'most' | 'fewest'): string | null {
-  let best: queries.ModelRow | null = null;
+function pickModel(rows: readonly ModelCost[], direction: 'most' | 'fewest'): string | null {
+  let best: ModelCost | null = null;
   for (const row of rows) {
     if (row.conversations < 1) continue;
     const better =
@@ -47,13 +61,36 @@ function pickModel(rows: readonly queries.ModelRow[], direction: 'most' | 'fewes
   return best?.model ?? null;
 }
 
+export interface TrendPoint {
+  bucketStart: string;
+  cost: number;
+  totalTokens: number;
+  conversations: number;
+  activeUsers: number;
+}
+
+export interface RegionCost {
+  region: string;
+  cost: number;
+  conversations: number;
+  activeUsers: number;
+}
+
+export interface CompanyCost {
+  company: string;
+  cost: number;
+  conversations: number;
+  activeUsers: number;
+  highestUsedModel: string | null;
+}
+
 export class DashboardView {
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly cache: DashboardCache;
   private readonly key: string;
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: pg.Pool,
     readonly filter: DashboardFilter,
   ) {
     this.cache = dashboardCacheFor(db);
@@ -75,68 +112,137 @@ export class DashboardView {
   }
 
   /** Memoised per request, and cached across requests under the current data version. */
-  private figures<T>(name: string, compute: () => Promise<T>): Promise<T> {
+  private figures<T>(name: string, compute: () => Promise<T>, dependsOnFilter = true): Promise<T> {
     return this.once(name, async () => {
       if (!this.cache.enabled) return compute();
       const { version } = await this.version();
-      return this.cache.getOrCompute(`${version}|${name}|${this.key}`, compute);
+      return this.cache.getOrCompute(`${version}|${name}|${dependsOnFilter ? this.key : ''}`, compute);
     });
   }
 
+  private index(): Promise<DistinctIndex> {
+    return this.once('index', async () => distinctIndexFor(this.db, (await this.version()).version));
+  }
+
   costByModel(): Promise<ModelCost[]> {
-    return this.figures('costByModel', async () =>
-      (await queries.costByModel(this.db, this.filter)).map((row) => ({
-        ...row,
+    return this.figures('costByModel', async () => {
+      const [rows, index] = await Promise.all([queries.sums(this.db, this.filter, 'model'), this.index()]);
+      const conversations = countConversations(index, this.filter, { by: 'model' });
+      return rows.map((row) => ({
+        model: row.key,
+        cost: row.cost,
+        promptTokens: row.promptTokens,
+        completionTokens: row.completionTokens,
+        conversations: conversations.get(row.key) ?? 0,
         efficiency: ratio(row.completionTokens, row.promptTokens),
-      })),
-    );
+      }));
+    });
   }
 
   kpis(): Promise<Kpis> {
     return this.figures('kpis', async () => {
-      const [totals, byModel] = await Promise.all([queries.totals(this.db, this.filter), this.costByModel()]);
-      const totalTokens = totals.promptTokens + totals.completionTokens;
+      const [[totals], byModel, index] = await Promise.all([
+        queries.sums(this.db, this.filter, 'none'),
+        this.costByModel(),
+        this.index(),
+      ]);
+      const cost = totals?.cost ?? 0;
+      const promptTokens = totals?.promptTokens ?? 0;
+      const completionTokens = totals?.completionTokens ?? 0;
+      const activeDays = totals?.activeDays ?? 0;
+      const totalTokens = promptTokens + completionTokens;
+      const conversations = countConversations(index, this.filter, { by: 'none' }).get('') ?? 0;
+      const activeInM = countUsers(index, this.filter, { by: 'none' }, { activeSubscribersOnly: true }).get('') ?? 0;
+      const { activeSubscribers } = countSubscribers(index, this.filter);
       return {
-        totalCost: totals.cost,
-        promptTokens: totals.promptTokens,
-        completionTokens: totals.completionTokens,
+        totalCost: cost,
+        promptTokens,
+        completionTokens,
         totalTokens,
-        conversations: totals.conversations,
-        activeDays: totals.activeDays,
-        avgSpendPerDay: ratio(totals.cost, totals.activeDays),
-        avgTokensPerDay: ratio(totalTokens, totals.activeDays),
-        avgTokensPerConversation: ratio(totalTokens, totals.conversations),
+        conversations,
+        activeDays,
+        avgSpendPerDay: ratio(cost, activeDays),
+        avgTokensPerDay: ratio(totalTokens, activeDays),
+        avgTokensPerConversation: ratio(totalTokens, conversations),
         highestUsedModel: pickModel(byModel, 'most'),
         leastUsedModel: pickModel(byModel, 'fewest'),
         // byModel is ordered by cost desc, then name (in SQL, on the exact NUMERIC sums).
         costliestModel: byModel[0]?.model ?? null,
-        modelEfficiency: ratio(totals.completionTokens, totals.promptTokens),
-        activeSubscriberUtilization: ratio(totals.activeSubscribersInM, totals.activeSubscribers),
+        modelEfficiency: ratio(completionTokens, promptTokens),
+        activeSubscriberUtilization: ratio(activeInM, activeSubscribers),
       };
     });
   }
 
-  spendTrend(granularity: Granularity): Promise<queries.TrendRow[]> {
-    return this.figures(`spendTrend:${granularity}`, () => queries.spendTrend(this.db, this.filter, granularity));
+  spendTrend(granularity: Granularity): Promise<TrendPoint[]> {
+    return this.figures(`spendTrend:${granularity}`, async () => {
+      const [rows, index] = await Promise.all([
+        queries.sums(this.db, this.filter, { bucket: granularity }),
+        this.index(),
+      ]);
+      const grouping = { by: 'bucket', granularity } as const;
+      const conversations = countConversations(index, this.filter, grouping);
+      const users = countUsers(index, this.filter, grouping);
+      return rows.map((row) => ({
+        bucketStart: row.key,
+        cost: row.cost,
+        totalTokens: row.promptTokens + row.completionTokens,
+        conversations: conversations.get(row.key) ?? 0,
+        activeUsers: users.get(row.key) ?? 0,
+      }));
+    });
   }
 
-  costByRegion(): Promise<queries.RegionRow[]> {
-    return this.figures('costByRegion', () => queries.costByRegion(this.db, this.filter));
+  costByRegion(): Promise<RegionCost[]> {
+    return this.figures('costByRegion', async () => {
+      const [rows, index] = await Promise.all([queries.sums(this.db, this.filter, 'region'), this.index()]);
+      const conversations = countConversations(index, this.filter, { by: 'region' });
+      const users = countUsers(index, this.filter, { by: 'region' });
+      return rows.map((row) => ({
+        region: row.key,
+        cost: row.cost,
+        conversations: conversations.get(row.key) ?? 0,
+        activeUsers: users.get(row.key) ?? 0,
+      }));
+    });
   }
 
-  topCompanies(limit: number): Promise<queries.CompanyRow[]> {
-    return this.figures(`topCompanies:${limit}`, () => queries.topCompanies(this.db, this.filter, limit));
+  /** Companies by cost desc then name (users without a company left out), first `limit`. */
+  topCompanies(limit: number): Promise<CompanyCost[]> {
+    return this.figures(`topCompanies:${limit}`, async () => {
+      const [rows, index] = await Promise.all([queries.sums(this.db, this.filter, 'company'), this.index()]);
+      const top = rows.slice(0, limit);
+      const conversations = countConversations(index, this.filter, { by: 'company' });
+      const users = countUsers(index, this.filter, { by: 'company' });
+      const topModel = new Map<string, { model: string; conversations: number }>();
+      for (const [key, count] of countConversations(index, this.filter, { by: 'companyModel' })) {
+        const [company = '', model = ''] = key.split(COMPANY_MODEL_SEPARATOR);
+        const best = topModel.get(company);
+        if (!best || count > best.conversations || (count === best.conversations && compareNames(model, best.model) < 0)) {
+          topModel.set(company, { model, conversations: count });
+        }
+      }
+      return top.map((row) => ({
+        company: row.key,
+        cost: row.cost,
+        conversations: conversations.get(row.key) ?? 0,
+        activeUsers: users.get(row.key) ?? 0,
+        highestUsedModel: topModel.get(row.key)?.model ?? null,
+      }));
+    });
   }
 
-  subscribers(): Promise<queries.SubscriberRow[]> {
-    return this.figures('subscribers', () => queries.subscribers(this.db, this.filter));
+  subscribers(): Promise<SubscriberCounts[]> {
+    return this.figures('subscribers', async () =>
+      countSubscribers(await this.index(), this.filter).byRegion.sort((a, b) => compareNames(a.region, b.region)),
+    );
   }
 
   dateRange(): Promise<queries.DateRange | null> {
-    return this.figures('dateRange', () => queries.dateRange(this.db));
+    return this.figures('dateRange', () => queries.dateRange(this.db), false);
   }
 
   filterValues(kind: 'regions' | 'companies' | 'models'): Promise<string[]> {
-    return this.figures(kind, () => queries.filterValues(this.db, kind));
+    return this.figures(kind, () => queries.filterValues(this.db, kind), false);
   }
 }

@@ -33,14 +33,6 @@ export function filterPredicate(filter: DashboardFilter, params: Params, alias =
   return conditions.length ? conditions.join(' AND ') : 'true';
 }
 
-/** The users a filter selects for subscriber figures: region and company only. */
-export function userPredicate(filter: DashboardFilter, params: Params, alias: string): string {
-  const conditions: string[] = [];
-  if (filter.regions) conditions.push(`${alias}.region = ANY(${params.add(filter.regions, 'text[]')})`);
-  if (filter.companies) conditions.push(`${alias}.company = ANY(${params.add(filter.companies, 'text[]')})`);
-  return conditions.length ? conditions.join(' AND ') : 'true';
-}
-
 /** Which dimensions a question reads: those the filter narrows plus those it groups by. */
 export function dimensionsUsed(filter: DashboardFilter, groupBy: readonly Dimension[]): Set<Dimension> {
   const used = new Set<Dimension>(groupBy);

@@ -13,7 +13,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const CANONICAL_UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PLAIN_INTEGER_RE = /^\d{1,18}$/;
 const PLAIN_DECIMAL_RE = /^\d{1,30}(?:\.\d{1,30})?$/;
-const CANONICAL_INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?Z$/;
+const CANONICAL_INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?Z$/;
 const INTEGER_RE = /^\+?(\d+)$/;
 const DECIMAL_RE = /^([+-]?)(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -120,7 +120,49 @@ function parseDateTime(value: string, offsetRequired: boolean): Checked {
   if (!zulu && !sign && offsetRequired) return new Invalid(`"${clip(value)}" has no time zone (Z or an offset such as +02:00)`);
   if (sign && (Number(ohs) > 15 || Number(oms ?? 0) > 59)) return new Invalid(`"${clip(value)}" has an invalid UTC offset`);
   const zone = sign ? `${sign}${ohs}:${oms ?? '00'}` : 'Z';
-  return `${ys}-${ms}-${ds}T${hs}:${mins}:${ss ?? '00'}${fraction ? `.${fraction}` : ''}${zone}`;
+  // PostgreSQL keeps microseconds and would round a 7th digit, possibly into the next
+  // day; truncating keeps the stored instant and its UTC date predictable.
+  const micros = fraction ? `.${fraction.slice(0, 6)}` : '';
+  return `${ys}-${ms}-${ds}T${hs}:${mins}:${ss ?? '00'}${micros}${zone}`;
+}
+
+/**
+ * UTC form of a normalised instant (as returned by `instant`): its UTC calendar date and
+ * the text PostgreSQL gives for to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US').
+ */
+export function utcOf(normalised: string): { date: string; utc: string } {
+  const dot = normalised.indexOf('.', 19);
+  const zoneAt = normalised.endsWith('Z') ? normalised.length - 1 : normalised.length - 6;
+  const micros = (dot > 0 ? normalised.slice(dot + 1, zoneAt) : '').padEnd(6, '0');
+  if (zoneAt === normalised.length - 1) {
+    return { date: normalised.slice(0, 10), utc: `${normalised.slice(0, 19)}.${micros}` };
+  }
+  const sign = normalised[zoneAt] === '-' ? -1 : 1;
+  const offsetMinutes = sign * (Number(normalised.slice(zoneAt + 1, zoneAt + 3)) * 60 + Number(normalised.slice(zoneAt + 4, zoneAt + 6)));
+  const local = Date.UTC(
+    Number(normalised.slice(0, 4)),
+    Number(normalised.slice(5, 7)) - 1,
+    Number(normalised.slice(8, 10)),
+    Number(normalised.slice(11, 13)),
+    Number(normalised.slice(14, 16)),
+    Number(normalised.slice(17, 19)),
+  );
+  const iso = new Date(local - offsetMinutes * 60_000).toISOString();
+  return { date: iso.slice(0, 10), utc: `${iso.slice(0, 19)}.${micros}` };
+}
+
+/** Canonical text of a non-negative decimal (as returned by `nonNegativeDecimal`), for equality. */
+export function canonicalDecimal(value: string): string {
+  const match = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(value);
+  if (!match) return value;
+  const [, whole = '', fraction = '', exponent = '0'] = match;
+  const digits = whole + fraction;
+  const point = whole.length + Number(exponent);
+  const padded = point > digits.length ? digits.padEnd(point, '0') : point < 0 ? '0'.repeat(-point) + digits : digits;
+  const at = Math.max(point, 0);
+  const integer = padded.slice(0, at).replace(/^0+/, '') || '0';
+  const decimals = padded.slice(at).replace(/0+$/, '');
+  return decimals ? `${integer}.${decimals}` : integer;
 }
 
 export function isRealDate(year: number, month: number, day: number): boolean {

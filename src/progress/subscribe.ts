@@ -8,8 +8,8 @@
 // confirms Redis has processed the SUBSCRIBE) before the row is read, so every event
 // published after that read arrives on the channel, and every event published before it
 // is no newer than the row. Events no newer than the last one sent are dropped; percent
-// is held non-decreasing. A slow poll of the row covers changes no worker publishes
-// (a queued job cancelled by the API, a worker that died).
+// is held non-decreasing. Re-reading the row after a few seconds without a message covers
+// changes no worker publishes (a queued job cancelled by the API, a worker that died).
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { TypedEvent, TypedEventTarget } from '@graphql-yoga/typed-event-target';
 import type { Redis } from 'ioredis';
@@ -35,7 +35,7 @@ export interface ProgressSubscribeDeps {
   /** A connection used only in subscriber mode. */
   redisSubscriber: Redis;
   prefix: string;
-  /** How often the row is re-read while no event arrives (default 5 s). */
+  /** The row is re-read after this long without a message (default 5 s). */
   pollMs?: number;
 }
 
@@ -88,15 +88,31 @@ async function listen(deps: ProgressSubscribeDeps, channel: string, onDetail: (d
  */
 export async function followJobProgress(deps: ProgressSubscribeDeps, jobId: string): Promise<AsyncIterableIterator<JobProgressEvent>> {
   const stream = new ProgressStream();
-  const stopListening = await listen(deps, progressChannel(deps.prefix, jobId), (detail) => {
-    const event = parseProgressEvent(detail);
-    if (event?.jobId === jobId) stream.offer(event);
-  });
+  const pollMs = deps.pollMs ?? 5_000;
+  let poll: NodeJS.Timeout | undefined;
+  let open = true;
   const readSnapshot = async () => {
     const row = await readJobProgressRow(deps.pool, jobId);
     const now = Date.now();
     return row && progressEvent(row, averageRate(row, now), now);
   };
+  // The row is re-read only after pollMs without a message, so a live job is not polled.
+  const armPoll = () => {
+    clearTimeout(poll);
+    if (!open) return;
+    poll = setTimeout(() => {
+      readSnapshot().then(
+        (event) => event && stream.offer(event),
+        () => undefined, // the next poll or event will do
+      ).finally(armPoll);
+    }, pollMs);
+  };
+  const stopListening = await listen(deps, progressChannel(deps.prefix, jobId), (detail) => {
+    const event = parseProgressEvent(detail);
+    if (event?.jobId !== jobId) return;
+    stream.offer(event);
+    armPoll();
+  });
   let first: JobProgressEvent | null;
   try {
     first = await readSnapshot();
@@ -108,14 +124,10 @@ export async function followJobProgress(deps: ProgressSubscribeDeps, jobId: stri
     stopListening();
     throw notFound('job', jobId);
   }
-  const poll = setInterval(() => {
-    readSnapshot().then(
-      (event) => event && stream.offer(event),
-      () => undefined, // the next poll or event will do
-    );
-  }, deps.pollMs ?? 5_000);
+  armPoll();
   stream.start(first, () => {
-    clearInterval(poll);
+    open = false;
+    clearTimeout(poll);
     stopListening();
   });
   return stream;

@@ -178,6 +178,32 @@ describe('/metrics', () => {
     first.socket.close();
   });
 
+  it('a subscription that completes by itself (terminal job) leaves no gauge count and no Redis channel', async () => {
+    const active = async () => sample(await scrape(), 'bi_graphql_active_subscriptions');
+    const doneJob = randomUUID();
+    await db.pool.query(`INSERT INTO ingest_jobs (id, status, updated_at) VALUES ($1, 'RUNNING', now())`, [doneJob]);
+    const ws = await openWs();
+    const query = 'subscription ($id: ID!) { jobProgress(jobId: $id) { status } }';
+    ws.socket.send(JSON.stringify({ id: 'd', type: 'subscribe', payload: { query, variables: { id: doneJob } } }));
+    expect(await ws.next()).toMatchObject({ id: 'd', type: 'next', payload: { data: { jobProgress: { status: 'RUNNING' } } } });
+    expect(await active()).toBe(1);
+    // What the worker does at the end: update the row, publish the new state.
+    await db.pool.query(`UPDATE ingest_jobs SET status = 'COMPLETED', progress_seq = 5, finished_at = now() WHERE id = $1`, [doneJob]);
+    const now = new Date();
+    await services.redis.publish(
+      `${db.redisPrefix}:job-progress:${doneJob}`,
+      JSON.stringify({
+        jobId: doneJob, status: 'COMPLETED', stage: null, processedRows: 1, totalRows: 1, processedBytes: 1, totalBytes: 1,
+        percent: 100, rowsPerSecond: 0, etaSeconds: null, rejectedRows: 0, sequence: 5, updatedAt: now.toISOString(), publishedAt: now.getTime(),
+      }),
+    );
+    expect(await ws.next()).toMatchObject({ id: 'd', type: 'next', payload: { data: { jobProgress: { status: 'COMPLETED' } } } });
+    expect(await ws.next()).toEqual({ id: 'd', type: 'complete' });
+    await waitFor(async () => (await active()) === 0);
+    await waitFor(async () => ((await services.redis.pubsub('CHANNELS', `${db.redisPrefix}:job-progress:${doneJob}`)) as string[]).length === 0);
+    ws.socket.close();
+  });
+
   it('has process metrics', async () => {
     const text = await scrape();
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);

@@ -31,10 +31,11 @@ export interface JobRow {
   warnings: string[];
   stage_timings: Record<string, number>;
   rejected_count: number;
-  processed_rows: bigint;
-  total_rows: bigint | null;
-  processed_bytes: bigint;
-  total_bytes: bigint;
+  // int8 columns arrive as strings (pg's default).
+  processed_rows: string;
+  total_rows: string | null;
+  processed_bytes: string;
+  total_bytes: string;
   cancel_requested: boolean;
   started_at: Date | null;
   finished_at: Date | null;

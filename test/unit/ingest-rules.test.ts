@@ -178,3 +178,24 @@ describe('sample generator', () => {
     expect(new Random(1).uuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });
+
+describe('instants in UTC and decimal equality', () => {
+  it('gives the UTC date and microsecond text of an instant', () => {
+    expect(v.utcOf('2024-03-01T23:59:00-02:00')).toEqual({ date: '2024-03-02', utc: '2024-03-02T01:59:00.000000' });
+    expect(v.utcOf('2024-03-02T01:00:00.25+09:00')).toEqual({ date: '2024-03-01', utc: '2024-03-01T16:00:00.250000' });
+    expect(v.utcOf('2024-12-31T23:59:59.123456Z')).toEqual({ date: '2024-12-31', utc: '2024-12-31T23:59:59.123456' });
+    expect(v.utcOf('2024-03-01T05:30:00+05:30')).toEqual({ date: '2024-03-01', utc: '2024-03-01T00:00:00.000000' });
+  });
+
+  it('truncates fractions beyond microseconds instead of letting them round into another day', () => {
+    expect(v.instant('2024-12-31T23:59:59.9999999Z')).toBe('2024-12-31T23:59:59.999999Z');
+  });
+
+  it('compares decimals by value', () => {
+    for (const [a, b] of [['1.50', '1.5'], ['.5', '0.5'], ['2.5E-3', '0.0025'], ['00', '0'], ['1e2', '100'], ['0.000', '0']]) {
+      expect(v.canonicalDecimal(a as string)).toBe(v.canonicalDecimal(b as string));
+    }
+    expect(v.canonicalDecimal('1.05')).not.toBe(v.canonicalDecimal('1.5'));
+    expect(v.canonicalDecimal('12.3400')).toBe('12.34');
+  });
+});

@@ -24,7 +24,7 @@ import { uuid, Invalid } from '../../src/ingest/values.js';
 import { readUpload } from '../../src/infra/file-store.js';
 import type { ProgressReporter } from './progress.js';
 
-export const DEFAULT_CHUNK_RECORDS = 50_000;
+export const DEFAULT_CHUNK_RECORDS = 20_000;
 
 export interface JobFileRow {
   id: string;
@@ -158,7 +158,7 @@ class ChunkBuilder<Name extends string> {
   private readonly rows: ChunkRows = { ok: [], rejectedKeys: [] };
   private readonly rejections: RowRejection[] = [];
   private readonly rawByLine = new Map<number, string>();
-  private readonly firstLineByKey = new Map<string, number>();
+  private readonly keysInChunk = new Set<string>();
   private readonly keyPosition: number;
   private readonly validate: (fields: readonly string[]) => RowValues | RowProblem;
 
@@ -181,21 +181,21 @@ class ChunkBuilder<Name extends string> {
     }
     const key = uuid(fields[this.keyPosition] ?? '');
     if (key instanceof Invalid) return this.reject(record, this.format.key, `${this.format.key} ${key.reason}`);
-    const firstLine = this.firstLineByKey.get(key);
+    const repeated = this.keysInChunk.has(key);
     if (this.replay) {
-      if (firstLine === undefined) this.seeKey(line, key);
+      if (!repeated) this.seeKey(line, key);
       return;
     }
     const values = this.validate(fields);
     if (!Array.isArray(values)) {
       // Its key still counts as seen: a later line with the same key is a duplicate.
-      if (firstLine === undefined) this.seeKey(line, key);
+      if (!repeated) this.seeKey(line, key);
       return this.reject(record, values.column, values.reason);
     }
-    if (firstLine !== undefined) {
-      return this.reject(record, this.format.key, duplicateReason(this.format.key, key, firstLine));
+    if (repeated) {
+      return this.reject(record, this.format.key, duplicateReason(this.format.key, key));
     }
-    this.firstLineByKey.set(key, line);
+    this.keysInChunk.add(key);
     this.rows.ok.push({ line, key, values });
     this.rawByLine.set(line, record.raw);
   }
@@ -212,7 +212,7 @@ class ChunkBuilder<Name extends string> {
   }
 
   private seeKey(line: number, key: string): void {
-    this.firstLineByKey.set(key, line);
+    this.keysInChunk.add(key);
     this.rows.rejectedKeys.push({ line, key });
   }
 
@@ -221,8 +221,13 @@ class ChunkBuilder<Name extends string> {
   }
 }
 
-export function duplicateReason(keyName: string, key: string, firstLine: number): string {
-  return `duplicate ${keyName} ${key}: first seen on line ${firstLine}`;
+/**
+ * One wording whichever way the duplicate was found (chunk map, seen keys, or a row this
+ * job wrote): chunk boundaries differ between a clean run and a crash re-run, and both
+ * must leave the same rejected rows.
+ */
+export function duplicateReason(keyName: string, key: string): string {
+  return `duplicate ${keyName} ${key}: an earlier line of this file has the same ${keyName}`;
 }
 
 async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): Promise<void> {
@@ -316,12 +321,19 @@ function* batchStrings(rows: string[], targetChars: number): Generator<string> {
  */
 export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
+  // The read ahead may fail (bad bytes mid-file) while nobody awaits it yet: mark it
+  // handled so Node does not treat it as an unhandled rejection; awaiting still throws.
+  const pull = () => {
+    const promise = iterator.next();
+    promise.catch(() => undefined);
+    return promise;
+  };
+  let next = pull();
   try {
     for (;;) {
       const result = await next;
       if (result.done) return;
-      next = iterator.next();
+      next = pull();
       yield result.value;
     }
   } finally {

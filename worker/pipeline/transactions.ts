@@ -1,97 +1,229 @@
-// TRANSACTIONS stage: merge by RowId with the user's region/company snapshot. Only new or
-// changed rows are written; a changed row records its old and its new date as affected,
-// in the same transaction, so the aggregates stage corrects both.
+// TRANSACTIONS stage: merge by RowId with the user's region/company snapshot.
+//
+// The fast path is the point of this file: new rows go straight into `transactions` with
+// COPY (no staging table, no INSERT … SELECT). Per chunk, one probe of the chunk's keys
+// returns the rows that exist already; JS classifies each record as new, changed,
+// unchanged, or a duplicate, and only changed rows take a (small) staged UPDATE. A
+// changed row records its old and its new date as affected, in the same transaction.
+//
+// Duplicates across chunks: a key written by this job (transactions.job_id) came from an
+// earlier line of this file; keys that were not written (unchanged, rejected) go to a
+// session table of seen keys. A first load therefore keeps almost nothing there.
 import type pg from 'pg';
+import { copyField } from '../../src/ingest/copy-text.js';
 import { transactionsFormat, type TransactionColumn } from '../../src/ingest/rows.js';
-import { ingestFile, STAGING_TABLE, type FileTarget, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
+import { canonicalDecimal, utcOf } from '../../src/ingest/values.js';
+import {
+  copyInto,
+  duplicateReason,
+  ingestFile,
+  type ChunkRows,
+  type FileTarget,
+  type JobFileRow,
+  type StageContext,
+  type StageOutcome,
+  type WriteResult,
+} from './file-stage.js';
 
-// Known = in the users table now: ingested earlier or by this job's USERS stage.
-const UNKNOWN_USERS_SQL = `
-SELECT s.line, s.user_id FROM ${STAGING_TABLE} s
- WHERE s.ok AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id)`;
+const SEEN = 'tx_seen';
+const CHANGED = 'tx_changed';
+const REPLAY = 'tx_replay';
 
-const COMPARED = 'user_id, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at';
-const COMPARED_S = COMPARED.split(', ').map((c) => `s.${c}`).join(', ');
-const COMPARED_O = COMPARED.split(', ').map((c) => `o.${c}`).join(', ');
+const COLUMNS =
+  'row_id, user_id, user_seq, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, date, region, company, job_id';
 
-// One index probe per staged row: how many keys exist already, and which of those changed.
-const CLASSIFY_SQL = `
-SELECT count(*)::int AS existing,
-       coalesce(array_agg(s.key) FILTER (WHERE (${COMPARED_O}) IS DISTINCT FROM (${COMPARED_S})), '{}') AS changed
-  FROM ${STAGING_TABLE} s JOIN transactions o ON o.row_id = s.key
- WHERE s.ok`;
+const EXISTING_SQL = `
+SELECT row_id, job_id = $2::uuid AS mine, date::text AS date, user_id, model, conversation_id,
+       token_type::text AS token_type, token_count::text AS token_count, rate_per_1k::text AS rate,
+       cost::text AS cost, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS utc
+  FROM transactions WHERE row_id = ANY ($1::uuid[])`;
 
-// Changed rows, joined with the row before the update (o) so the old date is known too.
 const UPDATE_CHANGED_SQL = `
-WITH updated AS (
-  UPDATE transactions t
-     SET user_id = s.user_id, user_seq = u.seq, model = s.model, conversation_id = s.conversation_id,
-         token_type = s.token_type, token_count = s.token_count, rate_per_1k = s.rate_per_1k, cost = s.cost,
-         occurred_at = s.occurred_at, date = (s.occurred_at AT TIME ZONE 'UTC')::date,
-         region = u.region, company = coalesce(u.company, ''), job_id = $1::uuid
-    FROM ${STAGING_TABLE} s
-    JOIN users u ON u.id = s.user_id
-    JOIN transactions o ON o.row_id = s.key
-   WHERE s.ok AND s.key = ANY ($2::uuid[]) AND t.row_id = s.key
-  RETURNING t.date AS new_date, o.date AS old_date
-), dates AS (
-  INSERT INTO job_affected_dates (job_id, date)
-  SELECT $1::uuid, new_date FROM updated UNION SELECT $1::uuid, old_date FROM updated
-  ON CONFLICT DO NOTHING
-)
-SELECT count(*)::int AS updated FROM updated`;
+UPDATE transactions t
+   SET user_id = c.user_id, user_seq = c.user_seq, model = c.model, conversation_id = c.conversation_id,
+       token_type = c.token_type, token_count = c.token_count, rate_per_1k = c.rate_per_1k, cost = c.cost,
+       occurred_at = c.occurred_at, date = c.date, region = c.region, company = c.company, job_id = c.job_id
+  FROM ${CHANGED} c WHERE t.row_id = c.row_id`;
 
-// New rows: a plain INSERT (no ON CONFLICT: speculative insertion costs twice as much).
-// When some staged keys exist, they are skipped by a second probe. A concurrent job
-// inserting the same RowId makes this chunk fail and retry; the row is then "existing".
-const insertNewSql = (someExist: boolean) => `
-WITH inserted AS (
-  INSERT INTO transactions (row_id, user_id, user_seq, model, conversation_id, token_type, token_count,
-                            rate_per_1k, cost, occurred_at, date, region, company, job_id)
-  SELECT s.key, s.user_id, u.seq, s.model, s.conversation_id, s.token_type, s.token_count,
-         s.rate_per_1k, s.cost, s.occurred_at, (s.occurred_at AT TIME ZONE 'UTC')::date,
-         u.region, coalesce(u.company, ''), $1::uuid
-    FROM ${STAGING_TABLE} s
-    JOIN users u ON u.id = s.user_id
-   WHERE s.ok ${someExist ? 'AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.row_id = s.key)' : ''}
-  RETURNING date
-), dates AS (
-  INSERT INTO job_affected_dates (job_id, date)
-  SELECT DISTINCT $1::uuid, date FROM inserted
-  ON CONFLICT DO NOTHING
-)
-SELECT count(*)::int AS inserted FROM inserted`;
-
-async function mergeTransactions(client: pg.ClientBase, jobId: string) {
-  const unknown = await client.query<{ line: number; user_id: string }>(UNKNOWN_USERS_SQL);
-  const classified = await client.query<{ existing: number; changed: string[] }>(CLASSIFY_SQL);
-  const existing = classified.rows[0]?.existing ?? 0;
-  const changed = classified.rows[0]?.changed ?? [];
-  let updated = 0;
-  if (changed.length) {
-    const { rows } = await client.query<{ updated: number }>(UPDATE_CHANGED_SQL, [jobId, changed]);
-    updated = rows[0]?.updated ?? 0;
-  }
-  const { rows } = await client.query<{ inserted: number }>(insertNewSql(existing > 0), [jobId]);
-  return {
-    inserted: rows[0]?.inserted ?? 0,
-    updated,
-    rejected: unknown.rows.map((row) => ({
-      line: row.line,
-      column: 'User_ID',
-      reason: `User_ID ${row.user_id} is unknown: not in this upload's users file nor in the database`,
-    })),
-  };
+interface ExistingRow {
+  row_id: string;
+  mine: boolean;
+  date: string;
+  user_id: string;
+  model: string;
+  conversation_id: string;
+  token_type: string;
+  token_count: string;
+  rate: string;
+  cost: string;
+  utc: string;
 }
 
-export const transactionsTarget: FileTarget<TransactionColumn> = {
-  format: transactionsFormat,
-  stagingColumns:
-    'user_id uuid, model text, conversation_id uuid, token_type "TokenType", token_count bigint, ' +
-    'rate_per_1k numeric, cost numeric, occurred_at timestamptz',
-  merge: mergeTransactions,
-};
+interface UserSnapshot {
+  seq: number;
+  region: string;
+  company: string;
+}
+
+/** Region/company/seq of the users a file references, loaded as chunks need them. */
+class UserSnapshots {
+  // A bound, so a file referencing millions of users cannot grow it without limit.
+  private static readonly MAX_CACHED = 200_000;
+  private readonly byId = new Map<string, UserSnapshot | null>();
+
+  async load(client: pg.ClientBase, ids: Iterable<string>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.byId.has(id));
+    if (!missing.length) return;
+    if (this.byId.size + missing.length > UserSnapshots.MAX_CACHED) this.byId.clear();
+    const { rows } = await client.query<{ id: string; seq: number; region: string; company: string }>(
+      `SELECT id, seq, region, coalesce(company, '') AS company FROM users WHERE id = ANY ($1::uuid[])`,
+      [missing],
+    );
+    for (const id of missing) this.byId.set(id, null);
+    for (const row of rows) this.byId.set(row.id, { seq: row.seq, region: row.region, company: row.company });
+  }
+
+  get(id: string): UserSnapshot | null {
+    return this.byId.get(id) ?? null;
+  }
+}
+
+const canonicalInteger = (value: string) => value.replace(/^0+(?=\d)/, '');
+// Re-uploads usually repeat the stored text exactly; normalise only when it differs.
+const sameInteger = (stored: string, given: string) => stored === given || stored === canonicalInteger(given);
+const sameDecimal = (stored: string, given: string) => stored === given || canonicalDecimal(stored) === canonicalDecimal(given);
+
+function unchanged(existing: ExistingRow, values: string[], utc: string): boolean {
+  const [userId, model, conversationId, tokenType, tokenCount, rate, cost] = values as [string, string, string, string, string, string, string];
+  return (
+    existing.utc === utc &&
+    existing.user_id === userId &&
+    existing.model === model &&
+    existing.conversation_id === conversationId &&
+    existing.token_type === tokenType &&
+    sameInteger(existing.token_count, tokenCount) &&
+    sameDecimal(existing.cost, cost) &&
+    sameDecimal(existing.rate, rate)
+  );
+}
+
+class TransactionsTarget implements FileTarget<TransactionColumn> {
+  readonly format = transactionsFormat;
+  private users = new UserSnapshots();
+  private seenCount = 0;
+
+  async prepare(client: pg.ClientBase): Promise<void> {
+    await this.cleanup(client);
+    this.users = new UserSnapshots();
+    this.seenCount = 0;
+    await client.query(`CREATE TEMP TABLE ${SEEN} (key uuid PRIMARY KEY, line int NOT NULL)`);
+    await client.query(`CREATE TEMP TABLE ${REPLAY} (key uuid NOT NULL, line int NOT NULL) ON COMMIT DELETE ROWS`);
+    await client.query(
+      `CREATE TEMP TABLE ${CHANGED} (LIKE transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
+    );
+  }
+
+  async write(client: pg.ClientBase, jobId: string, rows: ChunkRows): Promise<WriteResult> {
+    const existing = await this.existing(client, jobId, rows);
+    const seen = await this.seen(client, rows);
+    await this.users.load(client, rows.ok.map((row) => row.values[0] as string));
+
+    const result: WriteResult = { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
+    const fresh: string[] = [];
+    const changed: string[] = [];
+    const register: string[] = [];
+    const dates = new Set<string>();
+    for (const { line, key, values } of rows.ok) {
+      const before = existing.get(key);
+      if (seen.has(key) || before?.mine) {
+        result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key) });
+        continue;
+      }
+      const userId = values[0] as string;
+      const user = this.users.get(userId);
+      if (!user) {
+        result.rejected.push({
+          line,
+          column: 'User_ID',
+          reason: `User_ID ${userId} is unknown: not in this upload's users file nor in the database`,
+        });
+        register.push(`${key}\t${line}\n`);
+        continue;
+      }
+      const { date, utc } = utcOf(values[7] as string);
+      if (before && unchanged(before, values as string[], utc)) {
+        result.unchanged++;
+        register.push(`${key}\t${line}\n`);
+        continue;
+      }
+      const copyLine = transactionLine(key, values as string[], user, date, jobId);
+      dates.add(date);
+      if (before) {
+        dates.add(before.date);
+        changed.push(copyLine);
+        result.updated++;
+      } else {
+        fresh.push(copyLine);
+        result.inserted++;
+      }
+    }
+    for (const { line, key } of rows.rejectedKeys) if (!seen.has(key)) register.push(`${key}\t${line}\n`);
+
+    await copyInto(client, `transactions (${COLUMNS})`, fresh);
+    if (changed.length) {
+      await copyInto(client, `${CHANGED} (${COLUMNS})`, changed);
+      await client.query(UPDATE_CHANGED_SQL);
+    }
+    await copyInto(client, `${SEEN} (key, line)`, register);
+    this.seenCount += register.length;
+    if (dates.size) {
+      await client.query(
+        'INSERT INTO job_affected_dates (job_id, date) SELECT $1, unnest($2::date[]) ON CONFLICT DO NOTHING',
+        [jobId, [...dates]],
+      );
+    }
+    return result;
+  }
+
+  /** The chunk's keys that exist already, in one index probe. */
+  private async existing(client: pg.ClientBase, jobId: string, rows: ChunkRows): Promise<Map<string, ExistingRow>> {
+    if (!rows.ok.length) return new Map();
+    const { rows: found } = await client.query<ExistingRow>(EXISTING_SQL, [rows.ok.map((row) => row.key), jobId]);
+    return new Map(found.map((row) => [row.row_id, row]));
+  }
+
+  /** Keys of this chunk that earlier chunks saw without writing them. */
+  private async seen(client: pg.ClientBase, rows: ChunkRows): Promise<Set<string>> {
+    if (!this.seenCount) return new Set();
+    const keys = [...rows.ok.map((row) => row.key), ...rows.rejectedKeys.map((row) => row.key)];
+    const { rows: found } = await client.query<{ key: string }>(`SELECT key FROM ${SEEN} WHERE key = ANY ($1::uuid[])`, [keys]);
+    return new Set(found.map((row) => row.key));
+  }
+
+  async replay(client: pg.ClientBase, keys: ChunkRows['rejectedKeys']): Promise<void> {
+    await copyInto(client, REPLAY, keys.map(({ line, key }) => `${key}\t${line}\n`));
+    const { rowCount } = await client.query(
+      `INSERT INTO ${SEEN} (key, line) SELECT key, min(line) FROM ${REPLAY} GROUP BY key ON CONFLICT (key) DO NOTHING`,
+    );
+    this.seenCount += rowCount ?? 0;
+  }
+
+  async cleanup(client: pg.ClientBase): Promise<void> {
+    await client.query(`DROP TABLE IF EXISTS pg_temp.${SEEN}, pg_temp.${CHANGED}, pg_temp.${REPLAY}`);
+  }
+}
+
+function transactionLine(key: string, values: string[], user: UserSnapshot, date: string, jobId: string): string {
+  const [userId, model, conversationId, tokenType, tokenCount, rate, cost, occurredAt] = values as [
+    string, string, string, string, string, string, string, string,
+  ];
+  return (
+    `${key}\t${userId}\t${user.seq}\t${copyField(model)}\t${conversationId}\t${tokenType}\t${tokenCount}\t` +
+    `${rate}\t${cost}\t${occurredAt}\t${date}\t${copyField(user.region)}\t${copyField(user.company)}\t${jobId}\n`
+  );
+}
 
 export function ingestTransactions(ctx: StageContext, file: JobFileRow): Promise<StageOutcome> {
-  return ingestFile(ctx, file, transactionsTarget);
+  // One target per run: its user cache and seen-key count belong to this file.
+  return ingestFile(ctx, file, new TransactionsTarget());
 }

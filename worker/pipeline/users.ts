@@ -1,14 +1,33 @@
 // USERS stage: upsert users by User_ID. Only new or changed users are written, so a
 // re-upload of identical users counts them unchanged and touches no row.
+//
+// Users files are small next to transactions, so a chunk takes the simple path: COPY
+// into a staging table, register its keys in a seen-keys table (duplicates conflict),
+// then one set-based merge.
 import type pg from 'pg';
+import { copyFields } from '../../src/ingest/copy-text.js';
 import { usersFormat, type UserColumn } from '../../src/ingest/rows.js';
-import { ingestFile, STAGING_TABLE, type FileTarget, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
+import {
+  copyInto,
+  duplicateReason,
+  ingestFile,
+  type ChunkRows,
+  type FileTarget,
+  type JobFileRow,
+  type StageContext,
+  type StageOutcome,
+  type WriteResult,
+} from './file-stage.js';
+
+const STAGE = 'user_stage';
+const SEEN = 'user_seen';
+const PAYLOAD_NULLS = Array.from({ length: 6 }, () => '\\N').join('\t');
 
 const MERGE_USERS_SQL = `
 WITH candidates AS MATERIALIZED (
   SELECT s.key AS id, s.name, s.region, s.is_active_sub, s.department, s.company, s.signup_at,
          u.id IS NULL AS is_new
-    FROM ${STAGING_TABLE} s LEFT JOIN users u ON u.id = s.key
+    FROM ${STAGE} s LEFT JOIN users u ON u.id = s.key
    WHERE s.ok
      AND (u.id IS NULL OR (u.name, u.region, u.is_active_sub, u.department, u.company, u.signup_at)
                           IS DISTINCT FROM (s.name, s.region, s.is_active_sub, s.department, s.company, s.signup_at))
@@ -30,16 +49,62 @@ SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM u
 const BUMP_VERSION_SQL = `INSERT INTO data_version (id, version, as_of, last_job_id) VALUES (1, 1, now(), $1::uuid)
   ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, as_of = now(), last_job_id = $1::uuid`;
 
+function stageLines(rows: ChunkRows): string[] {
+  return [
+    ...rows.ok.map(({ line, key, values }) => `${line}\t${key}\tt\t${copyFields(values)}\n`),
+    ...rows.rejectedKeys.map(({ line, key }) => `${line}\t${key}\tf\t${PAYLOAD_NULLS}\n`),
+  ];
+}
+
+/**
+ * Registers the staged keys as seen and returns the valid staged rows whose key an
+ * earlier chunk already had (removed from staging). ON CONFLICT DO NOTHING detects and
+ * registers in one pass; the rare duplicates are then looked up by line.
+ */
+async function takeDuplicates(client: pg.ClientBase, staged: number) {
+  const { rows } = await client.query<{ registered: number }>(
+    `WITH registered AS (
+       INSERT INTO ${SEEN} (key, line) SELECT key, line FROM ${STAGE} ON CONFLICT (key) DO NOTHING RETURNING 1)
+     SELECT count(*)::int AS registered FROM registered`,
+  );
+  if (rows[0]?.registered === staged) return [];
+  const { rows: duplicates } = await client.query<{ line: number; key: string; ok: boolean }>(
+    `DELETE FROM ${STAGE} s USING ${SEEN} k WHERE k.key = s.key AND k.line < s.line RETURNING s.line, s.key, s.ok`,
+  );
+  // Rows already rejected for a broken field keep that reason.
+  return duplicates
+    .filter((row) => row.ok)
+    .map((row) => ({ line: row.line, column: 'User_ID', reason: duplicateReason('User_ID', row.key) }));
+}
+
 export const usersTarget: FileTarget<UserColumn> = {
   format: usersFormat,
-  stagingColumns:
-    'name text, region text, is_active_sub boolean, department text, company text, signup_at timestamptz(3)',
-  async merge(client: pg.ClientBase, jobId: string) {
-    const { rows } = await client.query<{ inserted: number; updated: number }>(MERGE_USERS_SQL);
-    const inserted = rows[0]?.inserted ?? 0;
-    const updated = rows[0]?.updated ?? 0;
+  async prepare(client) {
+    await this.cleanup(client);
+    await client.query(
+      `CREATE TEMP TABLE ${STAGE} (line int NOT NULL, key uuid NOT NULL, ok boolean NOT NULL, name text, region text,
+         is_active_sub boolean, department text, company text, signup_at timestamptz(3)) ON COMMIT DELETE ROWS`,
+    );
+    await client.query(`CREATE TEMP TABLE ${SEEN} (key uuid PRIMARY KEY, line int NOT NULL)`);
+  },
+  async write(client, jobId, rows): Promise<WriteResult> {
+    const lines = stageLines(rows);
+    if (!lines.length) return { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
+    await copyInto(client, STAGE, lines);
+    const duplicates = await takeDuplicates(client, lines.length);
+    const { rows: merged } = await client.query<{ inserted: number; updated: number }>(MERGE_USERS_SQL);
+    const inserted = merged[0]?.inserted ?? 0;
+    const updated = merged[0]?.updated ?? 0;
     if (inserted + updated > 0) await client.query(BUMP_VERSION_SQL, [jobId]);
-    return { inserted, updated, rejected: [] };
+    const unchanged = rows.ok.length - duplicates.length - inserted - updated;
+    return { inserted, updated, unchanged, rejected: duplicates };
+  },
+  async replay(client, keys) {
+    await copyInto(client, STAGE, stageLines({ ok: [], rejectedKeys: keys }));
+    await client.query(`INSERT INTO ${SEEN} (key, line) SELECT key, line FROM ${STAGE} ON CONFLICT (key) DO NOTHING`);
+  },
+  async cleanup(client) {
+    await client.query(`DROP TABLE IF EXISTS pg_temp.${STAGE}, pg_temp.${SEEN}`);
   },
 };
 

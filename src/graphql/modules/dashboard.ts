@@ -1,13 +1,21 @@
 // Dashboard: Query.dashboard(filter) returns a DashboardView carrying the validated
 // filter; each field runs only its own queries (src/dashboard) over the aggregate tables.
-import { DashboardView, type Kpis, type ModelCost } from '../../dashboard/dashboard.js';
+import {
+  DashboardView,
+  type CompanyCost,
+  type Kpis,
+  type ModelCost,
+  type RegionCost,
+  type TrendPoint,
+} from '../../dashboard/dashboard.js';
+import type { SubscriberCounts } from '../../dashboard/distinct-index.js';
 import {
   GRANULARITIES,
   validateFilter,
   validateGranularity,
   validateTopCompaniesLimit,
 } from '../../dashboard/filter.js';
-import type { CompanyRow, DataVersion, DateRange, RegionRow, SubscriberRow, TrendRow } from '../../dashboard/queries.js';
+import type { DataVersion, DateRange } from '../../dashboard/queries.js';
 import { builder } from '../builder.js';
 
 const GranularityEnum = builder.enumType('Granularity', {
@@ -46,7 +54,7 @@ const KpisRef = builder.objectRef<Kpis>('Kpis').implement({
   }),
 });
 
-const TrendPointRef = builder.objectRef<TrendRow>('TrendPoint').implement({
+const TrendPointRef = builder.objectRef<TrendPoint>('TrendPoint').implement({
   fields: (t) => ({
     bucketStart: t.expose('bucketStart', { type: 'Date', description: 'First day of the bucket.' }),
     cost: t.exposeFloat('cost'),
@@ -67,7 +75,7 @@ const ModelCostRef = builder.objectRef<ModelCost>('ModelCost').implement({
   }),
 });
 
-const RegionCostRef = builder.objectRef<RegionRow>('RegionCost').implement({
+const RegionCostRef = builder.objectRef<RegionCost>('RegionCost').implement({
   fields: (t) => ({
     region: t.exposeString('region'),
     cost: t.exposeFloat('cost'),
@@ -76,7 +84,7 @@ const RegionCostRef = builder.objectRef<RegionRow>('RegionCost').implement({
   }),
 });
 
-const CompanyCostRef = builder.objectRef<CompanyRow>('CompanyCost').implement({
+const CompanyCostRef = builder.objectRef<CompanyCost>('CompanyCost').implement({
   fields: (t) => ({
     company: t.exposeString('company'),
     cost: t.exposeFloat('cost'),
@@ -86,7 +94,7 @@ const CompanyCostRef = builder.objectRef<CompanyRow>('CompanyCost').implement({
   }),
 });
 
-const RegionSubscribersRef = builder.objectRef<SubscriberRow>('RegionSubscribers').implement({
+const RegionSubscribersRef = builder.objectRef<SubscriberCounts>('RegionSubscribers').implement({
   fields: (t) => ({
     region: t.exposeString('region'),
     active: t.exposeInt('active'),
