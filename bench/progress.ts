@@ -24,8 +24,7 @@ const USERS = Number(args.users ?? 2_000);
 const DAYS = Number(args.days ?? 30);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// Shared with bench:ingest: same generator parameters, same files.
-const dataDir = path.join(ROOT, 'bench', 'data', `ingest-${TRANSACTIONS}`);
+const dataDir = path.join(ROOT, 'bench', 'data', `progress-${TRANSACTIONS}t-${USERS}u-${DAYS}d`);
 const usersCsv = path.join(dataDir, 'users.csv');
 const transactionsCsv = path.join(dataDir, 'transactions.csv');
 const DATABASE = 'bi_bench_progress';

@@ -62,26 +62,26 @@ function progressLine(p: Progress, width: number): string {
   return `${bar} ${p.percent.toFixed(1).padStart(5)}%  ${stage} ${rows} rows  ${int.format(p.rowsPerSecond)} rows/s  ETA ${duration(p.etaSeconds)}  rejected ${int.format(p.rejectedRows)}`;
 }
 
-/** A bar redrawn in place on a terminal; one line per second (and per stage) otherwise. */
+/** A bar redrawn in place on a terminal; one line per second (and per stage or status) otherwise. */
 function createRenderer() {
   const tty = process.stdout.isTTY;
-  let lastLineAt = 0;
-  let lastStage: string | null | undefined;
+  let printedAt = 0;
+  let printed: Progress | undefined;
   return {
     show(p: Progress) {
       if (tty) {
         process.stdout.write(`\r\x1b[2K${progressLine(p, process.stdout.columns ?? 120)}`);
         return;
       }
-      const now = Date.now();
-      if (now - lastLineAt >= 1000 || p.stage !== lastStage) {
+      if (Date.now() - printedAt >= 1000 || p.stage !== printed?.stage || p.status !== printed?.status) {
         process.stdout.write(`${progressLine(p, 120)}\n`);
-        lastLineAt = now;
-        lastStage = p.stage;
+        printedAt = Date.now();
+        printed = p;
       }
     },
     end(p: Progress) {
-      process.stdout.write(tty ? `\r\x1b[2K${progressLine(p, process.stdout.columns ?? 120)}\n` : `${progressLine(p, 120)}\n`);
+      if (tty) process.stdout.write('\n');
+      else if (printed !== p) process.stdout.write(`${progressLine(p, 120)}\n`);
     },
   };
 }

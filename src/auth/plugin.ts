@@ -17,7 +17,7 @@ interface AuthInitialContext {
 
 const UNAUTHENTICATED_MESSAGE = 'Missing or invalid token: send Authorization: Bearer <token>';
 
-export function unauthenticated(overHttp: boolean): GraphQLError {
+function unauthenticated(overHttp: boolean): GraphQLError {
   return new GraphQLError(UNAUTHENTICATED_MESSAGE, {
     extensions: {
       code: 'UNAUTHENTICATED',
@@ -26,7 +26,7 @@ export function unauthenticated(overHttp: boolean): GraphQLError {
   });
 }
 
-export function forbidden(overHttp: boolean, what: string): GraphQLError {
+function forbidden(overHttp: boolean, what: string): GraphQLError {
   return new GraphQLError(`Your role may not run ${what}; it needs an admin token`, {
     extensions: { code: 'FORBIDDEN', ...(overHttp ? { http: { status: 403 } } : {}) },
   });

@@ -17,6 +17,7 @@ import { createTokenVerifier } from '../auth/tokens.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
+import { MAX_OPERATION_BODY_BYTES, useOperationBodyLimit } from './body-limit.js';
 import { checkReadiness } from './health.js';
 import { useQueryLimits } from './limits.js';
 import { useUploadRateLimit } from './rate-limit.js';
@@ -67,6 +68,7 @@ export function buildApp(services: AppServices): App {
         log,
       }),
       useStreamingUploads({ maxFileSize: env.MAX_UPLOAD_BYTES, onBytes: (bytes) => metrics.uploadBytes.inc(bytes) }),
+      useOperationBodyLimit(),
     ],
     // role and requestId are set by useAuth and useRequestLog; these are fail-closed defaults.
     context: (): GraphQLContext => ({ ...services, role: null, requestId: '' }),
@@ -89,7 +91,8 @@ export function buildApp(services: AppServices): App {
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
   const server = createServer(app);
-  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  // Messages carry one operation each (no files): a larger frame is refused (close 1009).
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: MAX_OPERATION_BODY_BYTES });
   const wsHandle = useServer(
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),

@@ -14,13 +14,12 @@ interface LogContext {
   request?: Request;
   requestId?: string;
   role?: string | null;
+  log?: Logger;
 }
 
 /** The code the client sees for an error: classified by the same mask as the response. */
 const clientCode = (maskError: MaskError, error: unknown) =>
   String((maskError(error, 'Unexpected error.', false) as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-
-type LogArgs = [object | string, ...unknown[]];
 
 /**
  * Yoga's logger: Yoga logs every error it masks, expected ones too (NOT_FOUND,
@@ -28,7 +27,7 @@ type LogArgs = [object | string, ...unknown[]];
  */
 export function yogaLogger(log: Logger, maskError: MaskError) {
   const child = log.child({ component: 'yoga' });
-  const write = (level: 'debug' | 'info' | 'warn' | 'error', args: unknown[]) => (child[level] as (...a: LogArgs) => void)(...(args as LogArgs));
+  const write = (level: 'debug' | 'info' | 'warn' | 'error', args: unknown[]) => Reflect.apply(child[level], child, args);
   return {
     debug: (...args: unknown[]) => write('debug', args),
     info: (...args: unknown[]) => write('info', args),
@@ -67,7 +66,7 @@ export function useRequestLog(log: Logger, maskError: MaskError): Plugin<LogCont
   return {
     onContextBuilding({ context, extendContext }) {
       const requestId = context.request ? idOf(context.request) : randomUUID();
-      extendContext({ requestId, log: log.child({ requestId }) } as Partial<LogContext>);
+      extendContext({ requestId, log: log.child({ requestId }) });
     },
     onResponse({ request, response }) {
       response.headers.set(REQUEST_ID_HEADER, idOf(request));

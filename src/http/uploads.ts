@@ -13,6 +13,9 @@ export interface NodeServerContext {
 /** Either header proves the request is not a plain cross-site form post. */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
+export const isMultipart = (request: Request) =>
+  request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data') ?? false;
+
 export interface StreamingUploadOptions {
   maxFileSize: number;
   /** Called with the size of each body chunk as it arrives (upload metrics). */
@@ -22,7 +25,7 @@ export interface StreamingUploadOptions {
 export function useStreamingUploads(options: StreamingUploadOptions): Plugin<NodeServerContext> {
   return {
     onRequestParse({ request, serverContext, setRequestParser }) {
-      if (!request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data')) return;
+      if (!isMultipart(request)) return;
       if (!CSRF_HEADERS.some((header) => request.headers.has(header))) {
         throw new GraphQLError(`Multipart requests must carry a CSRF-prevention header: ${CSRF_HEADERS.join(' or ')}`, {
           extensions: { code: 'BAD_REQUEST', http: { status: 400 } },

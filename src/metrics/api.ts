@@ -21,7 +21,6 @@ export interface ApiMetrics {
   /** Yoga plugins: operation metrics and the active-subscription gauge. */
   plugins: Plugin[];
   uploadBytes: Counter;
-  activeSubscriptions: Gauge;
 }
 
 export function createApiMetrics(queue: Queue, log: Logger): ApiMetrics {
@@ -82,5 +81,5 @@ export function createApiMetrics(queue: Queue, log: Logger): ApiMetrics {
     labels: { fieldName: false, typeName: false, path: false, url: false },
   });
 
-  return { registry, plugins: [operations, countSubscriptions], uploadBytes, activeSubscriptions };
+  return { registry, plugins: [operations, countSubscriptions], uploadBytes };
 }

@@ -168,6 +168,60 @@ describe('multipart uploads', () => {
   });
 });
 
+describe('request size', () => {
+  const bigQuery = `{ __typename } # ${'x'.repeat(2 * 1024 * 1024)}`;
+
+  it('refuses a JSON body over 1 MiB by its Content-Length (413)', async () => {
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify({ query: bigQuery }),
+    });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as GraphQLBody).errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses a chunked JSON body (no Content-Length) once it passes 1 MiB', async () => {
+    const piece = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"query":"{ __typename } #'));
+      },
+      pull(controller) {
+        // 64 MiB if nobody stops it; the server must stop reading after 1 MiB.
+        if ((sent += piece.length) > 64 * 1024 * 1024) controller.close();
+        else controller.enqueue(piece);
+      },
+    });
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body,
+      duplex: 'half',
+    } as RequestInit & { duplex: 'half' });
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as GraphQLBody).errors?.[0]?.extensions?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('still accepts an ordinary JSON operation with variables', async () => {
+    const { status, body } = await post('query ($id: ID!) { job(id: $id) { id } }', { id: '00000000-0000-4000-8000-000000000000' });
+    expect(status).toBe(200);
+    expect(body).toEqual({ data: { job: null } });
+  });
+
+  it('closes a WebSocket that sends a message over 1 MiB (1009), and keeps serving others', async () => {
+    const socket = new WebSocket(t.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: admin }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: bigQuery } }));
+    expect(await closed).toBe(1009);
+  });
+});
+
 describe('query limits (graphql-armor)', () => {
   it(`rejects a query deeper than ${QUERY_LIMITS.maxDepth} (introspection ofType chain)`, async () => {
     const chain = (n: number): string => (n === 0 ? 'name' : `ofType { ${chain(n - 1)} }`);
@@ -310,6 +364,21 @@ describe('uploadCsv rate limit (Redis, shared by API processes)', () => {
     await resetUploadRateLimit();
     const { body } = await post(`mutation { ${Array.from({ length: UPLOAD_RATE_LIMIT + 1 }, (_, i) => `u${i}: uploadCsv { id }`).join(' ')} }`);
     expect(codes(body)).toEqual(['TOO_MANY_REQUESTS']);
+  });
+
+  it('with auth off, buckets by client address', async () => {
+    const open = await startTestApp('hostile_open', { UPLOAD_RATE_LIMIT: '1' });
+    try {
+      const call = () => post('mutation { uploadCsv { id } }', undefined, open.url);
+      expect(codes((await call()).body)).toEqual(['BAD_USER_INPUT']);
+      const limited = await call();
+      expect(limited.status).toBe(429);
+      expect(codes(limited.body)).toEqual(['TOO_MANY_REQUESTS']);
+      const keys = await open.services.redis.keys(`${open.env.REDIS_PREFIX}:ratelimit:*`);
+      expect(keys).toEqual([expect.stringMatching(/:ip:(::ffff:)?127\.0\.0\.1:\d+$/)]);
+    } finally {
+      await open.close();
+    }
   });
 
   it('does not limit other operations', async () => {

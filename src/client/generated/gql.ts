@@ -15,6 +15,7 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query DemoKpis {\n    dashboard {\n      kpis {\n        totalCost\n        promptTokens\n        completionTokens\n        totalTokens\n        conversations\n        activeDays\n        avgSpendPerDay\n        avgTokensPerDay\n        avgTokensPerConversation\n        highestUsedModel\n        leastUsedModel\n        costliestModel\n        modelEfficiency\n        activeSubscriberUtilization\n      }\n      dateRange { min max }\n    }\n  }\n": typeof types.DemoKpisDocument,
     "\n  fragment JobFields on Job {\n    id\n    status\n    stage\n    createdAt\n    startedAt\n    finishedAt\n    error\n    warnings\n    stageTimings { stage ms }\n    files { kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }\n  }\n": typeof types.JobFieldsFragmentDoc,
     "\n  query Jobs($first: Int, $after: String, $status: JobStatus) {\n    jobs(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...JobFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.JobsDocument,
     "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.JobDocument,
@@ -25,6 +26,7 @@ type Documents = {
     "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      job { id status stage finishedAt }\n    }\n  }\n": typeof types.JobUpdatedDocument,
 };
 const documents: Documents = {
+    "\n  query DemoKpis {\n    dashboard {\n      kpis {\n        totalCost\n        promptTokens\n        completionTokens\n        totalTokens\n        conversations\n        activeDays\n        avgSpendPerDay\n        avgTokensPerDay\n        avgTokensPerConversation\n        highestUsedModel\n        leastUsedModel\n        costliestModel\n        modelEfficiency\n        activeSubscriberUtilization\n      }\n      dateRange { min max }\n    }\n  }\n": types.DemoKpisDocument,
     "\n  fragment JobFields on Job {\n    id\n    status\n    stage\n    createdAt\n    startedAt\n    finishedAt\n    error\n    warnings\n    stageTimings { stage ms }\n    files { kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }\n  }\n": types.JobFieldsFragmentDoc,
     "\n  query Jobs($first: Int, $after: String, $status: JobStatus) {\n    jobs(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...JobFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.JobsDocument,
     "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.JobDocument,
@@ -35,6 +37,10 @@ const documents: Documents = {
     "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      job { id status stage finishedAt }\n    }\n  }\n": types.JobUpdatedDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DemoKpis {\n    dashboard {\n      kpis {\n        totalCost\n        promptTokens\n        completionTokens\n        totalTokens\n        conversations\n        activeDays\n        avgSpendPerDay\n        avgTokensPerDay\n        avgTokensPerConversation\n        highestUsedModel\n        leastUsedModel\n        costliestModel\n        modelEfficiency\n        activeSubscriberUtilization\n      }\n      dateRange { min max }\n    }\n  }\n"): typeof import('./graphql.js').DemoKpisDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -21,6 +21,11 @@ export type JobStatus =
   | 'QUEUED'
   | 'RUNNING';
 
+export type DemoKpisQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DemoKpisQuery = { dashboard: { kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, dateRange: { min: string, max: string } | null } };
+
 export type JobFieldsFragment = { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
 
 export type JobsQueryVariables = Exact<{
@@ -120,6 +125,32 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"JobFields"}) as unknown as TypedDocumentString<JobFieldsFragment, unknown>;
+export const DemoKpisDocument = new TypedDocumentString(`
+    query DemoKpis {
+  dashboard {
+    kpis {
+      totalCost
+      promptTokens
+      completionTokens
+      totalTokens
+      conversations
+      activeDays
+      avgSpendPerDay
+      avgTokensPerDay
+      avgTokensPerConversation
+      highestUsedModel
+      leastUsedModel
+      costliestModel
+      modelEfficiency
+      activeSubscriberUtilization
+    }
+    dateRange {
+      min
+      max
+    }
+  }
+}
+    `, {"hash":"sha256:1d2ae8ff6025e9048c3e9939caf878a623f40054a89a1a299836ff9e424433b0"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
 export const JobsDocument = new TypedDocumentString(`
     query Jobs($first: Int, $after: String, $status: JobStatus) {
   jobs(first: $first, after: $after, status: $status) {

@@ -10,28 +10,28 @@ import { followJobChanges, followJobProgress, type ProgressSubscribeDeps } from 
 const JobProgressRef = builder.objectRef<JobProgressEvent>('JobProgress').implement({
   description: 'A snapshot of a job while it runs. Row counts are Floats: they can exceed 2^31.',
   fields: (t) => ({
-    jobId: t.exposeID('jobId', { nullable: false }),
-    status: t.expose('status', { type: JobStatusEnum, nullable: false }),
+    jobId: t.exposeID('jobId'),
+    status: t.expose('status', { type: JobStatusEnum }),
     stage: t.expose('stage', { type: JobStageEnum, nullable: true }),
-    processedRows: t.exposeFloat('processedRows', { nullable: false, description: 'Rows read so far, over all files of the job.' }),
+    processedRows: t.exposeFloat('processedRows', { description: 'Rows read so far, over all files of the job.' }),
     totalRows: t.exposeFloat('totalRows', { nullable: true, description: 'Rows in all files of the job; null until known (percent then follows bytes read).' }),
-    processedBytes: t.exposeFloat('processedBytes', { nullable: false }),
-    totalBytes: t.exposeFloat('totalBytes', { nullable: false }),
-    percent: t.exposeFloat('percent', { nullable: false, description: 'Whole job, 0–100; never decreases within a subscription.' }),
-    rowsPerSecond: t.exposeFloat('rowsPerSecond', { nullable: false }),
+    processedBytes: t.exposeFloat('processedBytes'),
+    totalBytes: t.exposeFloat('totalBytes'),
+    percent: t.exposeFloat('percent', { description: 'Whole job, 0–100; never decreases within a subscription.' }),
+    rowsPerSecond: t.exposeFloat('rowsPerSecond'),
     etaSeconds: t.exposeFloat('etaSeconds', { nullable: true, description: 'Seconds until the files are read at the current rate; null when unknown.' }),
-    rejectedRows: t.exposeFloat('rejectedRows', { nullable: false }),
-    sequence: t.exposeInt('sequence', { nullable: false, description: 'Monotonic per job: drop an event whose sequence is not above the last one seen.' }),
-    updatedAt: t.field({ type: 'DateTime', nullable: false, resolve: (event) => new Date(event.updatedAt) }),
-    publishedAt: t.field({ type: 'DateTime', nullable: false, description: 'When the event was produced.', resolve: (event) => new Date(event.publishedAt) }),
+    rejectedRows: t.exposeFloat('rejectedRows'),
+    sequence: t.exposeInt('sequence', { description: 'Monotonic per job: drop an event whose sequence is not above the last one seen.' }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (event) => new Date(event.updatedAt) }),
+    publishedAt: t.field({ type: 'DateTime', description: 'When the event was produced.', resolve: (event) => new Date(event.publishedAt) }),
   }),
 });
 
 const JobUpdateRef = builder.objectRef<JobChangedEvent>('JobUpdate').implement({
   description: "A job's status or stage changed.",
   fields: (t) => ({
-    jobId: t.exposeID('jobId', { nullable: false }),
-    status: t.expose('status', { type: JobStatusEnum, nullable: false }),
+    jobId: t.exposeID('jobId'),
+    status: t.expose('status', { type: JobStatusEnum }),
     stage: t.expose('stage', { type: JobStageEnum, nullable: true }),
     job: t.prismaField({
       type: JobRef,
@@ -51,7 +51,6 @@ const subscribeDeps = (ctx: GraphQLContext): ProgressSubscribeDeps => ({
 builder.subscriptionFields((t) => ({
   jobProgress: t.field({
     type: JobProgressRef,
-    nullable: false,
     description: "A job's progress: the current state first, then live updates; completes after a terminal status.",
     args: { jobId: t.arg.id({ required: true }) },
     subscribe: (_root, args, ctx) => {
@@ -63,7 +62,6 @@ builder.subscriptionFields((t) => ({
   }),
   jobUpdated: t.field({
     type: JobUpdateRef,
-    nullable: false,
     description: "Fires when any job's status or stage changes, so job lists refresh without polling.",
     subscribe: (_root, _args, ctx) => followJobChanges(subscribeDeps(ctx)),
     resolve: (event) => event,

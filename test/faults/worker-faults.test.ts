@@ -1,0 +1,220 @@
+// Worker faults with real processes (npm run test:faults): kill -9 at seeded points of the
+// TRANSACTIONS and AGGREGATES stages, SIGTERM mid-job, and two overlapping uploads at once.
+// Every run is compared with a clean run of the same files on another database.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cleanRun,
+  createFaultEnv,
+  dataSet,
+  DATA,
+  differences,
+  ensureServices,
+  expireLocks,
+  finished,
+  jobCounters,
+  overlappingHalves,
+  seeded,
+  sleep,
+  snapshot,
+  startWorker,
+  until,
+  type Baseline,
+  type FaultEnv,
+  type Proc,
+} from './helpers.js';
+
+const SEED = Number(process.env.FAULT_SEED ?? 6);
+const KILLS = Number(process.env.FAULT_KILLS ?? 10);
+
+let files: { users: string; transactions: string };
+let baseline: Baseline;
+
+beforeAll(async () => {
+  await ensureServices();
+  files = await dataSet();
+  baseline = await cleanRun(files);
+});
+
+afterAll(async () => {
+  await ensureServices();
+});
+
+interface KillPoint {
+  index: number;
+  stage: 'TRANSACTIONS' | 'AGGREGATES';
+  /** TRANSACTIONS: kill once processed_rows reaches this; AGGREGATES: ms after the stage starts. */
+  at: number;
+  /** Extra delay after the trigger (ms), so kills do not always land right after a progress write. */
+  jitter: number;
+}
+
+function killPoints(): KillPoint[] {
+  const random = seeded(SEED);
+  return Array.from({ length: KILLS }, (_, index) => {
+    const stage = index % 2 === 0 ? 'TRANSACTIONS' : 'AGGREGATES';
+    const at = stage === 'TRANSACTIONS' ? DATA.users + Math.floor((0.05 + 0.9 * random()) * DATA.transactions) : random();
+    return { index, stage, at, jitter: Math.floor(random() * 200) };
+  });
+}
+
+/** Polls the job every 20 ms until the kill point is reached (or the stage is already over). */
+async function reach(env: FaultEnv, jobId: string, point: KillPoint, worker: Proc): Promise<number> {
+  const job = await until(
+    () => env.job(jobId),
+    (j) =>
+      j.status !== 'RUNNING' && j.status !== 'QUEUED'
+        ? true
+        : point.stage === 'TRANSACTIONS'
+          ? (j.stage === 'TRANSACTIONS' && Number(j.processed_rows) >= point.at) || j.stage === 'AGGREGATES'
+          : j.stage === 'AGGREGATES',
+    `kill point ${point.index} (${point.stage})`,
+    120_000,
+    20,
+    worker.output,
+  );
+  if (point.stage === 'AGGREGATES') {
+    // Land inside the stage: a fraction of its duration in the clean run.
+    const span = (baseline.timings.AGGREGATES ?? 500) * 0.6;
+    await sleep(Math.floor(point.at * span));
+  } else {
+    await sleep(point.jitter);
+  }
+  return Number(job.processed_rows);
+}
+
+describe('kill -9 of the worker', () => {
+  const points = killPoints();
+  const outcomes: string[] = [];
+
+  afterAll(() => {
+    console.log(`kill -9 points (FAULT_SEED=${SEED}):\n${outcomes.join('\n')}`);
+  });
+
+  it.each(points)('kill point $index in $stage: resumes on a new worker and ends identical to a clean run', async (point) => {
+    const env = await createFaultEnv(`kill${point.index}`);
+    const workers: Proc[] = [startWorker(env.db)];
+    try {
+      const jobId = await env.upload(files);
+      const processed = await reach(env, jobId, point, workers[0]!);
+      await workers[0]!.kill9();
+      const atKill = await env.job(jobId);
+      const { rows } = await env.db.pool.query<{ committed: number }>(
+        `SELECT committed_records AS committed FROM job_files WHERE job_id = $1 AND kind = 'TRANSACTIONS'`,
+        [jobId],
+      );
+      const hit = atKill.status === 'RUNNING';
+      outcomes.push(
+        `  #${point.index} ${point.stage}: killed at stage ${atKill.stage ?? '-'} (${atKill.status}), ` +
+          `processed_rows ≈ ${processed}, committed transactions ${rows[0]?.committed}`,
+      );
+
+      // Redelivery: BullMQ's stalled-job check, brought forward (see expireLocks).
+      if (hit) expect(await expireLocks(env)).toHaveLength(1);
+      workers.push(startWorker(env.db));
+      const job = await finished(env, jobId, 120_000, workers);
+      expect(job.status, job.error ?? '').toBe('COMPLETED');
+
+      expect(await snapshot(env.db)).toEqual(baseline.snapshot);
+      expect(await jobCounters(env.db, jobId)).toEqual(baseline.counters);
+      expect(await differences(env.db)).toEqual({});
+    } finally {
+      for (const worker of workers) await worker.kill9();
+      await env.close();
+    }
+  });
+
+  it('every stage was actually hit while the job was running', () => {
+    // A kill that came after the job finished proves nothing; most must land mid-stage.
+    for (const stage of ['TRANSACTIONS', 'AGGREGATES']) {
+      const hits = outcomes.filter((line) => line.includes(`${stage}: killed at stage ${stage} (RUNNING)`));
+      expect(hits.length, `${stage} kills that landed mid-stage:\n${outcomes.join('\n')}`).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+describe('SIGTERM of the worker', () => {
+  it('stops taking new work, exits 0 within 60 s, and the jobs complete identically on the next worker', async () => {
+    const env = await createFaultEnv('sigterm');
+    const workers: Proc[] = [startWorker(env.db)];
+    try {
+      const first = await env.upload(files);
+      const second = await env.upload({ users: files.users });
+      await until(
+        () => env.job(first),
+        (j) => j.stage === 'TRANSACTIONS' && Number(j.processed_rows) >= DATA.users + DATA.transactions * 0.3,
+        'the first job to be a third into TRANSACTIONS',
+        120_000,
+        20,
+        workers[0]!.output,
+      );
+      const signalled = Date.now();
+      workers[0]!.child.kill('SIGTERM');
+      const code = await Promise.race([workers[0]!.exited, sleep(60_000).then(() => 'timeout' as const)]);
+      expect(code, workers[0]!.output()).toBe(0);
+      console.log(`SIGTERM → exit 0 after ${Date.now() - signalled} ms; first job was ${(await env.job(first)).status}`);
+      // The queued job was not taken by the stopping worker.
+      expect((await env.job(second)).status).toBe('QUEUED');
+
+      workers.push(startWorker(env.db));
+      const one = await finished(env, first, 120_000, workers);
+      const two = await finished(env, second, 120_000, workers);
+      expect([one.status, two.status]).toEqual(['COMPLETED', 'COMPLETED']);
+      expect(await snapshot(env.db)).toEqual(baseline.snapshot);
+      expect(await jobCounters(env.db, first)).toEqual(baseline.counters);
+      const users = (await jobCounters(env.db, second)).files[0];
+      expect(users).toMatchObject({ kind: 'USERS', total_rows: DATA.users, inserted_rows: 0, unchanged_rows: DATA.users });
+      expect(await differences(env.db)).toEqual({});
+    } finally {
+      for (const worker of workers) await worker.kill9();
+      await env.close();
+    }
+  });
+});
+
+describe('two overlapping uploads at the same time', () => {
+  it('two workers ingest 60 % + 60 % of the transactions concurrently: the union equals a clean run', async () => {
+    const env = await createFaultEnv('overlap');
+    const workers: Proc[] = [startWorker(env.db), startWorker(env.db)];
+    try {
+      const [a, b] = await overlappingHalves(files.transactions);
+      const jobs = await Promise.all([
+        env.upload({ users: files.users, transactions: a }),
+        env.upload({ users: files.users, transactions: b }),
+      ]);
+      // Both run at the same time: each worker takes one.
+      await until(
+        () => Promise.all(jobs.map((id) => env.job(id))),
+        (rows) => rows.every((j) => j.status === 'RUNNING') || rows.some((j) => j.status !== 'QUEUED' && j.status !== 'RUNNING'),
+        'both jobs to run',
+        60_000,
+        20,
+      );
+      for (const jobId of jobs) expect((await finished(env, jobId, 180_000, workers)).status).toBe('COMPLETED');
+
+      expect(await snapshot(env.db)).toEqual(baseline.snapshot);
+      expect(await differences(env.db)).toEqual({});
+      const counts = await Promise.all(jobs.map((id) => jobCounters(env.db, id)));
+      const sum = (kind: string, field: string) =>
+        counts.reduce((total, c) => total + Number(c.files.find((f) => f.kind === kind)![field]), 0);
+      const overlap = DATA.transactions - 2 * Math.floor(DATA.transactions * 0.4);
+      expect({
+        usersInserted: sum('USERS', 'inserted_rows'),
+        usersUnchanged: sum('USERS', 'unchanged_rows'),
+        txInserted: sum('TRANSACTIONS', 'inserted_rows'),
+        txUnchanged: sum('TRANSACTIONS', 'unchanged_rows'),
+        txUpdated: sum('TRANSACTIONS', 'updated_rows'),
+        rejected: sum('TRANSACTIONS', 'rejected_rows') + sum('USERS', 'rejected_rows'),
+      }).toEqual({
+        usersInserted: DATA.users,
+        usersUnchanged: DATA.users,
+        txInserted: DATA.transactions,
+        txUnchanged: overlap,
+        txUpdated: 0,
+        rejected: 0,
+      });
+    } finally {
+      for (const worker of workers) await worker.kill9();
+      await env.close();
+    }
+  });
+});
