@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 // ------------------------------------------------------------------ random numbers
@@ -424,7 +425,7 @@ function parseOptions(argv: string[]): GenerateOptions {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const options = parseOptions(process.argv.slice(2));
   const started = performance.now();
   const result = await generateSample(options);

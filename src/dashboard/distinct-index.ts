@@ -156,6 +156,66 @@ function withoutModels(cells: CellColumns, values: 'sum' | 'distinct', noModel: 
   };
 }
 
+/** Rows of two day-sorted column sets, still sorted by day. */
+function mergeByDay(a: CellColumns, b: CellColumns): CellColumns {
+  const length = a.length + b.length;
+  const out: CellColumns = {
+    length,
+    day: new Int32Array(length),
+    region: new Int32Array(length),
+    company: new Int32Array(length),
+    model: new Int32Array(length),
+    value: new Int32Array(length),
+  };
+  for (let i = 0, j = 0, k = 0; k < length; k++) {
+    const fromA = j >= b.length || (i < a.length && (a.day[i] as number) <= (b.day[j] as number));
+    const source = fromA ? a : b;
+    const row = fromA ? i++ : j++;
+    out.day[k] = source.day[row] as number;
+    out.region[k] = source.region[row] as number;
+    out.company[k] = source.company[row] as number;
+    out.model[k] = source.model[row] as number;
+    out.value[k] = source.value[row] as number;
+  }
+  return out;
+}
+
+/**
+ * Conversation cells for questions not on models, at (day, region, company) grain. Most
+ * spanning conversations only switch model within one day: at this grain they are solo,
+ * so they move into the additive solo counts and only the few that still span stay in
+ * the distinct part (at 10M: ~190k spanning conversations → a few thousand).
+ */
+function modelFreeConversations(
+  soloCells: CellColumns,
+  spanCells: CellColumns,
+  spanningConversations: number,
+  noModel: number,
+): { soloDayCells: CellColumns; spanDayCells: CellColumns } {
+  const span = withoutModels(spanCells, 'distinct', noModel);
+  const cellsOf = new Int32Array(spanningConversations);
+  for (let i = 0; i < span.length; i++) {
+    const conversation = span.value[i] as number;
+    cellsOf[conversation] = (cellsOf[conversation] as number) + 1;
+  }
+  const keep: number[] = [];
+  const solo: number[] = [];
+  for (let i = 0; i < span.length; i++) ((cellsOf[span.value[i] as number] as number) > 1 ? keep : solo).push(i);
+  const pick = (rows: number[], value: (i: number) => number): CellColumns => ({
+    length: rows.length,
+    day: Int32Array.from(rows, (i) => span.day[i] as number),
+    region: Int32Array.from(rows, (i) => span.region[i] as number),
+    company: Int32Array.from(rows, (i) => span.company[i] as number),
+    model: Int32Array.from(rows, () => noModel),
+    value: Int32Array.from(rows, value),
+  });
+  const becameSolo = pick(solo, () => 1);
+  return {
+    soloDayCells: withoutModels(mergeByDay(soloCells, becameSolo), 'sum', noModel),
+    spanDayCells: pick(keep, (i) => span.value[i] as number),
+  };
+}
+
 /** Reads the helper tables and users in one REPEATABLE READ snapshot with data_version. */
 export async function loadDistinctIndex(pool: pg.Pool): Promise<DistinctIndex> {
   const client = await pool.connect();
@@ -220,9 +280,8 @@ export async function loadDistinctIndex(pool: pg.Pool): Promise<DistinctIndex> {
       userCells,
       userDayCells: withoutModels(userCells, 'distinct', dictionaries.models.id('')),
       soloCells,
-      soloDayCells: withoutModels(soloCells, 'sum', dictionaries.models.id('')),
       spanCells,
-      spanDayCells: withoutModels(spanCells, 'distinct', dictionaries.models.id('')),
+      ...modelFreeConversations(soloCells, spanCells, spanningConversations, dictionaries.models.id('')),
       spanningConversations,
       users,
       activeSubscriber,

@@ -1,11 +1,24 @@
 // Redis connections. BullMQ workers need maxRetriesPerRequest: null (blocking commands);
 // everything else fails fast so an outage surfaces as an error, not a hang.
 import { Redis, type RedisOptions } from 'ioredis';
+import { logger } from './logger.js';
+
+function withErrorLog(redis: Redis): Redis {
+  // ioredis reconnects by itself; without a listener an outage prints "Unhandled error
+  // event" to stderr on every retry instead of one structured log line.
+  let lastLogged = 0;
+  redis.on('error', (error: Error) => {
+    if (Date.now() - lastLogged < 5_000) return;
+    lastLogged = Date.now();
+    logger.warn({ err: error }, 'Redis connection error (reconnecting)');
+  });
+  return redis;
+}
 
 export function createRedis(redisUrl: string, options: RedisOptions = {}): Redis {
-  return new Redis(redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true, ...options });
+  return withErrorLog(new Redis(redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true, ...options }));
 }
 
 export function createWorkerRedis(redisUrl: string): Redis {
-  return new Redis(redisUrl, { maxRetriesPerRequest: null });
+  return withErrorLog(new Redis(redisUrl, { maxRetriesPerRequest: null }));
 }

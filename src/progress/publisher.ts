@@ -58,7 +58,7 @@ interface JobState {
   timer: NodeJS.Timeout | null;
   /** Serializes read+publish per job so events leave in sequence order. */
   chain: Promise<void>;
-  last: { status: JobStatus; stage: JobStage | null } | null;
+  last: { status: JobStatus; stage: JobStage | null; sequence: number } | null;
   samples: Sample[];
 }
 
@@ -101,6 +101,8 @@ export function createProgressPublisher(options: ProgressPublisherOptions): Prog
         return;
       }
       const changed = !state.last || state.last.status !== row.status || state.last.stage !== row.stage;
+      // Already sent (a trailing event carried this write): nothing new to say.
+      if (!changed && state.last?.sequence === row.progressSeq) return;
       const wait = state.lastSentAt + intervalMs - Date.now();
       if (force || changed || wait <= 0) {
         if (state.timer) clearTimeout(state.timer);
@@ -132,7 +134,7 @@ export function createProgressPublisher(options: ProgressPublisherOptions): Prog
     const failed = results.find(([error]) => error);
     if (failed) throw failed[0];
     stats.published++;
-    state.last = { status: row.status, stage: row.stage };
+    state.last = { status: row.status, stage: row.stage, sequence: row.progressSeq };
     // A finished job's state is dropped; a retry starts afresh.
     if (isTerminal(row.status)) jobs.delete(jobId);
   }
@@ -144,10 +146,9 @@ export function createProgressPublisher(options: ProgressPublisherOptions): Prog
 
   return {
     publish(jobId, { immediate = false } = {}) {
-      const state = stateOf(jobId);
-      // A trailing event is already due: it will carry this state too.
-      if (state.timer && !immediate) return Promise.resolve();
-      return enqueue(jobId, state, immediate);
+      // Every call reads the row (one primary-key lookup; the pipeline calls at most a few
+      // times a second), so a stage or status change is never held back by the throttle.
+      return enqueue(jobId, stateOf(jobId), immediate);
     },
     async flush() {
       for (const [jobId, state] of jobs) {

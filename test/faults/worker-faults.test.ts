@@ -93,8 +93,10 @@ describe('kill -9 of the worker', () => {
   it.each(points)('kill point $index in $stage: resumes on a new worker and ends identical to a clean run', async (point) => {
     const env = await createFaultEnv(`kill${point.index}`);
     const workers: Proc[] = [startWorker(env.db)];
+    const t0 = Date.now();
     try {
       const jobId = await env.upload(files);
+      const t1 = Date.now();
       const processed = await reach(env, jobId, point, workers[0]!);
       await workers[0]!.kill9();
       const atKill = await env.job(jobId);
@@ -111,12 +113,15 @@ describe('kill -9 of the worker', () => {
       // Redelivery: BullMQ's stalled-job check, brought forward (see expireLocks).
       if (hit) expect(await expireLocks(env)).toHaveLength(1);
       workers.push(startWorker(env.db));
+      const t2 = Date.now();
       const job = await finished(env, jobId, 120_000, workers);
       expect(job.status, job.error ?? '').toBe('COMPLETED');
+      const t3 = Date.now();
 
       expect(await snapshot(env.db)).toEqual(baseline.snapshot);
       expect(await jobCounters(env.db, jobId)).toEqual(baseline.counters);
       expect(await differences(env.db)).toEqual({});
+      outcomes.push(`     (upload ${t1 - t0} ms, to kill ${t2 - t1} ms, recovery ${t3 - t2} ms, checks ${Date.now() - t3} ms)`);
     } finally {
       for (const worker of workers) await worker.kill9();
       await env.close();
