@@ -90,10 +90,13 @@ const redis = new Redis(REDIS_URL);
 
 try {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 30_000, 'the API');
-  const uploaded = await upload({ url }, UploadCsvMutation, {
-    users: { name: 'users.csv', data: await openAsBlob(usersCsv) },
-    transactions: { name: 'transactions.csv', data: await openAsBlob(transactionsCsv) },
-  });
+  const uploaded = await Promise.race([
+    upload({ url }, UploadCsvMutation, {
+      users: { name: 'users.csv', data: await openAsBlob(usersCsv) },
+      transactions: { name: 'transactions.csv', data: await openAsBlob(transactionsCsv) },
+    }),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the upload did not finish within 5 minutes')), 300_000).unref()),
+  ]);
   const jobId = uploaded.data?.uploadCsv?.id;
   if (!jobId) throw new Error(`upload failed: ${JSON.stringify(uploaded.errors)}`);
 
@@ -109,8 +112,8 @@ try {
   })();
   await ready;
   console.log(`job ${jobId}: ingesting ${TRANSACTIONS.toLocaleString('en')} transactions …`);
-  const report = await runWorker(jobId, env);
-  await following;
+  // Both settle: a failed ingest must not leave the subscription's failure unhandled.
+  const [report] = await Promise.all([runWorker(jobId, env), following]);
   await client.dispose();
   if (!report.status.startsWith('COMPLETED')) throw new Error(`job ended ${report.status}`);
 

@@ -45,6 +45,11 @@ class Dictionary {
 /** Rows keyed by (day, region, company, model) plus one int column, as typed arrays. */
 interface CellColumns {
   length: number;
+  /**
+   * false: rows sorted by day (date ranges by binary search). true: rows of one value
+   * (conversation) are contiguous, so distinct counting needs no bitset.
+   */
+  byValue: boolean;
   day: Int32Array;
   region: Int32Array;
   company: Int32Array;
@@ -95,6 +100,7 @@ function columns(rows: readonly CellRow[], index: Pick<DistinctIndex, 'regions' 
   const length = rows.length;
   const out: CellColumns = {
     length,
+    byValue: false,
     day: new Int32Array(length),
     region: new Int32Array(length),
     company: new Int32Array(length),
@@ -148,6 +154,7 @@ function withoutModels(cells: CellColumns, values: 'sum' | 'distinct', noModel: 
   }
   return {
     length: day.length,
+    byValue: cells.byValue,
     day: Int32Array.from(day),
     region: Int32Array.from(region),
     company: Int32Array.from(company),
@@ -156,11 +163,43 @@ function withoutModels(cells: CellColumns, values: 'sum' | 'distinct', noModel: 
   };
 }
 
+/**
+ * The rows of day-sorted cells ordered by (value, day): each value's rows become
+ * contiguous. Values are dense (0..n-1), so a counting sort does it in linear time.
+ */
+function sortByValue(cells: CellColumns, values: number): CellColumns {
+  const start = new Int32Array(values + 1);
+  for (let i = 0; i < cells.length; i++) start[(cells.value[i] as number) + 1] = (start[(cells.value[i] as number) + 1] as number) + 1;
+  for (let v = 0; v < values; v++) start[v + 1] = (start[v + 1] as number) + (start[v] as number);
+  const out: CellColumns = {
+    length: cells.length,
+    byValue: true,
+    day: new Int32Array(cells.length),
+    region: new Int32Array(cells.length),
+    company: new Int32Array(cells.length),
+    model: new Int32Array(cells.length),
+    value: new Int32Array(cells.length),
+  };
+  // Stable: within a value, rows keep their day order.
+  for (let i = 0; i < cells.length; i++) {
+    const value = cells.value[i] as number;
+    const k = start[value] as number;
+    start[value] = k + 1;
+    out.day[k] = cells.day[i] as number;
+    out.region[k] = cells.region[i] as number;
+    out.company[k] = cells.company[i] as number;
+    out.model[k] = cells.model[i] as number;
+    out.value[k] = value;
+  }
+  return out;
+}
+
 /** Rows of two day-sorted column sets, still sorted by day. */
 function mergeByDay(a: CellColumns, b: CellColumns): CellColumns {
   const length = a.length + b.length;
   const out: CellColumns = {
     length,
+    byValue: false,
     day: new Int32Array(length),
     region: new Int32Array(length),
     company: new Int32Array(length),
@@ -201,18 +240,20 @@ function modelFreeConversations(
   const keep: number[] = [];
   const solo: number[] = [];
   for (let i = 0; i < span.length; i++) ((cellsOf[span.value[i] as number] as number) > 1 ? keep : solo).push(i);
-  const pick = (rows: number[], value: (i: number) => number): CellColumns => ({
+  const pick = (rows: number[], value: (i: number) => number, byValue: boolean): CellColumns => ({
     length: rows.length,
+    byValue,
     day: Int32Array.from(rows, (i) => span.day[i] as number),
     region: Int32Array.from(rows, (i) => span.region[i] as number),
     company: Int32Array.from(rows, (i) => span.company[i] as number),
     model: Int32Array.from(rows, () => noModel),
     value: Int32Array.from(rows, value),
   });
-  const becameSolo = pick(solo, () => 1);
+  solo.sort((a, b) => (span.day[a] as number) - (span.day[b] as number));
+  const becameSolo = pick(solo, () => 1, false);
   return {
     soloDayCells: withoutModels(mergeByDay(soloCells, becameSolo), 'sum', noModel),
-    spanDayCells: pick(keep, (i) => span.value[i] as number),
+    spanDayCells: pick(keep, (i) => span.value[i] as number, span.byValue),
   };
 }
 
@@ -267,13 +308,15 @@ export async function loadDistinctIndex(pool: pg.Pool): Promise<DistinctIndex> {
     const activeSubscriber = new Uint8Array(maxUserSeq + 1);
     for (let i = 0; i < users.length; i++) if (users.active[i] === 1) activeSubscriber[users.seq[i] as number] = 1;
     const soloCells = columns(soloRows, dictionaries);
-    const spanCells = columns(ungroup(spanRows), dictionaries);
+    const spanByDay = columns(ungroup(spanRows), dictionaries);
     let spanningConversations = 0;
-    for (const n of spanCells.value) spanningConversations = Math.max(spanningConversations, n + 1);
-    // Every copy covers the days of these three.
-    const days = [userCells, soloCells, spanCells].flatMap((cells) =>
+    for (const n of spanByDay.value) spanningConversations = Math.max(spanningConversations, n + 1);
+    const spanCells = sortByValue(spanByDay, spanningConversations);
+    // Every copy covers the days of these three (spanCells is ordered by conversation).
+    const days = [userCells, soloCells].flatMap((cells) =>
       cells.length ? [cells.day[0] as number, cells.day[cells.length - 1] as number] : [],
     );
+    for (const day of spanCells.day) days.push(day);
     return {
       version: version?.[0] ?? '0',
       ...dictionaries,
@@ -286,8 +329,8 @@ export async function loadDistinctIndex(pool: pg.Pool): Promise<DistinctIndex> {
       users,
       activeSubscriber,
       maxUserSeq,
-      firstDay: days.length ? Math.min(...days) : 0,
-      lastDay: days.length ? Math.max(...days) : 0,
+      firstDay: days.reduce((min, day) => Math.min(min, day), days[0] ?? 0),
+      lastDay: days.reduce((max, day) => Math.max(max, day), days[0] ?? 0),
     };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -350,18 +393,21 @@ class Matcher {
     this.models = index.models.mask(filter.models);
   }
 
-  /** [first, end) of the rows inside the date range (rows are sorted by day). */
+  /** [first, end) of the rows that may be inside the date range. */
   first(cells: CellColumns): number {
-    return lowerBound(cells.day, cells.length, this.from);
+    return cells.byValue ? 0 : lowerBound(cells.day, cells.length, this.from);
   }
 
   end(cells: CellColumns): number {
-    return lowerBound(cells.day, cells.length, this.to + 1);
+    return cells.byValue ? cells.length : lowerBound(cells.day, cells.length, this.to + 1);
   }
 
-  /** Whether row i (already inside the date range) matches the dimension filters. */
+  /** Whether row i matches the filter. */
   accepts(cells: CellColumns, i: number): boolean {
+    const day = cells.day[i] as number;
     return (
+      day >= this.from &&
+      day <= this.to &&
       (this.regions === null || this.regions[cells.region[i] as number] === 1) &&
       (this.companies === null || this.companies[cells.company[i] as number] === 1) &&
       (this.models === null || this.models[cells.model[i] as number] === 1)
@@ -466,6 +512,7 @@ function sumPerKey(cells: CellColumns, matcher: Matcher, keys: Keys): Int32Array
  * (indexed by value) restricts the values counted.
  */
 function distinctPerKey(cells: CellColumns, matcher: Matcher, keys: Keys, universe: number, allowed: Uint8Array | null): Int32Array {
+  if (cells.byValue && allowed === null) return distinctPerKeyContiguous(cells, matcher, keys);
   const counts = new Int32Array(keys.size);
   const words = (universe >>> 5) + 1;
   const sets: (Uint32Array | undefined)[] = new Array<Uint32Array | undefined>(keys.size);
@@ -483,6 +530,22 @@ function distinctPerKey(cells: CellColumns, matcher: Matcher, keys: Keys, univer
     const bit = 1 << (value & 31);
     if (((set[word] as number) & bit) === 0) {
       set[word] = (set[word] as number) | bit;
+      counts[key] = (counts[key] as number) + 1;
+    }
+  }
+  return counts;
+}
+
+/** distinctPerKey for rows whose values are contiguous: a value counts once per key. */
+function distinctPerKeyContiguous(cells: CellColumns, matcher: Matcher, keys: Keys): Int32Array {
+  const counts = new Int32Array(keys.size);
+  const lastValue = new Int32Array(keys.size).fill(-1);
+  for (let i = 0; i < cells.length; i++) {
+    if (!matcher.accepts(cells, i)) continue;
+    const key = keys.keyAt(cells, i);
+    const value = cells.value[i] as number;
+    if (lastValue[key] !== value) {
+      lastValue[key] = value;
       counts[key] = (counts[key] as number) + 1;
     }
   }

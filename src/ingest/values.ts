@@ -127,15 +127,17 @@ function parseDateTime(value: string, offsetRequired: boolean): Checked {
 }
 
 /**
- * UTC form of a normalised instant (as returned by `instant`): its UTC calendar date and
- * the text PostgreSQL gives for to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US').
+ * UTC form of a normalised instant (as returned by `instant`): its UTC calendar date, and
+ * the text PostgreSQL prints for it as timestamptz with TimeZone = UTC
+ * ("2024-03-01 19:01:36.25+00": microseconds without trailing zeros).
  */
 export function utcOf(normalised: string): { date: string; utc: string } {
   const dot = normalised.indexOf('.', 19);
   const zoneAt = normalised.endsWith('Z') ? normalised.length - 1 : normalised.length - 6;
-  const micros = (dot > 0 ? normalised.slice(dot + 1, zoneAt) : '').padEnd(6, '0');
+  const micros = (dot > 0 ? normalised.slice(dot + 1, zoneAt) : '').replace(/0+$/, '');
+  const fraction = micros ? `.${micros}` : '';
   if (zoneAt === normalised.length - 1) {
-    return { date: normalised.slice(0, 10), utc: `${normalised.slice(0, 19)}.${micros}` };
+    return { date: normalised.slice(0, 10), utc: `${normalised.slice(0, 10)} ${normalised.slice(11, 19)}${fraction}+00` };
   }
   const sign = normalised[zoneAt] === '-' ? -1 : 1;
   const offsetMinutes = sign * (Number(normalised.slice(zoneAt + 1, zoneAt + 3)) * 60 + Number(normalised.slice(zoneAt + 4, zoneAt + 6)));
@@ -148,7 +150,7 @@ export function utcOf(normalised: string): { date: string; utc: string } {
     Number(normalised.slice(17, 19)),
   );
   const iso = new Date(local - offsetMinutes * 60_000).toISOString();
-  return { date: iso.slice(0, 10), utc: `${iso.slice(0, 19)}.${micros}` };
+  return { date: iso.slice(0, 10), utc: `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00` };
 }
 
 /** Canonical text of a non-negative decimal (as returned by `nonNegativeDecimal`), for equality. */

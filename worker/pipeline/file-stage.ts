@@ -24,6 +24,7 @@ import { uuid, Invalid } from '../../src/ingest/values.js';
 import { readUpload } from '../../src/infra/file-store.js';
 import type { ProgressReporter } from './progress.js';
 
+// Two chunks are in memory at once (one parsed ahead): 20k records ≈ 15 MB of JS heap each.
 export const DEFAULT_CHUNK_RECORDS = 20_000;
 
 export interface JobFileRow {

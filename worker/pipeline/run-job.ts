@@ -95,10 +95,12 @@ async function openSession(pool: pg.Pool): Promise<pg.Client> {
   try {
     await client.query(`SET temp_buffers = '256MB'`);
     await client.query('SET synchronous_commit = off');
-    // Every chunk statement joins a 50k-row staging table with a large indexed table
-    // (transactions, seen keys, users). Without statistics on the temp table the planner
-    // picks hash joins that scan the whole large table per chunk: quadratic in file size.
-    // Index nested loops keep each chunk proportional to its own size.
+    // Stored instants are compared with the file's as text (see transactions.ts).
+    await client.query(`SET TimeZone = 'UTC'`);
+    // Chunk statements join a chunk-sized temp table (users staging, changed rows) with a
+    // large indexed table (users, transactions, seen keys). Without statistics on the temp
+    // table the planner picks hash joins that scan the whole large table per chunk:
+    // quadratic in file size. Index nested loops keep each chunk proportional to its size.
     await client.query('SET enable_hashjoin = off');
     await client.query('SET enable_mergejoin = off');
   } catch (error) {

@@ -32,10 +32,13 @@ const REPLAY = 'tx_replay';
 const COLUMNS =
   'row_id, user_id, user_seq, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, date, region, company, job_id';
 
+// The compared values of an existing row as one canonical text (decimals without trailing
+// zeros, the instant as printed in the session's UTC): cheap to send, one comparison in JS.
+// Only Model_Name varies in form, so the '|' separators cannot make two rows look alike.
 const EXISTING_SQL = `
-SELECT row_id, job_id = $2::uuid AS mine, date::text AS date, user_id, model, conversation_id,
-       token_type::text AS token_type, token_count::text AS token_count, rate_per_1k::text AS rate,
-       cost::text AS cost, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS utc
+SELECT row_id, job_id = $2::uuid AS mine, date::text AS date,
+       concat_ws('|', user_id, model, conversation_id, token_type, token_count, trim_scale(rate_per_1k),
+                 trim_scale(cost), occurred_at) AS compared
   FROM transactions WHERE row_id = ANY ($1::uuid[])`;
 
 const UPDATE_CHANGED_SQL = `
@@ -49,14 +52,7 @@ interface ExistingRow {
   row_id: string;
   mine: boolean;
   date: string;
-  user_id: string;
-  model: string;
-  conversation_id: string;
-  token_type: string;
-  token_count: string;
-  rate: string;
-  cost: string;
-  utc: string;
+  compared: string;
 }
 
 interface UserSnapshot {
@@ -89,22 +85,11 @@ class UserSnapshots {
 }
 
 const canonicalInteger = (value: string) => value.replace(/^0+(?=\d)/, '');
-// Re-uploads usually repeat the stored text exactly; normalise only when it differs.
-const sameInteger = (stored: string, given: string) => stored === given || stored === canonicalInteger(given);
-const sameDecimal = (stored: string, given: string) => stored === given || canonicalDecimal(stored) === canonicalDecimal(given);
 
-function unchanged(existing: ExistingRow, values: string[], utc: string): boolean {
+/** The file's values in the form EXISTING_SQL prints the stored ones. */
+function comparedText(values: string[], utc: string): string {
   const [userId, model, conversationId, tokenType, tokenCount, rate, cost] = values as [string, string, string, string, string, string, string];
-  return (
-    existing.utc === utc &&
-    existing.user_id === userId &&
-    existing.model === model &&
-    existing.conversation_id === conversationId &&
-    existing.token_type === tokenType &&
-    sameInteger(existing.token_count, tokenCount) &&
-    sameDecimal(existing.cost, cost) &&
-    sameDecimal(existing.rate, rate)
-  );
+  return `${userId}|${model}|${conversationId}|${tokenType}|${canonicalInteger(tokenCount)}|${canonicalDecimal(rate)}|${canonicalDecimal(cost)}|${utc}`;
 }
 
 class TransactionsTarget implements FileTarget<TransactionColumn> {
@@ -151,7 +136,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
         continue;
       }
       const { date, utc } = utcOf(values[7] as string);
-      if (before && unchanged(before, values as string[], utc)) {
+      if (before && before.compared === comparedText(values as string[], utc)) {
         result.unchanged++;
         register.push(`${key}\t${line}\n`);
         continue;
