@@ -21,7 +21,9 @@ export function freePort(): Promise<number> {
 
 /** Runs a TypeScript entry of ours as a child node process (its pid is the node process). */
 export function spawnEntry(entry: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+  // Same heap cap as `npm run start:worker`.
+  const flags = entry.startsWith('worker/') ? ['--max-old-space-size=192'] : [];
+  return spawn(process.execPath, [...flags, '--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -119,13 +119,40 @@ function columns(rows: readonly CellRow[], index: Pick<DistinctIndex, 'regions' 
 
 /**
  * The same cells with the model dimension dropped (model = `noModel`): values summed, or
- * kept once per (day, region, company). Input and output are sorted by day.
+ * kept once per (day, region, company). The output keeps the input's order (by day, or
+ * by value for 'distinct').
  */
 function withoutModels(cells: CellColumns, values: 'sum' | 'distinct', noModel: number): CellColumns {
   const day: number[] = [];
   const region: number[] = [];
   const company: number[] = [];
   const value: number[] = [];
+  if (cells.byValue) {
+    // A value's rows are contiguous and few: compare with the rows already kept for it.
+    let valueStart = 0;
+    for (let i = 0; i < cells.length; i++) {
+      const v = cells.value[i] as number;
+      if (value[valueStart] !== v) valueStart = value.length;
+      let kept = false;
+      for (let k = valueStart; k < value.length && !kept; k++) {
+        kept = day[k] === cells.day[i] && region[k] === cells.region[i] && company[k] === cells.company[i];
+      }
+      if (kept) continue;
+      day.push(cells.day[i] as number);
+      region.push(cells.region[i] as number);
+      company.push(cells.company[i] as number);
+      value.push(v);
+    }
+    return {
+      length: day.length,
+      byValue: true,
+      day: Int32Array.from(day),
+      region: Int32Array.from(region),
+      company: Int32Array.from(company),
+      model: new Int32Array(day.length).fill(noModel),
+      value: Int32Array.from(value),
+    };
+  }
   let currentDay = Number.NaN;
   let seen = new Map<number, Map<number, number>>(); // (region, company) → value → output row
   for (let i = 0; i < cells.length; i++) {

@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { badInput, conflict, DomainError, notFound } from '../errors.js';
 import { storeUpload, UploadTooLargeError } from '../infra/file-store.js';
-import { enqueueIngest, ingestJobOptions, ingestPayloadSchema, type IngestPayload } from '../queue/ingest-queue.js';
+import { bullJobId, enqueueIngest, type IngestPayload } from '../queue/ingest-queue.js';
 
 export interface JobServiceDeps {
   pool: pg.Pool;
@@ -22,6 +22,16 @@ export interface UploadFile {
   stream: AsyncIterable<Buffer>;
 }
 
+/**
+ * A file whose name and bytes are known only once its multipart part arrives: the second
+ * file's part follows the first file's bytes, so it must not be awaited before those
+ * bytes are consumed.
+ */
+export interface PendingUpload {
+  kind: UploadKind;
+  open(): Promise<Omit<UploadFile, 'kind'>>;
+}
+
 const MAX_NAME_LENGTH = 255;
 
 /**
@@ -29,7 +39,7 @@ const MAX_NAME_LENGTH = 255;
  * Everything is written in one transaction: a file over the limit or a broken stream
  * leaves no job and no chunk behind.
  */
-export async function createUploadJob(deps: JobServiceDeps, files: UploadFile[]): Promise<string> {
+export async function createUploadJob(deps: JobServiceDeps, files: Array<UploadFile | PendingUpload>): Promise<string> {
   if (!files.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
   const kinds = new Set(files.map((file) => file.kind));
   if (kinds.size !== files.length) throw badInput('at most one file of each kind');
@@ -63,13 +73,21 @@ export async function createUploadJob(deps: JobServiceDeps, files: UploadFile[])
  * on one while the other's bytes are next in the body would stall. pg queues the queries
  * of one client, so the interleaved chunk inserts share the transaction safely.
  */
-async function storeFiles(client: pg.PoolClient, jobId: string, files: UploadFile[], maxBytes: number): Promise<number[]> {
+async function storeFiles(
+  client: pg.PoolClient,
+  jobId: string,
+  files: Array<UploadFile | PendingUpload>,
+  maxBytes: number,
+): Promise<number[]> {
+  const opened: UploadFile[] = [];
   // The first failure ends the other streams too, so nothing waits for bytes nobody will keep.
   const stopAll = (error: unknown) => {
-    for (const file of files) (file.stream as { destroy?: () => void }).destroy?.();
+    for (const file of opened) (file.stream as { destroy?: () => void }).destroy?.();
     throw error;
   };
-  const stores = files.map(async (file) => {
+  const stores = files.map(async (pending) => {
+    const file = 'open' in pending ? { kind: pending.kind, ...(await pending.open()) } : pending;
+    opened.push(file);
     const fileId = randomUUID();
     await client.query(`INSERT INTO job_files (id, job_id, kind, name, size_bytes, sha256) VALUES ($1, $2, $3, $4, 0, '')`, [
       fileId,
@@ -107,12 +125,7 @@ export function sanitizeFileName(name: string, kind: UploadKind): string {
   return (safe || `${kind.toLowerCase()}.csv`).slice(0, MAX_NAME_LENGTH);
 }
 
-/**
- * BullMQ job id of the current enqueue: each retry needs a fresh id (BullMQ dedups by id,
- * and keeps finished jobs for a day). BullMQ 6 rejects custom ids containing ":", which
- * enqueueIngest's `${jobId}:${attempt}` would produce, hence the "-retry-" form here.
- */
-export const bullJobId = (jobId: string, attempts: number) => (attempts ? `${jobId}-retry-${attempts}` : jobId);
+export { bullJobId };
 
 /**
  * QUEUED → CANCELLED at once (and out of the queue); RUNNING → cancel_requested, the worker
@@ -161,10 +174,7 @@ export async function retryJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, job
     throw conflict(`job ${jobId} is ${status}: only FAILED or CANCELLED jobs can be retried`);
   }
   try {
-    await deps.queue.add('ingest', ingestPayloadSchema.parse({ jobId }), {
-      ...ingestJobOptions,
-      jobId: bullJobId(jobId, row.attempts),
-    });
+    await enqueueIngest(deps.queue, jobId, row.attempts);
   } catch (error) {
     await deps.pool
       .query(`UPDATE ingest_jobs SET status = $2::"JobStatus", finished_at = now() WHERE id = $1 AND status = 'QUEUED'`, [

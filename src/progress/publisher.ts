@@ -34,9 +34,11 @@ export interface ProgressPublisherOptions {
 }
 
 export interface ProgressPublisherStats {
+  /** publish() calls (each reads the job row). */
+  calls: number;
   /** Events published on job channels. */
   published: number;
-  /** Wall time spent reading rows and publishing, ms (what publishing costs the worker). */
+  /** Wall time from reading the row to the Redis reply, ms: includes waiting for a busy event loop and database. */
   busyMs: number;
 }
 
@@ -67,7 +69,7 @@ export function createProgressPublisher(options: ProgressPublisherOptions): Prog
   const intervalMs = options.intervalMs ?? 250;
   const rateWindowMs = options.rateWindowMs ?? 5_000;
   const jobs = new Map<string, JobState>();
-  const stats: ProgressPublisherStats = { published: 0, busyMs: 0 };
+  const stats: ProgressPublisherStats = { calls: 0, published: 0, busyMs: 0 };
 
   function stateOf(jobId: string): JobState {
     let state = jobs.get(jobId);
@@ -148,6 +150,7 @@ export function createProgressPublisher(options: ProgressPublisherOptions): Prog
     publish(jobId, { immediate = false } = {}) {
       // Every call reads the row (one primary-key lookup; the pipeline calls at most a few
       // times a second), so a stage or status change is never held back by the throttle.
+      stats.calls++;
       return enqueue(jobId, stateOf(jobId), immediate);
     },
     async flush() {

@@ -19,8 +19,14 @@ export function createIngestQueue(connection: ConnectionOptions, prefix: string)
   return new Queue<IngestPayload>(INGEST_QUEUE, { connection, prefix });
 }
 
-/** Idempotent: the BullMQ job id is our job id, so an API retry cannot enqueue twice. */
-export async function enqueueIngest(queue: Queue<IngestPayload>, jobId: string, attempt = 0): Promise<void> {
+/**
+ * BullMQ job id of our job's n-th retry: BullMQ dedups by id (and keeps finished jobs for a
+ * day), so each retryJob needs a fresh one. BullMQ 6 refuses ":" in custom ids.
+ */
+export const bullJobId = (jobId: string, retries: number) => (retries ? `${jobId}-retry-${retries}` : jobId);
+
+/** Idempotent per (job, retry): an API retry of the same request cannot enqueue twice. */
+export async function enqueueIngest(queue: Queue<IngestPayload>, jobId: string, retries = 0): Promise<void> {
   const payload = ingestPayloadSchema.parse({ jobId });
-  await queue.add('ingest', payload, { ...ingestJobOptions, jobId: attempt ? `${jobId}:${attempt}` : jobId });
+  await queue.add('ingest', payload, { ...ingestJobOptions, jobId: bullJobId(jobId, retries) });
 }

@@ -193,8 +193,12 @@ describe('SIGTERM of the worker', () => {
 describe('two overlapping uploads at the same time', () => {
   it('two workers ingest 60 % + 60 % of the transactions concurrently: the union equals a clean run', async () => {
     const env = await createFaultEnv('overlap');
-    const workers: Proc[] = [startWorker(env.db), startWorker(env.db)];
+    const workers: Proc[] = [startWorker(env.db, { LOG_LEVEL: 'info' }), startWorker(env.db, { LOG_LEVEL: 'info' })];
     try {
+      // Both workers listening before the jobs exist, so each takes one.
+      for (const worker of workers) {
+        await until(async () => worker.output(), (out) => out.includes('worker started'), 'a worker to start', 60_000, 50, worker.output);
+      }
       const [a, b] = await overlappingHalves(files.transactions);
       const jobs = await Promise.all([
         env.upload({ users: files.users, transactions: a }),
@@ -209,6 +213,11 @@ describe('two overlapping uploads at the same time', () => {
         20,
       );
       for (const jobId of jobs) expect((await finished(env, jobId, 180_000, workers)).status).toBe('COMPLETED');
+      const { rows: spans } = await env.db.pool.query<{ overlapped: boolean }>(
+        'SELECT max(started_at) < min(finished_at) AS overlapped FROM ingest_jobs WHERE id = ANY($1::uuid[])',
+        [jobs],
+      );
+      expect(spans[0]!.overlapped, 'the two jobs ran at the same time').toBe(true);
 
       expect(await snapshot(env.db)).toEqual(baseline.snapshot);
       expect(await differences(env.db)).toEqual({});
@@ -231,6 +240,35 @@ describe('two overlapping uploads at the same time', () => {
         txUpdated: 0,
         rejected: 0,
       });
+    } finally {
+      for (const worker of workers) await worker.kill9();
+      await env.close();
+    }
+  });
+});
+
+describe.runIf(process.env.FAULTS_SLOW === '1')('kill -9 without the shortcut (FAULTS_SLOW=1)', () => {
+  it('BullMQ redelivers the job by itself once the lock expires (lockDuration 60 s + stalled checks)', async () => {
+    const env = await createFaultEnv('kill_natural');
+    const workers: Proc[] = [startWorker(env.db)];
+    try {
+      const jobId = await env.upload(files);
+      await until(
+        () => position(env, jobId),
+        (j) => j.stage === 'TRANSACTIONS' && (j.committed ?? 0) >= CHUNK_RECORDS,
+        'the first transactions checkpoint',
+        120_000,
+        20,
+        workers[0]!.output,
+      );
+      await workers[0]!.kill9();
+      const killed = Date.now();
+      workers.push(startWorker(env.db));
+      const job = await finished(env, jobId, 180_000, workers);
+      console.log(`natural redelivery: COMPLETED ${Date.now() - killed} ms after kill -9`);
+      expect(job.status).toBe('COMPLETED');
+      expect(await snapshot(env.db)).toEqual(baseline.snapshot);
+      expect(await jobCounters(env.db, jobId)).toEqual(baseline.counters);
     } finally {
       for (const worker of workers) await worker.kill9();
       await env.close();

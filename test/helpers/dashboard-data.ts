@@ -130,8 +130,11 @@ export function generateDataSet(seed: number, options: { users?: number; convers
         cost: ((tokenCount * Number(rate)) / 1000).toFixed(8),
         occurred_at: new Date(Date.parse(`${date}T00:00:00Z`) + seconds * 1000).toISOString(),
         date,
-        region,
-        company,
+        // Rarely a row of the conversation carries another snapshot (the user moved between
+        // two uploads): the conversation then spans regions/companies, even within one day.
+        ...(c > 0 && rnd.chance(0.03)
+          ? { region: rnd.pick(REGIONS), company: rnd.chance(0.3) ? '' : rnd.pick(COMPANIES) }
+          : { region, company }),
         job_id: '',
       };
       // A later batch may re-touch an earlier batch's conversation on other days.

@@ -34,12 +34,14 @@ builder.mutationFields((t) => ({
       if (args.users) uploads.push({ kind: 'USERS', upload: args.users });
       if (args.transactions) uploads.push({ kind: 'TRANSACTIONS', upload: args.transactions });
       if (!uploads.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
-      const files = await Promise.all(
-        uploads.map(async ({ kind, upload }) => {
+      // Opened lazily: a part's promise resolves only after the previous part's bytes are read.
+      const files = uploads.map(({ kind, upload }) => ({
+        kind,
+        open: async () => {
           const file = await upload;
-          return { kind, name: file.filename, stream: file.createReadStream() };
-        }),
-      );
+          return { name: file.filename, stream: file.createReadStream() };
+        },
+      }));
       const id = await createUploadJob(serviceDeps(ctx), files);
       return findJob(ctx, query, id);
     },

@@ -1,0 +1,89 @@
+// The whole path as a frontend drives it: multipart upload over real HTTP (both files in
+// one request), a real worker process on BullMQ, then the job and dashboard over GraphQL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, requestData, upload } from '../../src/client/http.js';
+import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
+import { generateSample } from '../../scripts/generate-sample.js';
+import { aggregateDifferences } from '../helpers/reference-aggregates.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+let t: TestApp;
+let worker: ChildProcess;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'bi-upload-'));
+  await generateSample({ users: 300, transactions: 20_000, days: 10, seed: 7, dirty: 0, out: dir });
+  t = await startTestApp('upload');
+  worker = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: t.db.url, REDIS_URL: t.db.redisUrl, REDIS_PREFIX: t.db.redisPrefix },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+});
+
+afterAll(async () => {
+  if (worker && worker.exitCode === null) {
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.kill('SIGTERM');
+    await exited;
+  }
+  await t?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function waitForTerminal(id: string) {
+  for (let i = 0; i < 600; i++) {
+    const { job } = await requestData({ url: t.url }, JobQuery, { id, rejectedFirst: 5 });
+    if (job && !['QUEUED', 'RUNNING'].includes(job.status)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('job did not finish in 60 s');
+}
+
+const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+
+describe('uploadCsv over HTTP', () => {
+  it('streams both files in one multipart request, and the worker ingests them', async () => {
+    const usersFile = path.join(dir, 'users.csv');
+    const transactionsFile = path.join(dir, 'transactions.csv');
+    const response = await upload({ url: t.url }, UploadCsvMutation, {
+      users: { name: 'users.csv', data: await openAsBlob(usersFile) },
+      transactions: { name: '../../etc/transactions.csv', data: await openAsBlob(transactionsFile) },
+    });
+    expect(response.errors).toBeUndefined();
+    const created = response.data!.uploadCsv;
+    expect(created.status).toBe('QUEUED');
+    const files = Object.fromEntries(created.files.map((file) => [file.kind, file]));
+    expect(files.USERS?.sha256).toBe(await sha256(usersFile));
+    expect(files.TRANSACTIONS?.sha256).toBe(await sha256(transactionsFile));
+    expect(files.TRANSACTIONS?.name).toBe('transactions.csv'); // path stripped
+    expect(files.TRANSACTIONS?.sizeBytes).toBe((await readFile(transactionsFile)).length);
+
+    const job = await waitForTerminal(created.id);
+    expect(job.status).toBe('COMPLETED');
+    const done = Object.fromEntries(job.files.map((file) => [file.kind, file]));
+    expect(done.USERS).toMatchObject({ totalRows: 300, insertedRows: 300, rejectedRows: 0 });
+    expect(done.TRANSACTIONS).toMatchObject({ totalRows: 20_000, insertedRows: 20_000, rejectedRows: 0 });
+    expect(job.stageTimings.map((timing) => timing.stage).sort()).toEqual(['AGGREGATES', 'TRANSACTIONS', 'USERS']);
+    expect(await aggregateDifferences(t.db.pool)).toEqual({});
+
+    const again = await upload({ url: t.url }, UploadCsvMutation, {
+      transactions: { name: 'transactions.csv', data: await openAsBlob(transactionsFile) },
+    });
+    const second = await waitForTerminal(again.data!.uploadCsv.id);
+    expect(second.files[0]).toMatchObject({ insertedRows: 0, updatedRows: 0, unchangedRows: 20_000 });
+  });
+
+  it('refuses a request without files', async () => {
+    const result = await request({ url: t.url }, UploadCsvMutation, {});
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
