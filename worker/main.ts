@@ -7,6 +7,7 @@ import { loadEnv } from '../src/config/env.js';
 import { createDatabase } from '../src/infra/db.js';
 import { logger } from '../src/infra/logger.js';
 import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
+import { startWorkerMetricsServer } from '../src/metrics/worker.js';
 import { createProgressPublisher } from '../src/progress/publisher.js';
 import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
 import { runJob } from './pipeline/run-job.js';
@@ -42,6 +43,10 @@ worker.on('failed', (job, error) => logger.warn({ jobId: job?.data.jobId, err: e
 worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 logger.info({ queue: INGEST_QUEUE, prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY }, 'worker started');
 
+const metricsServer =
+  env.WORKER_METRICS_PORT === undefined ? undefined : await startWorkerMetricsServer(env, env.WORKER_METRICS_PORT);
+if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
@@ -49,6 +54,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'worker shutting down');
   try {
     await worker.close();
+    await metricsServer?.close();
     await publisher.flush();
     await redis.quit().catch(() => undefined);
     await db.close();

@@ -6,7 +6,7 @@
 //
 // Why: count(DISTINCT) in SQL over ~150k user cells and ~40k spanning conversation cells
 // costs 50–150 ms per grouping at 1M transactions (bench/RESULTS.md); the same counts over
-// dictionary-encoded typed arrays with bitsets take about a millisecond.
+// dictionary-encoded typed arrays take one to a few milliseconds.
 import type pg from 'pg';
 import type { DashboardFilter, Granularity } from './filter.js';
 
@@ -62,17 +62,20 @@ export interface DistinctIndex {
   regions: Dictionary;
   companies: Dictionary;
   models: Dictionary;
-  /** user_cells; value = user_seq. Every column set is sorted by day. */
+  /** user_cells; value = user_seq; sorted by day. */
   userCells: CellColumns;
-  /** user_cells without the model (model = 0), deduplicated: for filters not on models. */
+  /** user_cells without the model (model = ''), deduplicated: for questions not on models. */
   userDayCells: CellColumns;
-  /** daily_cell_metrics with solo conversations; value = solo_conversations. */
+  /** daily_cell_metrics with solo conversations; value = solo_conversations; sorted by day. */
   soloCells: CellColumns;
-  /** soloCells summed over models (model = ''): for questions not on models. */
+  /**
+   * Solo counts at (day, region, company) grain, for questions not on models: soloCells
+   * summed over models plus the conversations that span models only.
+   */
   soloDayCells: CellColumns;
-  /** conversation_cells of conversations spanning cells; value = dense conversation number. */
+  /** conversation_cells of spanning conversations; value = dense conversation number; by value. */
   spanCells: CellColumns;
-  /** spanCells without the model, deduplicated: for questions not on models. */
+  /** The conversations still spanning at (day, region, company) grain, one row per such cell; by value. */
   spanDayCells: CellColumns;
   spanningConversations: number;
   users: { seq: Int32Array; region: Int32Array; company: Int32Array; active: Uint8Array; length: number };

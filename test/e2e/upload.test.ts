@@ -17,6 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 let t: TestApp;
 let worker: ChildProcess;
 let dir: string;
+const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bi-upload-'));
@@ -24,7 +25,7 @@ beforeAll(async () => {
   t = await startTestApp('upload');
   worker = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: t.db.url, REDIS_URL: t.db.redisUrl, REDIS_PREFIX: t.db.redisPrefix },
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: t.db.url, REDIS_URL: t.db.redisUrl, REDIS_PREFIX: t.db.redisPrefix, WORKER_METRICS_PORT: String(metricsPort) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 });
@@ -74,6 +75,9 @@ describe('uploadCsv over HTTP', () => {
     expect(done.TRANSACTIONS).toMatchObject({ totalRows: 20_000, insertedRows: 20_000, rejectedRows: 0 });
     expect(job.stageTimings.map((timing) => timing.stage).sort()).toEqual(['AGGREGATES', 'TRANSACTIONS', 'USERS']);
     expect(await aggregateDifferences(t.db.pool)).toEqual({});
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/bi_ingest_rows_total\{file="TRANSACTIONS",outcome="inserted"\} 20000/);
+    expect(metrics).toMatch(/bi_ingest_jobs_finished_total\{status="COMPLETED"\} 1/);
 
     const again = await upload({ url: t.url }, UploadCsvMutation, {
       transactions: { name: 'transactions.csv', data: await openAsBlob(transactionsFile) },

@@ -13,6 +13,7 @@ import { mapHeader } from '../../src/ingest/headers.js';
 import { transactionsFormat, usersFormat, type RowFormat } from '../../src/ingest/rows.js';
 import { readUpload } from '../../src/infra/file-store.js';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
+import { workerMetrics } from '../../src/metrics/worker.js';
 import { refreshAggregates } from './aggregates.js';
 import { DEFAULT_CHUNK_RECORDS, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
 import { ProgressReporter, type PublishProgress } from './progress.js';
@@ -266,6 +267,7 @@ async function recordTiming(pool: pg.Pool, jobId: string, stage: JobStage, ms: n
       WHERE id = $1`,
     [jobId, stage, Math.round(ms)],
   );
+  workerMetrics.recordStage(stage, ms / 1000);
 }
 
 async function hasRejections(pool: pg.Pool, jobId: string): Promise<boolean> {
@@ -277,11 +279,17 @@ async function hasRejections(pool: pg.Pool, jobId: string): Promise<boolean> {
 }
 
 async function finish(ctx: StageContext, status: JobStatus, error: string | null): Promise<void> {
-  const { rows } = await ctx.pool.query<{ total: number }>(
-    'SELECT coalesce(sum(total_rows), 0)::int AS total FROM job_files WHERE job_id = $1',
-    [ctx.jobId],
-  );
-  ctx.progress.setTotalRows(rows[0]?.total ?? 0);
+  const { rows: files } = await ctx.pool.query<{
+    kind: FileKind;
+    total_rows: number;
+    inserted_rows: number;
+    updated_rows: number;
+    unchanged_rows: number;
+    rejected_rows: number;
+  }>('SELECT kind, total_rows, inserted_rows, updated_rows, unchanged_rows, rejected_rows FROM job_files WHERE job_id = $1', [
+    ctx.jobId,
+  ]);
+  ctx.progress.setTotalRows(files.reduce((sum, file) => sum + file.total_rows, 0));
   await ctx.progress.flush();
   await ctx.pool.query(
     `UPDATE ingest_jobs SET status = $2::"JobStatus", stage = NULL, error = $3, finished_at = now(),
@@ -290,6 +298,15 @@ async function finish(ctx: StageContext, status: JobStatus, error: string | null
     [ctx.jobId, status, error],
   );
   await ctx.progress.publishNow();
+  for (const file of files) {
+    workerMetrics.recordRows(file.kind, {
+      inserted: file.inserted_rows,
+      updated: file.updated_rows,
+      unchanged: file.unchanged_rows,
+      rejected: file.rejected_rows,
+    });
+  }
+  workerMetrics.recordJobFinished(status);
 }
 
 /** FAILED, after bringing the aggregates in line with whatever chunks were committed. */
