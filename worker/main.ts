@@ -36,16 +36,40 @@ const worker = new Worker<IngestPayload>(
     concurrency: env.WORKER_CONCURRENCY,
     // A chunk merge can hold the event loop's attention for a while; don't declare it stalled early.
     lockDuration: 60_000,
+    // A crashed worker stalls its job; allow as many stalls as attempts before BullMQ gives up.
+    maxStalledCount: 5,
   },
 );
 
-worker.on('failed', (job, error) => logger.warn({ jobId: job?.data.jobId, err: error }, 'ingest attempt failed'));
+worker.on('failed', (job, error) => {
+  logger.warn({ jobId: job?.data.jobId, err: error }, 'ingest attempt failed');
+  // BullMQ can give up on a job without our code running (stalled too often): the job row
+  // must not stay RUNNING forever. Only rows not already terminal are touched.
+  if (job && job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/.test(error.message)) {
+    void markLostJobFailed(job?.data.jobId, error.message);
+  }
+});
 worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 logger.info({ queue: INGEST_QUEUE, prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY }, 'worker started');
 
 const metricsServer =
   env.WORKER_METRICS_PORT === undefined ? undefined : await startWorkerMetricsServer(env, env.WORKER_METRICS_PORT);
 if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
+
+async function markLostJobFailed(jobId: string | undefined, reason: string): Promise<void> {
+  if (!jobId) return;
+  try {
+    const { rowCount } = await db.pool.query(
+      `UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
+              error = $2, progress_seq = progress_seq + 1
+        WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`,
+      [jobId, `the queue gave up on this job (${reason}); retryJob resumes it from its last committed chunk`],
+    );
+    if (rowCount) await publisher.publish(jobId);
+  } catch (error) {
+    logger.error({ err: error, jobId }, 'could not mark a lost job FAILED');
+  }
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

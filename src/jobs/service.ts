@@ -154,8 +154,10 @@ export async function cancelJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jo
 }
 
 /**
- * FAILED or CANCELLED → QUEUED again, resuming from what was committed. Idempotent: a job
- * already queued or running again is left as it is; a completed one is a CONFLICT.
+ * FAILED or CANCELLED → QUEUED again, resuming from what was committed. A job the database
+ * calls QUEUED or RUNNING is left alone while BullMQ still holds it; when BullMQ has lost it
+ * (Redis restarted, or it gave up after repeated stalls without our code running) it is
+ * enqueued again. A completed job is a CONFLICT.
  */
 export async function retryJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jobId: string): Promise<void> {
   const { rows } = await deps.pool.query<{ attempts: number; previous: string }>(
@@ -170,7 +172,7 @@ export async function retryJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, job
   const row = rows[0];
   if (!row) {
     const status = await statusOf(deps.pool, jobId);
-    if (status === 'QUEUED' || status === 'RUNNING') return;
+    if (status === 'QUEUED' || status === 'RUNNING') return requeueIfLost(deps, jobId);
     throw conflict(`job ${jobId} is ${status}: only FAILED or CANCELLED jobs can be retried`);
   }
   try {
@@ -184,6 +186,24 @@ export async function retryJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, job
       .catch(() => undefined);
     throw error;
   }
+}
+
+/** BullMQ states in which no worker will ever run the job again. */
+const LOST_STATES = new Set(['missing', 'unknown', 'failed', 'completed']);
+
+async function requeueIfLost(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jobId: string): Promise<void> {
+  const { rows } = await deps.pool.query<{ attempts: number }>('SELECT attempts FROM ingest_jobs WHERE id = $1', [jobId]);
+  const attempts = rows[0]?.attempts ?? 0;
+  const bullJob = await deps.queue.getJob(bullJobId(jobId, attempts));
+  const state = bullJob ? await bullJob.getState() : 'missing';
+  if (!LOST_STATES.has(state)) return;
+  // A second delivery of a job still running somewhere waits on the job's advisory lock.
+  const { rows: bumped } = await deps.pool.query<{ attempts: number }>(
+    `UPDATE ingest_jobs SET attempts = attempts + 1, updated_at = now()
+      WHERE id = $1 AND attempts = $2 AND status IN ('QUEUED', 'RUNNING') RETURNING attempts`,
+    [jobId, attempts],
+  );
+  if (bumped[0]) await enqueueIngest(deps.queue, jobId, bumped[0].attempts);
 }
 
 async function statusOf(pool: pg.Pool, jobId: string): Promise<string> {
