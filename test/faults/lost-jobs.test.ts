@@ -1,8 +1,6 @@
-// Known bugs found by the fault suite, as failing tests. They are skipped unless
-// FAULTS_KNOWN_BUGS=1 (a red CI lands nothing); run them with
-//   FAULTS_KNOWN_BUGS=1 npm run test:faults -- test/faults/known-bugs.test.ts
-// Each must pass once the fix described in docs/RELIABILITY.md ("Fault tests") is in;
-// then drop the guard.
+// Jobs the queue loses: a worker killed twice (BullMQ gives up on stalled jobs without
+// running our code) and a queued job wiped by a Redis restart. Both must still complete,
+// at worst through retryJob. These were bugs found by this suite, now fixed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFaultEnv,
@@ -37,7 +35,7 @@ async function bullState(env: FaultEnv, jobId: string): Promise<string> {
   return `BullMQ ${await job.getState()}${job.failedReason ? `: ${job.failedReason}` : ''}`;
 }
 
-describe.runIf(process.env.FAULTS_KNOWN_BUGS === '1')('known bugs', () => {
+describe('jobs the queue lost', () => {
   it('a job whose worker is killed twice still completes (or can be retried)', async () => {
     const env = await createFaultEnv('bug_stalled_twice');
     const workers: Proc[] = [startWorker(env.db)];
