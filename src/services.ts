@@ -4,6 +4,7 @@ import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
 import { createRedis } from './infra/redis.js';
 import { createIngestQueue } from './queue/ingest-queue.js';
+import { createProgressPublisher } from './progress/publisher.js';
 import type { AppServices } from './graphql/context.js';
 
 export function createServices(env: Env): AppServices & { close(): Promise<void> } {
@@ -11,16 +12,19 @@ export function createServices(env: Env): AppServices & { close(): Promise<void>
   const redis = createRedis(env.REDIS_URL);
   const redisSubscriber = createRedis(env.REDIS_URL);
   const ingestQueue = createIngestQueue(createRedis(env.REDIS_URL, { maxRetriesPerRequest: null }), env.REDIS_PREFIX);
+  const progressPublisher = createProgressPublisher({ pool: db.pool, redis, prefix: env.REDIS_PREFIX });
   return {
     env,
     db,
     redis,
+    progressPublisher,
     redisSubscriber,
     ingestQueue,
     log: logger,
     async close() {
       // Order: stop producing, then the connections, then the database.
       await ingestQueue.close().catch(() => undefined);
+      await progressPublisher.flush().catch(() => undefined);
       redisSubscriber.disconnect();
       await redis.quit().catch(() => undefined);
       await db.close();

@@ -4,6 +4,7 @@ import type { Env } from '../config/env.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
+import type { ProgressPublisher } from '../progress/publisher.js';
 
 export type Role = 'admin' | 'viewer';
 
@@ -15,6 +16,8 @@ export interface AppServices {
   /** A second connection: a Redis client in subscriber mode can do nothing else. */
   redisSubscriber: Redis;
   ingestQueue: Queue<IngestPayload>;
+  /** Announces jobs the API creates, cancels or retries (jobUpdated, jobProgress). */
+  progressPublisher: ProgressPublisher;
   log: Logger;
 }
 

@@ -17,6 +17,11 @@ export function createDatabase(databaseUrl: string, options: { max?: number } = 
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
   // An idle client losing its server must not crash the process; the next query retries.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client error'));
+  // A connection lost while checked out emits 'error' on its client; without a listener
+  // that crashes the process instead of failing the query in progress (which is retried).
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection lost'));
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     pool,

@@ -12,8 +12,12 @@ const serviceDeps = (ctx: GraphQLContext) => ({
   maxUploadBytes: ctx.env.MAX_UPLOAD_BYTES,
 });
 
-const findJob = (ctx: GraphQLContext, query: object, id: string) =>
-  ctx.db.prisma.ingestJob.findUniqueOrThrow({ ...query, where: { id } });
+/** Reads the job back for the response, after telling subscribers (jobUpdated) it changed. */
+async function changedJob(ctx: GraphQLContext, query: object, id: string) {
+  await ctx.progressPublisher.publish(id, { immediate: true }).catch((error: unknown) =>
+    ctx.log.warn({ err: error, jobId: id }, 'could not publish a job change'));
+  return ctx.db.prisma.ingestJob.findUniqueOrThrow({ ...query, where: { id } });
+}
 
 function jobId(id: string | number): string {
   const value = String(id);
@@ -43,7 +47,7 @@ builder.mutationFields((t) => ({
         },
       }));
       const id = await createUploadJob(serviceDeps(ctx), files);
-      return findJob(ctx, query, id);
+      return changedJob(ctx, query, id);
     },
   }),
   cancelJob: t.prismaField({
@@ -53,7 +57,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const id = jobId(args.id);
       await cancelJob(serviceDeps(ctx), id);
-      return findJob(ctx, query, id);
+      return changedJob(ctx, query, id);
     },
   }),
   retryJob: t.prismaField({
@@ -63,7 +67,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const id = jobId(args.id);
       await retryJob(serviceDeps(ctx), id);
-      return findJob(ctx, query, id);
+      return changedJob(ctx, query, id);
     },
   }),
 }));
