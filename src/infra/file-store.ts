@@ -59,14 +59,10 @@ export function readUpload(pool: pg.Pool, fileId: string): Readable {
   return Readable.from(
     (async function* () {
       for (;;) {
-        // Binary results: bytea arrives as raw bytes instead of hex text twice the size
-        // (pg supports `binary`; @types/pg does not declare it).
-        const query: pg.QueryConfig = {
-          text: 'SELECT data FROM upload_chunks WHERE file_id = $1 AND seq = $2',
-          values: [fileId, seq++],
-          ...{ binary: true },
-        };
-        const { rows } = await pool.query<{ data: Buffer }>(query);
+        const { rows } = await pool.query<{ data: Buffer }>(
+          'SELECT data FROM upload_chunks WHERE file_id = $1 AND seq = $2',
+          [fileId, seq++],
+        );
         if (!rows[0]) return;
         yield rows[0].data;
       }

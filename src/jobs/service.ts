@@ -54,7 +54,7 @@ export async function createUploadJob(deps: JobServiceDeps, files: Array<UploadF
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-    throw uploadError(error);
+    throw uploadError(error, deps.maxUploadBytes);
   } finally {
     client.release(broken);
   }
@@ -106,13 +106,13 @@ async function storeFiles(
   return results.map((result) => (result as PromiseFulfilledResult<number>).value);
 }
 
-function uploadError(error: unknown): unknown {
+function uploadError(error: unknown, maxBytes: number): unknown {
   if (error instanceof UploadTooLargeError) {
     return new DomainError('PAYLOAD_TOO_LARGE', error.message, { limit: error.limit });
   }
   // graphql-upload-minimal ends the stream with a 413 error when its maxFileSize is hit.
   if ((error as { status?: number } | null)?.status === 413) {
-    return new DomainError('PAYLOAD_TOO_LARGE', (error as Error).message);
+    return new DomainError('PAYLOAD_TOO_LARGE', new UploadTooLargeError(maxBytes).message, { limit: maxBytes });
   }
   return error;
 }
