@@ -106,6 +106,10 @@ class MigrationAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
 
   private async open(database?: string, onDispose?: () => Promise<void>): Promise<SqlDriverAdapter> {
     const pool = new pg.Pool(pgConfig(this.databaseUrl, database));
+    // The shadow database is dropped WITH (FORCE), which terminates any connection the
+    // engine still holds: expected, and must not surface as an unhandled 'error' event.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     this.pools.push(pool);
     const adapter = await new PrismaPg(pool).connect();
     patchCharType(adapter);

@@ -29,10 +29,21 @@ const CR = 13;
 type RecordStep = { kind: 'record'; record: CsvRecord; next: number; lines: number };
 type Step = RecordStep | { kind: 'blank'; next: number } | { kind: 'incomplete' };
 
+/** A record longer than MAX_RECORD_CHARS being skipped to its end, without buffering it. */
+interface Skipped {
+  line: number;
+  raw: string;
+  inQuote: boolean;
+  lineFeeds: number;
+}
+
+const RAW_KEPT = 1024;
+
 export class CsvTokenizer {
   private buffer = '';
   private line = 1;
   private started = false;
+  private skipping: Skipped | null = null;
 
   /** Tokenizes `text` (the next piece of the decoded file); returns the records it completed. */
   push(text: string): CsvRecord[] {
@@ -53,9 +64,17 @@ export class CsvTokenizer {
     const records: CsvRecord[] = [];
     const text = this.buffer;
     let pos = 0;
-    while (pos < text.length) {
+    if (this.skipping) pos = this.continueSkip(text, 0, final, records);
+    while (pos < text.length && !this.skipping) {
       const read = readRecord(text, pos, this.line, final);
-      if (read.kind === 'incomplete' && !final && text.length - pos <= MAX_RECORD_CHARS) break;
+      if (read.kind === 'incomplete' && !final) {
+        if (text.length - pos <= MAX_RECORD_CHARS) break;
+        // Too long to hold: reject it as one record and skip to its real end, so the
+        // records after it keep their physical line numbers.
+        this.skipping = { line: this.line, raw: text.slice(pos, pos + RAW_KEPT), inQuote: false, lineFeeds: 0 };
+        pos = this.continueSkip(text, pos, final, records);
+        continue;
+      }
       const step = read.kind === 'incomplete' ? unterminatedQuote(text, pos, this.line) : read;
       if (step.kind === 'record') {
         records.push(step.record);
@@ -67,6 +86,30 @@ export class CsvTokenizer {
     }
     this.buffer = text.slice(pos);
     return records;
+  }
+
+  /** Scans the skipped record on from `from`; returns where the next record starts. */
+  private continueSkip(text: string, from: number, final: boolean, records: CsvRecord[]): number {
+    const skip = this.skipping!;
+    let end = -1;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) skip.inQuote = !skip.inQuote;
+      else if (c === LF) {
+        if (!skip.inQuote) {
+          end = i;
+          break;
+        }
+        skip.lineFeeds += 1;
+      }
+    }
+    if (end < 0 && !final) return text.length;
+    const malformed =
+      end < 0 && skip.inQuote ? 'a quoted field is never closed' : `record longer than ${MAX_RECORD_CHARS} characters`;
+    records.push({ line: skip.line, fields: [], raw: skip.raw, malformed });
+    this.line += skip.lineFeeds + 1;
+    this.skipping = null;
+    return end < 0 ? text.length : end + 1;
   }
 }
 

@@ -63,9 +63,27 @@ describe('CsvTokenizer', () => {
 
   it('gives up on a quoted field longer than the record limit instead of buffering the file', () => {
     const tokenizer = new CsvTokenizer();
-    const out = [...tokenizer.push('a,b\n1,"'), ...tokenizer.push('x'.repeat(MAX_RECORD_CHARS + 10) + '\n2,3\n')];
+    const out = [...tokenizer.push('a,b\n1,"'), ...tokenizer.push('x'.repeat(MAX_RECORD_CHARS + 10) + '\n2,3\n'), ...tokenizer.end()];
+    // Everything after the open quote belongs to that field: one rejected record.
+    expect(out).toHaveLength(2);
     expect(out[1]?.malformed).toBe('a quoted field is never closed');
     expect(out[1]?.line).toBe(2);
+    expect(out[1]?.raw.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('skips an over-long but well-formed record to its real end, keeping later line numbers', () => {
+    const tokenizer = new CsvTokenizer();
+    const big = `"${'x\n'.repeat(MAX_RECORD_CHARS)}"`;
+    const text = `a,b\n1,${big}\n2,3\n`;
+    const out: CsvRecord[] = [];
+    for (let at = 0; at < text.length; at += 256 * 1024) out.push(...tokenizer.push(text.slice(at, at + 256 * 1024)));
+    out.push(...tokenizer.end());
+    expect(out.map((record) => [record.line, record.malformed ?? null])).toEqual([
+      [1, null],
+      [2, `record longer than ${MAX_RECORD_CHARS} characters`],
+      [MAX_RECORD_CHARS + 3, null],
+    ]);
+    expect(out[2]?.fields).toEqual(['2', '3']);
   });
 });
 
