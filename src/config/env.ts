@@ -36,6 +36,8 @@ const envSchema = z.object({
   UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Port of the worker's Prometheus /metrics server; unset = no server. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Only the typed client's persisted operations run (admins may still send any). */
+  PERSISTED_OPERATIONS_ONLY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -14,6 +14,8 @@ import type { AppServices, GraphQLContext } from '../graphql/context.js';
 import { requireAdmin } from '../auth/express.js';
 import { presentedAuthorization, useAuth } from '../auth/plugin.js';
 import { createTokenVerifier } from '../auth/tokens.js';
+import { usePersistedOperationsOnly } from './persisted-operations.js';
+import { GRAPHIQL_EXAMPLES } from './graphiql.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
@@ -49,7 +51,10 @@ export function buildApp(services: AppServices): App {
     multipart: false,
     maxRequestBodySize: false,
     maskedErrors: { maskError, isDev: env.NODE_ENV === 'development' },
-    graphiql: env.NODE_ENV === 'development' ? { subscriptionsProtocol: 'WS', title: 'AI usage BI' } : false,
+    graphiql:
+      env.NODE_ENV === 'development'
+        ? { subscriptionsProtocol: 'WS', title: 'AI usage BI', defaultQuery: GRAPHIQL_EXAMPLES }
+        : false,
     landingPage: false,
     logging: yogaLogger(log, maskError),
     // Order matters: metrics and logs see every operation, auth rejects before the
@@ -69,6 +74,7 @@ export function buildApp(services: AppServices): App {
       }),
       useStreamingUploads({ maxFileSize: env.MAX_UPLOAD_BYTES, onBytes: (bytes) => metrics.uploadBytes.inc(bytes) }),
       useOperationBodyLimit(),
+      ...(env.PERSISTED_OPERATIONS_ONLY ? [usePersistedOperationsOnly(verifier)] : []),
     ],
     // role and requestId are set by useAuth and useRequestLog; these are fail-closed defaults.
     context: (): GraphQLContext => ({ ...services, role: null, requestId: '' }),
