@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, requestData, upload } from '../../src/client/http.js';
+import { DemoKpisQuery } from '../../src/client/operations/demo.js';
 import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
@@ -78,6 +79,16 @@ describe('uploadCsv over HTTP', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/bi_ingest_rows_total\{file="TRANSACTIONS",outcome="inserted"\} 20000/);
     expect(metrics).toMatch(/bi_ingest_jobs_finished_total\{status="COMPLETED"\} 1/);
+
+    // The typed client reads the dashboard of what was just ingested, exact to the cent.
+    const { dashboard } = await requestData({ url: t.url }, DemoKpisQuery);
+    const { rows } = await t.db.pool.query(
+      `SELECT sum(cost)::text AS cost, sum(token_count)::float8 AS tokens, count(DISTINCT conversation_id)::int AS conversations
+         FROM transactions`,
+    );
+    expect(dashboard.kpis.totalCost).toBeCloseTo(Number(rows[0].cost), 6);
+    expect(dashboard.kpis.totalTokens).toBe(rows[0].tokens);
+    expect(dashboard.kpis.conversations).toBe(rows[0].conversations);
 
     const again = await upload({ url: t.url }, UploadCsvMutation, {
       transactions: { name: 'transactions.csv', data: await openAsBlob(transactionsFile) },
