@@ -21,7 +21,7 @@ import { pgConfig } from '../src/infra/migrations.js';
 import { migrate } from '../src/migrate.js';
 import { createServices } from '../src/services.js';
 import { refreshAggregates } from '../worker/pipeline/aggregates.js';
-import { freePort, machine, spawnEntry, waitFor, writeResultsSection } from './lib.js';
+import { ADMIN_URL, benchArgs, benchDatabaseUrl, freePort, machine, spawnEntry, waitFor, writeResultsSection } from './lib.js';
 
 // autocannon ships no types (and @types/autocannon is not a dependency): the part we use.
 interface AutocannonResult {
@@ -50,21 +50,13 @@ function load(options: Parameters<Autocannon>[0]): Promise<{ result: AutocannonR
 const percentile = (sorted: number[], p: number) =>
   sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number) : NaN;
 
-const args = Object.fromEntries(
-  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1] ?? '']] : [])),
-);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const args = benchArgs();
 const SIZES = String(args.sizes ?? '1000000').split(',').map(Number);
 const DURATION_SECONDS = Number(args.duration ?? 8);
 const USERS = 2_000;
 const DAYS = 30;
 const FIRST_DAY = '2025-06-01';
 
-function dbUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 // ------------------------------------------------------------------ data
 
@@ -279,7 +271,7 @@ async function main(): Promise<void> {
   const sections: string[] = [];
   for (const size of SIZES) {
     const database = `bi_bench_dashboard_${size}`;
-    const url = dbUrl(database);
+    const url = benchDatabaseUrl(database);
     // --reuse: measure the database a previous run loaded, when there is one.
     const data = 'reuse' in args && (await databaseExists(database)) ? await existingData(url) : await freshData(url, size);
     const sizes = await tableSizes(url);

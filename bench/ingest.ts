@@ -6,37 +6,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, openAsBlob } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
 import { migrate } from '../src/migrate.js';
-import { pgConfig } from '../src/infra/migrations.js';
 import { request, upload } from '../src/client/http.js';
 import { JobQuery, UploadCsvMutation } from '../src/client/operations/jobs.js';
-import { freePort, machine, peakRssMb, ROOT, spawnEntry, waitFor, writeResultsSection } from './lib.js';
+import { ROOT, benchArgs, benchDatabaseUrl, freePort, machine, peakRssMb, recreateDatabase, spawnEntry, waitFor, writeResultsSection } from './lib.js';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1] ?? '']] : [])),
-);
+const args = benchArgs();
 const TRANSACTIONS = Number(args.transactions ?? 1_000_000);
 const USERS = Number(args.users ?? 2_000);
 const DAYS = Number(args.days ?? 30);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const dataDir = path.join(ROOT, 'bench', 'data', `ingest-${TRANSACTIONS}`);
 const usersCsv = path.join(dataDir, 'users.csv');
 const transactionsCsv = path.join(dataDir, 'transactions.csv');
-
-function dbUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function recreate(name: string): Promise<void> {
-  const admin = new pg.Client(pgConfig(ADMIN_URL));
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-}
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
@@ -49,7 +30,7 @@ function psql(database: string, command: string): void {
 /** R: \copy into a plain indexed table, the way a DBA would load this file. */
 async function referenceCopy(): Promise<number> {
   const database = 'bi_bench_reference';
-  await recreate(database);
+  await recreateDatabase(database);
   const header = (await readFile(transactionsCsv, 'utf8')).slice(0, 400).split(/\r?\n/)[0]!;
   const columns = header.split(',').map((name) => name.trim().toLowerCase());
   const usersHeader = (await readFile(usersCsv, 'utf8')).slice(0, 400).split(/\r?\n/)[0]!;
@@ -67,7 +48,7 @@ async function referenceCopy(): Promise<number> {
   const started = performance.now();
   psql(database, `\\copy transactions FROM '${transactionsCsv}' WITH (FORMAT csv, HEADER true)`);
   const elapsed = performance.now() - started;
-  await recreate(database);
+  await recreateDatabase(database);
   return elapsed;
 }
 
@@ -99,8 +80,8 @@ async function uploadAndWait(url: string): Promise<IngestRun> {
 
 async function ourIngest() {
   const database = 'bi_bench_ingest';
-  await recreate(database);
-  const databaseUrl = dbUrl(database);
+  await recreateDatabase(database);
+  const databaseUrl = benchDatabaseUrl(database);
   await migrate(databaseUrl);
   const port = await freePort();
   const env = { DATABASE_URL: databaseUrl, PORT: String(port), REDIS_PREFIX: `bench_${Date.now()}` };
@@ -116,7 +97,7 @@ async function ourIngest() {
     api.kill('SIGTERM');
     worker.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await recreate(database);
+    await recreateDatabase(database);
   }
 }
 

@@ -4,6 +4,8 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { pgConfig } from '../src/infra/migrations.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
@@ -70,4 +72,30 @@ export async function writeResultsSection(title: string, body: string): Promise<
   }
   const next = existing.indexOf('\n## ', start + header.length);
   await writeFile(RESULTS_FILE, existing.slice(0, start) + section + (next < 0 ? '' : existing.slice(next)));
+}
+
+/** `--name value` pairs from the command line. */
+export function benchArgs(argv = process.argv.slice(2)): Record<string, string> {
+  return Object.fromEntries(argv.flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1] ?? '']] : [])));
+}
+
+/** The server's maintenance database; benchmarks create their own databases beside it. */
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export function benchDatabaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Drops `name` (closing its connections) and creates it empty. */
+export async function recreateDatabase(name: string): Promise<void> {
+  const admin = new pg.Client(pgConfig(ADMIN_URL));
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
 }

@@ -14,34 +14,18 @@ import { JobProgressSubscription } from '../src/client/operations/progress.js';
 import { pgConfig } from '../src/infra/migrations.js';
 import { migrate } from '../src/migrate.js';
 import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
-import { freePort, machine, ROOT, spawnEntry, waitFor, writeResultsSection } from './lib.js';
+import { ADMIN_URL, ROOT, benchArgs, benchDatabaseUrl, freePort, machine, recreateDatabase, spawnEntry, waitFor, writeResultsSection } from './lib.js';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).flatMap((arg, i, all) => (arg.startsWith('--') ? [[arg.slice(2), all[i + 1] ?? '']] : [])),
-);
+const args = benchArgs();
 const TRANSACTIONS = Number(args.transactions ?? 1_000_000);
 const USERS = Number(args.users ?? 2_000);
 const DAYS = Number(args.days ?? 30);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const dataDir = path.join(ROOT, 'bench', 'data', `progress-${TRANSACTIONS}t-${USERS}u-${DAYS}d`);
 const usersCsv = path.join(dataDir, 'users.csv');
 const transactionsCsv = path.join(dataDir, 'transactions.csv');
 const DATABASE = 'bi_bench_progress';
 
-async function recreate(name: string): Promise<void> {
-  const admin = new pg.Client(pgConfig(ADMIN_URL));
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
@@ -81,11 +65,11 @@ if (!existsSync(transactionsCsv)) {
   );
 }
 
-await recreate(DATABASE);
-await migrate(databaseUrl(DATABASE));
+await recreateDatabase(DATABASE);
+await migrate(benchDatabaseUrl(DATABASE));
 const port = await freePort();
 const prefix = `bench_progress_${Date.now()}`;
-const env = { DATABASE_URL: databaseUrl(DATABASE), REDIS_URL, REDIS_PREFIX: prefix, PORT: String(port) };
+const env = { DATABASE_URL: benchDatabaseUrl(DATABASE), REDIS_URL, REDIS_PREFIX: prefix, PORT: String(port) };
 const api = spawnEntry('src/main.ts', env);
 const url = `http://127.0.0.1:${port}/graphql`;
 const redis = new Redis(REDIS_URL);
