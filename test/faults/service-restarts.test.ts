@@ -80,66 +80,48 @@ async function expectSameAsCleanRun(env: FaultEnv, jobId: string): Promise<void>
   expect(await differences(env.db)).toEqual({});
 }
 
+/**
+ * Stops a shared service mid-TRANSACTIONS on a real API + worker: /ready must answer 503
+ * while it is down and 200 after, and the job must end identical to a clean run.
+ */
+async function restartMidJob(label: string, service: string, stop: () => Promise<void>, start: () => Promise<void>) {
+  const env = await createFaultEnv(label);
+  const workers: Proc[] = [startWorker(env.db)];
+  let api: ApiProc | undefined;
+  try {
+    api = await startApi(env.db);
+    const jobId = await uploadAndWait(env, workers[0]!);
+    const down = Date.now();
+    try {
+      await stop();
+      const status = await until(() => readyStatus(api!.base), (s) => s === 503, '/ready to answer 503', 15_000, 100);
+      expect(status).toBe(503);
+    } finally {
+      await start();
+    }
+    const downMs = Date.now() - down;
+    await until(() => readyStatus(api!.base), (s) => s === 200, '/ready to answer 200 again', 30_000, 200, api.output);
+
+    const how = await completes(env, jobId, workers);
+    console.log(`${service} down ${downMs} ms mid-TRANSACTIONS; job ${how}`);
+    await expectSameAsCleanRun(env, jobId);
+    expect(workers[0]!.child.exitCode, 'the worker survives the restart').toBeNull();
+  } finally {
+    await start();
+    await api?.kill9();
+    for (const worker of workers) await worker.kill9();
+    await env.close();
+  }
+}
+
 describe('PostgreSQL restart mid-job', () => {
   it('/ready is 503 while PostgreSQL is down and 200 after; the job ends identical to a clean run', async () => {
-    const env = await createFaultEnv('pg_restart');
-    const workers: Proc[] = [startWorker(env.db)];
-    let api: ApiProc | undefined;
-    try {
-      api = await startApi(env.db);
-      const jobId = await uploadAndWait(env, workers[0]!);
-      const down = Date.now();
-      try {
-        await pgCtl('stop');
-        const status = await until(() => readyStatus(api!.base), (s) => s === 503, '/ready to answer 503', 15_000, 100);
-        expect(status).toBe(503);
-      } finally {
-        await startPostgres();
-      }
-      const downMs = Date.now() - down;
-      await until(() => readyStatus(api!.base), (s) => s === 200, '/ready to answer 200 again', 30_000, 200, api.output);
-
-      const how = await completes(env, jobId, workers);
-      console.log(`PostgreSQL down ${downMs} ms mid-TRANSACTIONS; job ${how}`);
-      await expectSameAsCleanRun(env, jobId);
-      expect(workers[0]!.child.exitCode, 'the worker survives the restart').toBeNull();
-    } finally {
-      await startPostgres();
-      await api?.kill9();
-      for (const worker of workers) await worker.kill9();
-      await env.close();
-    }
+    await restartMidJob('pg_restart', 'PostgreSQL', () => pgCtl('stop'), startPostgres);
   });
 });
 
 describe('Redis restart mid-job (Redis keeps nothing: the BullMQ job is lost)', () => {
   it('/ready is 503 while Redis is down and 200 after; the job ends identical to a clean run', async () => {
-    const env = await createFaultEnv('redis_restart');
-    const workers: Proc[] = [startWorker(env.db)];
-    let api: ApiProc | undefined;
-    try {
-      api = await startApi(env.db);
-      const jobId = await uploadAndWait(env, workers[0]!);
-      const down = Date.now();
-      try {
-        await stopRedis();
-        const status = await until(() => readyStatus(api!.base), (s) => s === 503, '/ready to answer 503', 15_000, 100);
-        expect(status).toBe(503);
-      } finally {
-        await startRedis();
-      }
-      const downMs = Date.now() - down;
-      await until(() => readyStatus(api!.base), (s) => s === 200, '/ready to answer 200 again', 30_000, 200, api.output);
-
-      const how = await completes(env, jobId, workers);
-      console.log(`Redis down ${downMs} ms mid-TRANSACTIONS; job ${how}`);
-      await expectSameAsCleanRun(env, jobId);
-      expect(workers[0]!.child.exitCode, 'the worker survives the restart').toBeNull();
-    } finally {
-      await startRedis();
-      await api?.kill9();
-      for (const worker of workers) await worker.kill9();
-      await env.close();
-    }
+    await restartMidJob('redis_restart', 'Redis', stopRedis, startRedis);
   });
 });
