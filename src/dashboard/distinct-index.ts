@@ -99,9 +99,8 @@ function ungroup(rows: readonly GroupedCellRow[]): CellRow[] {
   return out;
 }
 
-function columns(rows: readonly CellRow[], index: Pick<DistinctIndex, 'regions' | 'companies' | 'models'>): CellColumns {
-  const length = rows.length;
-  const out: CellColumns = {
+function allocateColumns(length: number): CellColumns {
+  return {
     length,
     byValue: false,
     day: new Int32Array(length),
@@ -110,6 +109,11 @@ function columns(rows: readonly CellRow[], index: Pick<DistinctIndex, 'regions' 
     model: new Int32Array(length),
     value: new Int32Array(length),
   };
+}
+
+function columns(rows: readonly CellRow[], index: Pick<DistinctIndex, 'regions' | 'companies' | 'models'>): CellColumns {
+  const length = rows.length;
+  const out = allocateColumns(length);
   rows.forEach(([day, region, company, model, value], i) => {
     out.day[i] = day;
     out.region[i] = index.regions.id(region);
@@ -227,15 +231,7 @@ function sortByValue(cells: CellColumns, values: number): CellColumns {
 /** Rows of two day-sorted column sets, still sorted by day. */
 function mergeByDay(a: CellColumns, b: CellColumns): CellColumns {
   const length = a.length + b.length;
-  const out: CellColumns = {
-    length,
-    byValue: false,
-    day: new Int32Array(length),
-    region: new Int32Array(length),
-    company: new Int32Array(length),
-    model: new Int32Array(length),
-    value: new Int32Array(length),
-  };
+  const out = allocateColumns(length);
   for (let i = 0, j = 0, k = 0; k < length; k++) {
     const fromA = j >= b.length || (i < a.length && (a.day[i] as number) <= (b.day[j] as number));
     const source = fromA ? a : b;
