@@ -153,6 +153,11 @@ export function utcOf(normalised: string): { date: string; utc: string } {
   return { date: iso.slice(0, 10), utc: `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00` };
 }
 
+/** Just the UTC date of a normalised instant (most instants are already in UTC). */
+export function utcDate(normalised: string): string {
+  return normalised.endsWith('Z') ? normalised.slice(0, 10) : utcOf(normalised).date;
+}
+
 /** Canonical text of a non-negative decimal (as returned by `nonNegativeDecimal`), for equality. */
 export function canonicalDecimal(value: string): string {
   const match = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(value);

@@ -106,6 +106,40 @@ describe('re-uploads', () => {
     ]);
     expect(await h.differences()).toEqual({});
   });
+
+  it('merges an overlapping export chunk by chunk: unchanged, new, changed and repeated keys', async () => {
+    const { rows } = await h.db.pool.query(
+      `SELECT row_id, user_id, model, conversation_id, token_type, token_count, rate_per_1k::text AS rate, cost::text AS cost,
+              occurred_at FROM transactions ORDER BY row_id LIMIT 600`,
+    );
+    const line = (r: (typeof rows)[number], id: string = r.row_id, cost: string = r.cost) =>
+      [id, r.user_id, r.model, r.conversation_id, r.token_type, r.token_count, r.rate, cost, r.occurred_at.toISOString()].join(',');
+    const fresh = (i: number) => `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;
+    // With 100-record chunks the writer goes merge (existing keys) → insert (a chunk found
+    // none) → a failed COPY on the repeated/changed keys → merge again.
+    const file = csv(TX_HEADER, [
+      ...rows.slice(0, 300).map((r) => line(r)),
+      ...rows.slice(300, 600).map((r, i) => line(r, fresh(i))),
+      line(rows[0]),
+      line(rows[300], fresh(0)),
+      ...rows.slice(300, 400).map((r) => line(r, r.row_id, '9.5')),
+    ]);
+    const duplicateLines = [602, 603];
+
+    const first = await h.upload({ transactions: file });
+    expect((await h.run(first, { chunkRecords: 100 })).status).toBe('COMPLETED_WITH_ERRORS');
+    expect((await h.files(first)).TRANSACTIONS).toMatchObject({ total: 702, inserted: 300, updated: 100, unchanged: 300, rejected: 2 });
+    expect((await h.rejected(first)).map((r) => [r.line, r.column])).toEqual(duplicateLines.map((l) => [l, 'RowId']));
+    expect(await h.differences()).toEqual({});
+
+    // Again, with the seen keys spilling to the database after 10: everything is unchanged
+    // now, so both repeats are found through the seen keys.
+    const again = await h.upload({ transactions: file });
+    expect((await h.run(again, { chunkRecords: 100, maxKeysInMemory: 10 })).status).toBe('COMPLETED_WITH_ERRORS');
+    expect((await h.files(again)).TRANSACTIONS).toMatchObject({ total: 702, inserted: 0, updated: 0, unchanged: 700, rejected: 2 });
+    expect((await h.rejected(again)).map((r) => [r.line, r.column])).toEqual(duplicateLines.map((l) => [l, 'RowId']));
+    expect(await h.differences()).toEqual({});
+  });
 });
 
 describe('cancel and retry', () => {
@@ -188,6 +222,20 @@ describe('crash re-runs', () => {
       expect((await h.run(jobId, { chunkRecords: 400 })).status).toBe('COMPLETED_WITH_ERRORS');
       expect(await endState(h, jobId)).toEqual(want);
       expect(await h.differences()).toEqual({});
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('ends identical to a clean run when the seen keys spill to the database', async () => {
+    const h = await createHarness('ingest_crash_spill');
+    try {
+      const jobId = await h.upload(files);
+      const crash = crashAt('TRANSACTIONS', 1000);
+      const spill = { maxKeysInMemory: 20 };
+      await expect(h.run(jobId, { chunkRecords: 250, onChunkCommitted: crash, ...spill })).rejects.toThrow(/simulated crash/);
+      expect((await h.run(jobId, { chunkRecords: 400, ...spill })).status).toBe('COMPLETED_WITH_ERRORS');
+      expect(await endState(h, jobId)).toEqual(want);
     } finally {
       await h.close();
     }

@@ -185,6 +185,9 @@ describe('instants in UTC and decimal equality', () => {
     expect(v.utcOf('2024-03-02T01:00:00.250+09:00')).toEqual({ date: '2024-03-01', utc: '2024-03-01 16:00:00.25+00' });
     expect(v.utcOf('2024-12-31T23:59:59.123456Z')).toEqual({ date: '2024-12-31', utc: '2024-12-31 23:59:59.123456+00' });
     expect(v.utcOf('2024-03-01T05:30:00.000+05:30')).toEqual({ date: '2024-03-01', utc: '2024-03-01 00:00:00+00' });
+    for (const instant of ['2024-03-01T23:59:00-02:00', '2024-03-02T01:00:00.250+09:00', '2024-12-31T23:59:59.123456Z']) {
+      expect(v.utcDate(instant)).toBe(v.utcOf(instant).date);
+    }
   });
 
   it('truncates fractions beyond microseconds instead of letting them round into another day', () => {

@@ -41,6 +41,8 @@ export interface StageContext {
   jobId: string;
   progress: ProgressReporter;
   chunkRecords: number;
+  /** Keys a file's seen-key set holds in memory before it spills to a temp table (tests lower it). */
+  maxKeysInMemory?: number;
   /** Called after each chunk commits (observability; tests simulate crashes here). */
   onChunkCommitted?: (kind: FileKind, committedRecords: number) => Promise<void> | void;
 }

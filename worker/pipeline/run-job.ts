@@ -26,6 +26,7 @@ export interface RunJobDeps {
   /** Called after every progress write and at the end (Redis pub/sub fan-out). */
   publish?: PublishProgress;
   chunkRecords?: number;
+  maxKeysInMemory?: number;
   progressIntervalMs?: number;
   onChunkCommitted?: StageContext['onChunkCommitted'];
 }
@@ -133,6 +134,7 @@ async function runLocked(
     jobId,
     progress,
     chunkRecords: deps.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
+    maxKeysInMemory: deps.maxKeysInMemory,
     onChunkCommitted: deps.onChunkCommitted,
   };
   try {

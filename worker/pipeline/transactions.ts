@@ -1,18 +1,23 @@
 // TRANSACTIONS stage: merge by RowId with the user's region/company snapshot.
 //
-// The fast path is the point of this file: new rows go straight into `transactions` with
-// COPY (no staging table, no INSERT … SELECT). Per chunk, one probe of the chunk's keys
-// returns the rows that exist already; JS classifies each record as new, changed,
-// unchanged, or a duplicate, and only changed rows take a (small) staged UPDATE. A
-// changed row records its old and its new date as affected, in the same transaction.
+// A chunk is written one of two ways:
+// - insert: while chunks find no existing rows (a first load, the common case), the rows
+//   go straight into `transactions` with COPY inside a savepoint: no probe at all. A key
+//   that exists makes the COPY fail on the primary key; the chunk then rolls back to the
+//   savepoint and is merged, and so are the next chunks until one finds nothing existing.
+// - merge: one probe sends the chunk's keys with each row's compared values as canonical
+//   text; PostgreSQL prints the stored rows the same way, compares, and returns only the
+//   rows that are new, changed (with their old date) or written by this job. An unchanged
+//   re-upload therefore costs one index probe per row and returns nothing. New rows then
+//   go in with COPY; changed rows take a small staged UPDATE.
 //
-// Duplicates across chunks: a key written by this job (transactions.job_id) came from an
-// earlier line of this file; keys that were not written (unchanged, rejected) go to a
-// session table of seen keys. A first load therefore keeps almost nothing there.
+// Duplicates across chunks: a key this job wrote is found in `transactions` (job_id = this
+// job: the COPY conflicts, the probe reports it); keys that were not written (unchanged,
+// rejected) are kept in SeenKeys.
 import type pg from 'pg';
 import { copyField } from '../../src/ingest/copy-text.js';
 import { transactionsFormat, type TransactionColumn } from '../../src/ingest/rows.js';
-import { canonicalDecimal, utcOf } from '../../src/ingest/values.js';
+import { canonicalDecimal, utcDate, utcOf } from '../../src/ingest/values.js';
 import {
   copyInto,
   duplicateReason,
@@ -24,35 +29,47 @@ import {
   type StageOutcome,
   type WriteResult,
 } from './file-stage.js';
+import { SeenKeys } from './seen-keys.js';
 
-const SEEN = 'tx_seen';
 const CHANGED = 'tx_changed';
-const REPLAY = 'tx_replay';
+const UNIQUE_VIOLATION = '23505';
 
 const COLUMNS =
   'row_id, user_id, user_seq, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, date, region, company, job_id';
 
-// The compared values of an existing row as one canonical text (decimals without trailing
-// zeros, the instant as printed in the session's UTC): cheap to send, one comparison in JS.
-// Only Model_Name varies in form, so the '|' separators cannot make two rows look alike.
-const EXISTING_SQL = `
-SELECT row_id, job_id = $2::uuid AS mine, date::text AS date,
-       concat_ws('|', user_id, model, conversation_id, token_type, token_count, trim_scale(rate_per_1k),
-                 trim_scale(cost), occurred_at) AS compared
-  FROM transactions WHERE row_id = ANY ($1::uuid[])`;
+// The stored values as one canonical text (decimals without trailing zeros, the instant as
+// printed in the session's UTC), in the form comparedText builds from the file. Only
+// Model_Name varies in form, so the '|' separators cannot make two rows look alike; codes
+// hold no line breaks, so '\n' separates the rows of the parameter.
+const PROBE_SQL = `
+SELECT f.ord::int - 1 AS ord, t.row_id IS NOT NULL AS existed, t.job_id = $3::uuid AS mine, t.date::text AS old_date
+  FROM unnest(string_to_array($1, ',')::uuid[], string_to_array($2, E'\\n')) WITH ORDINALITY AS f(key, compared, ord)
+  LEFT JOIN transactions t ON t.row_id = f.key
+ WHERE t.row_id IS NULL OR t.job_id = $3::uuid
+    OR concat_ws('|', t.user_id, t.model, t.conversation_id, t.token_type, t.token_count, trim_scale(t.rate_per_1k),
+                 trim_scale(t.cost), t.occurred_at) <> f.compared`;
 
 const UPDATE_CHANGED_SQL = `
 UPDATE transactions t
-   SET user_id = c.user_id, user_seq = c.user_seq, model = c.model, conversation_id = c.conversation_id,
-       token_type = c.token_type, token_count = c.token_count, rate_per_1k = c.rate_per_1k, cost = c.cost,
-       occurred_at = c.occurred_at, date = c.date, region = c.region, company = c.company, job_id = c.job_id
+   SET ${COLUMNS.split(', ').slice(1).map((c) => `${c} = c.${c}`).join(', ')}
   FROM ${CHANGED} c WHERE t.row_id = c.row_id`;
 
-interface ExistingRow {
-  row_id: string;
-  mine: boolean;
+/** A probed row that is not unchanged. */
+interface ProbedRow {
+  ord: number;
+  existed: boolean;
+  mine: boolean | null;
+  old_date: string | null;
+}
+
+interface Candidate {
+  line: number;
+  key: string;
+  values: string[];
+  user: UserSnapshot;
   date: string;
-  compared: string;
+  /** Set by the probe for rows that are not unchanged. */
+  probed?: boolean;
 }
 
 interface UserSnapshot {
@@ -67,16 +84,18 @@ class UserSnapshots {
   private static readonly MAX_CACHED = 200_000;
   private readonly byId = new Map<string, UserSnapshot | null>();
 
-  async load(client: pg.ClientBase, ids: Iterable<string>): Promise<void> {
-    const missing = [...new Set(ids)].filter((id) => !this.byId.has(id));
-    if (!missing.length) return;
-    if (this.byId.size + missing.length > UserSnapshots.MAX_CACHED) this.byId.clear();
-    const { rows } = await client.query<{ id: string; seq: number; region: string; company: string }>(
-      `SELECT id, seq, region, coalesce(company, '') AS company FROM users WHERE id = ANY ($1::uuid[])`,
-      [missing],
+  async load(client: pg.ClientBase, rows: ChunkRows['ok']): Promise<void> {
+    const missing = new Set<string>();
+    for (const { values } of rows) if (!this.byId.has(values[0] as string)) missing.add(values[0] as string);
+    if (!missing.size) return;
+    if (this.byId.size + missing.size > UserSnapshots.MAX_CACHED) this.byId.clear();
+    const { rows: found } = await client.query<{ id: string; seq: number; region: string; company: string }>(
+      `SELECT id, seq, region, coalesce(company, '') AS company FROM users
+        WHERE id = ANY (string_to_array($1, ',')::uuid[])`,
+      [[...missing].join(',')],
     );
     for (const id of missing) this.byId.set(id, null);
-    for (const row of rows) this.byId.set(row.id, { seq: row.seq, region: row.region, company: row.company });
+    for (const row of found) this.byId.set(row.id, { seq: row.seq, region: row.region, company: row.company });
   }
 
   get(id: string): UserSnapshot | null {
@@ -84,43 +103,33 @@ class UserSnapshots {
   }
 }
 
-const canonicalInteger = (value: string) => value.replace(/^0+(?=\d)/, '');
-
-/** The file's values in the form EXISTING_SQL prints the stored ones. */
-function comparedText(values: string[], utc: string): string {
-  const [userId, model, conversationId, tokenType, tokenCount, rate, cost] = values as [string, string, string, string, string, string, string];
-  return `${userId}|${model}|${conversationId}|${tokenType}|${canonicalInteger(tokenCount)}|${canonicalDecimal(rate)}|${canonicalDecimal(cost)}|${utc}`;
-}
-
 class TransactionsTarget implements FileTarget<TransactionColumn> {
   readonly format = transactionsFormat;
   private users = new UserSnapshots();
-  private seenCount = 0;
+  private seen: SeenKeys;
+  private mode: 'insert' | 'merge' = 'insert';
+
+  constructor(private readonly maxKeysInMemory?: number) {
+    this.seen = new SeenKeys(maxKeysInMemory);
+  }
 
   async prepare(client: pg.ClientBase): Promise<void> {
     await this.cleanup(client);
     this.users = new UserSnapshots();
-    this.seenCount = 0;
-    await client.query(`CREATE TEMP TABLE ${SEEN} (key uuid PRIMARY KEY, line int NOT NULL)`);
-    await client.query(`CREATE TEMP TABLE ${REPLAY} (key uuid NOT NULL, line int NOT NULL) ON COMMIT DELETE ROWS`);
-    await client.query(
-      `CREATE TEMP TABLE ${CHANGED} (LIKE transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
-    );
+    this.seen = new SeenKeys(this.maxKeysInMemory);
+    this.mode = 'insert';
+    await client.query(`CREATE TEMP TABLE ${CHANGED} (LIKE transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
   }
 
   async write(client: pg.ClientBase, jobId: string, rows: ChunkRows): Promise<WriteResult> {
-    const existing = await this.existing(client, jobId, rows);
-    const seen = await this.seen(client, rows);
-    await this.users.load(client, rows.ok.map((row) => row.values[0] as string));
+    const { seen } = this;
+    await seen.lookUpSpilled(client, () => [...rows.ok.map((row) => row.key), ...rows.rejectedKeys.map((row) => row.key)]);
+    await this.users.load(client, rows.ok);
 
     const result: WriteResult = { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
-    const fresh: string[] = [];
-    const changed: string[] = [];
-    const register: string[] = [];
-    const dates = new Set<string>();
+    const candidates: Candidate[] = [];
     for (const { line, key, values } of rows.ok) {
-      const before = existing.get(key);
-      if (seen.has(key) || before?.mine) {
+      if (seen.has(key)) {
         result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key) });
         continue;
       }
@@ -132,35 +141,48 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
           column: 'User_ID',
           reason: `User_ID ${userId} is unknown: not in this upload's users file nor in the database`,
         });
-        register.push(`${key}\t${line}\n`);
+        seen.add(key);
         continue;
       }
-      const { date, utc } = utcOf(values[7] as string);
-      if (before && before.compared === comparedText(values as string[], utc)) {
-        result.unchanged++;
-        register.push(`${key}\t${line}\n`);
-        continue;
-      }
-      const copyLine = transactionLine(key, values as string[], user, date, jobId);
-      dates.add(date);
-      if (before) {
-        dates.add(before.date);
-        changed.push(copyLine);
-        result.updated++;
-      } else {
-        fresh.push(copyLine);
-        result.inserted++;
-      }
+      candidates.push({ line, key, values: values as string[], user, date: utcDate(values[7] as string) });
     }
-    for (const { line, key } of rows.rejectedKeys) if (!seen.has(key)) register.push(`${key}\t${line}\n`);
+    for (const { key } of rows.rejectedKeys) seen.add(key);
 
-    await copyInto(client, `transactions (${COLUMNS})`, fresh);
-    if (changed.length) {
-      await copyInto(client, `${CHANGED} (${COLUMNS})`, changed);
-      await client.query(UPDATE_CHANGED_SQL);
+    const dates = new Set<string>();
+    if (candidates.length && this.mode === 'insert' && (await this.insert(client, jobId, candidates))) {
+      result.inserted = candidates.length;
+      for (const { date } of candidates) dates.add(date);
+    } else if (candidates.length) {
+      const probed = await this.probe(client, jobId, candidates);
+      const fresh: string[] = [];
+      const changed: string[] = [];
+      for (const { ord, existed, mine, old_date: oldDate } of probed) {
+        const candidate = candidates[ord] as Candidate;
+        candidate.probed = true;
+        if (mine) {
+          result.rejected.push({ line: candidate.line, column: 'RowId', reason: duplicateReason('RowId', candidate.key) });
+          continue;
+        }
+        dates.add(candidate.date);
+        if (existed) {
+          dates.add(oldDate as string);
+          changed.push(transactionLine(candidate, jobId));
+        } else {
+          fresh.push(transactionLine(candidate, jobId));
+        }
+      }
+      await copyInto(client, `transactions (${COLUMNS})`, fresh);
+      if (changed.length) {
+        await copyInto(client, `${CHANGED} (${COLUMNS})`, changed);
+        await client.query(UPDATE_CHANGED_SQL);
+      }
+      result.inserted = fresh.length;
+      result.updated = changed.length;
+      result.unchanged = candidates.length - probed.length;
+      for (const candidate of candidates) if (!candidate.probed) seen.add(candidate.key);
+      this.mode = fresh.length === candidates.length ? 'insert' : 'merge';
     }
-    await copyInto(client, `${SEEN} (key, line)`, register);
-    this.seenCount += register.length;
+    await seen.flush(client);
     if (dates.size) {
       await client.query(
         'INSERT INTO job_affected_dates (job_id, date) SELECT $1, unnest($2::date[]) ON CONFLICT DO NOTHING',
@@ -170,35 +192,55 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
     return result;
   }
 
-  /** The chunk's keys that exist already, in one index probe. */
-  private async existing(client: pg.ClientBase, jobId: string, rows: ChunkRows): Promise<Map<string, ExistingRow>> {
-    if (!rows.ok.length) return new Map();
-    const { rows: found } = await client.query<ExistingRow>(EXISTING_SQL, [rows.ok.map((row) => row.key), jobId]);
-    return new Map(found.map((row) => [row.row_id, row]));
+  /** COPY straight into transactions; false (rolled back) when a key exists already. */
+  private async insert(client: pg.ClientBase, jobId: string, candidates: Candidate[]): Promise<boolean> {
+    await client.query('SAVEPOINT chunk_insert');
+    try {
+      await copyInto(client, `transactions (${COLUMNS})`, candidates.map((c) => transactionLine(c, jobId)));
+      await client.query('RELEASE SAVEPOINT chunk_insert');
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT chunk_insert');
+      this.mode = 'merge';
+      return false;
+    }
   }
 
-  /** Keys of this chunk that earlier chunks saw without writing them. */
-  private async seen(client: pg.ClientBase, rows: ChunkRows): Promise<Set<string>> {
-    if (!this.seenCount) return new Set();
-    const keys = [...rows.ok.map((row) => row.key), ...rows.rejectedKeys.map((row) => row.key)];
-    const { rows: found } = await client.query<{ key: string }>(`SELECT key FROM ${SEEN} WHERE key = ANY ($1::uuid[])`, [keys]);
-    return new Set(found.map((row) => row.key));
+  /** The chunk's rows that are new, changed or written by this job (unchanged rows are not returned). */
+  private async probe(client: pg.ClientBase, jobId: string, candidates: Candidate[]): Promise<ProbedRow[]> {
+    const keys = candidates.map((c) => c.key).join(',');
+    const compared = candidates.map((c) => comparedText(c.values)).join('\n');
+    const { rows } = await client.query<ProbedRow>(PROBE_SQL, [keys, compared, jobId]);
+    return rows;
   }
 
   async replay(client: pg.ClientBase, keys: ChunkRows['rejectedKeys']): Promise<void> {
-    await copyInto(client, REPLAY, keys.map(({ line, key }) => `${key}\t${line}\n`));
-    const { rowCount } = await client.query(
-      `INSERT INTO ${SEEN} (key, line) SELECT key, min(line) FROM ${REPLAY} GROUP BY key ON CONFLICT (key) DO NOTHING`,
-    );
-    this.seenCount += rowCount ?? 0;
+    for (const { key } of keys) this.seen.add(key);
+    await this.seen.flush(client);
   }
 
   async cleanup(client: pg.ClientBase): Promise<void> {
-    await client.query(`DROP TABLE IF EXISTS pg_temp.${SEEN}, pg_temp.${CHANGED}, pg_temp.${REPLAY}`);
+    await client.query(`DROP TABLE IF EXISTS pg_temp.${CHANGED}`);
+    await this.seen.cleanup(client);
   }
 }
 
-function transactionLine(key: string, values: string[], user: UserSnapshot, date: string, jobId: string): string {
+const canonicalInteger = (value: string) => value.replace(/^0+(?=\d)/, '');
+
+/** The file's values in the form PROBE_SQL prints the stored ones. */
+function comparedText(values: string[]): string {
+  const [userId, model, conversationId, tokenType, tokenCount, rate, cost, occurredAt] = values as [
+    string, string, string, string, string, string, string, string,
+  ];
+  return (
+    `${userId}|${model}|${conversationId}|${tokenType}|${canonicalInteger(tokenCount)}|${canonicalDecimal(rate)}|` +
+    `${canonicalDecimal(cost)}|${utcOf(occurredAt).utc}`
+  );
+}
+
+/** The row in COPY text format. */
+function transactionLine({ key, values, user, date }: Candidate, jobId: string): string {
   const [userId, model, conversationId, tokenType, tokenCount, rate, cost, occurredAt] = values as [
     string, string, string, string, string, string, string, string,
   ];
@@ -209,6 +251,6 @@ function transactionLine(key: string, values: string[], user: UserSnapshot, date
 }
 
 export function ingestTransactions(ctx: StageContext, file: JobFileRow): Promise<StageOutcome> {
-  // One target per run: its user cache and seen-key count belong to this file.
-  return ingestFile(ctx, file, new TransactionsTarget());
+  // One target per run: its user cache and seen keys belong to this file.
+  return ingestFile(ctx, file, new TransactionsTarget(ctx.maxKeysInMemory));
 }
