@@ -1,7 +1,8 @@
 // Progress of a running job, written to its ingest_jobs row. Rows stream through at
-// ~100k/s, so writes are throttled (at most one per interval, never two in flight) and
-// forced at stage changes and at the end. `publish` runs after every write so a
-// notifier (Redis pub/sub) can fan the new state out without the stages knowing.
+// ~100k/s, so writes are throttled (at most one per interval, never two in flight, the
+// last change of a burst written when the interval ends) and forced at stage changes and
+// at the end. `publish` runs after every write so a notifier (Redis pub/sub) can fan the
+// new state out without the stages knowing.
 import type pg from 'pg';
 import type { JobStage } from '../../src/generated/prisma/enums.js';
 import { logger } from '../../src/infra/logger.js';
@@ -27,6 +28,7 @@ export class ProgressReporter {
   private lastWriteAt = 0;
   private inFlight: Promise<void> | null = null;
   private dirty = false;
+  private trailing: NodeJS.Timeout | null = null;
   private readonly minIntervalMs: number;
 
   constructor(
@@ -37,12 +39,30 @@ export class ProgressReporter {
     this.minIntervalMs = options.minIntervalMs ?? 250;
   }
 
-  /** Counts rows and bytes read; writes when the interval has passed. */
+  /**
+   * Counts rows and bytes read; writes when the interval has passed, else once it has (a
+   * trailing write), so the last advance of a burst is published even if the next one is
+   * a chunk commit away.
+   */
   advance(rows: number, bytes: number): void {
     this.processedRows += rows;
     this.processedBytes += bytes;
     this.dirty = true;
-    if (!this.inFlight && Date.now() - this.lastWriteAt >= this.minIntervalMs) void this.write();
+    this.writeWhenDue();
+  }
+
+  private writeWhenDue(): void {
+    if (this.trailing) return;
+    const wait = this.lastWriteAt + this.minIntervalMs - Date.now();
+    if (wait <= 0 && !this.inFlight) {
+      void this.write();
+      return;
+    }
+    this.trailing = setTimeout(() => {
+      this.trailing = null;
+      if (this.dirty) this.writeWhenDue();
+    }, Math.max(wait, 10));
+    this.trailing.unref();
   }
 
   async setStage(stage: JobStage): Promise<void> {
@@ -57,6 +77,8 @@ export class ProgressReporter {
 
   /** Writes the current state now (waiting for a write in flight first). */
   async flush(): Promise<void> {
+    if (this.trailing) clearTimeout(this.trailing);
+    this.trailing = null;
     if (this.inFlight) await this.inFlight;
     this.dirty = true;
     await this.write();
