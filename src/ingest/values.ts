@@ -10,7 +10,6 @@ export type Checked<T = string> = T | Invalid;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Fast paths for the canonical spellings nearly every row uses (≈ 1M rows/s matter here).
-const CANONICAL_UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PLAIN_INTEGER_RE = /^\d{1,18}$/;
 const PLAIN_DECIMAL_RE = /^\d{1,30}(?:\.\d{1,30})?$/;
 const CANONICAL_INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?Z$/;
@@ -28,8 +27,22 @@ const BOOLEANS = new Map([
 const INT8_MAX = 9223372036854775807n;
 export const MAX_CODE_LENGTH = 128;
 
+/** Lower-case 8-4-4-4-12 hex: a character loop, several times faster than the regex here. */
+function isCanonicalUuid(value: string): boolean {
+  if (value.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = value.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 export function uuid(value: string): Checked {
-  if (CANONICAL_UUID_RE.test(value)) return value;
+  if (isCanonicalUuid(value)) return value;
   const trimmed = value.trim();
   if (!trimmed) return new Invalid('is required');
   return UUID_RE.test(trimmed) ? trimmed.toLowerCase() : new Invalid(`"${clip(trimmed)}" is not a UUID`);
@@ -126,19 +139,10 @@ function parseDateTime(value: string, offsetRequired: boolean): Checked {
   return `${ys}-${ms}-${ds}T${hs}:${mins}:${ss ?? '00'}${micros}${zone}`;
 }
 
-/**
- * UTC form of a normalised instant (as returned by `instant`): its UTC calendar date, and
- * the text PostgreSQL prints for it as timestamptz with TimeZone = UTC
- * ("2024-03-01 19:01:36.25+00": microseconds without trailing zeros).
- */
-export function utcOf(normalised: string): { date: string; utc: string } {
-  const dot = normalised.indexOf('.', 19);
-  const zoneAt = normalised.endsWith('Z') ? normalised.length - 1 : normalised.length - 6;
-  const micros = (dot > 0 ? normalised.slice(dot + 1, zoneAt) : '').replace(/0+$/, '');
-  const fraction = micros ? `.${micros}` : '';
-  if (zoneAt === normalised.length - 1) {
-    return { date: normalised.slice(0, 10), utc: `${normalised.slice(0, 10)} ${normalised.slice(11, 19)}${fraction}+00` };
-  }
+/** UTC calendar date of a normalised instant (as returned by `instant`): the aggregates' grain. */
+export function utcDate(normalised: string): string {
+  if (normalised.endsWith('Z')) return normalised.slice(0, 10);
+  const zoneAt = normalised.length - 6;
   const sign = normalised[zoneAt] === '-' ? -1 : 1;
   const offsetMinutes = sign * (Number(normalised.slice(zoneAt + 1, zoneAt + 3)) * 60 + Number(normalised.slice(zoneAt + 4, zoneAt + 6)));
   const local = Date.UTC(
@@ -149,27 +153,7 @@ export function utcOf(normalised: string): { date: string; utc: string } {
     Number(normalised.slice(14, 16)),
     Number(normalised.slice(17, 19)),
   );
-  const iso = new Date(local - offsetMinutes * 60_000).toISOString();
-  return { date: iso.slice(0, 10), utc: `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}+00` };
-}
-
-/** Just the UTC date of a normalised instant (most instants are already in UTC). */
-export function utcDate(normalised: string): string {
-  return normalised.endsWith('Z') ? normalised.slice(0, 10) : utcOf(normalised).date;
-}
-
-/** Canonical text of a non-negative decimal (as returned by `nonNegativeDecimal`), for equality. */
-export function canonicalDecimal(value: string): string {
-  const match = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(value);
-  if (!match) return value;
-  const [, whole = '', fraction = '', exponent = '0'] = match;
-  const digits = whole + fraction;
-  const point = whole.length + Number(exponent);
-  const padded = point > digits.length ? digits.padEnd(point, '0') : point < 0 ? '0'.repeat(-point) + digits : digits;
-  const at = Math.max(point, 0);
-  const integer = padded.slice(0, at).replace(/^0+/, '') || '0';
-  const decimals = padded.slice(at).replace(/0+$/, '');
-  return decimals ? `${integer}.${decimals}` : integer;
+  return new Date(local - offsetMinutes * 60_000).toISOString().slice(0, 10);
 }
 
 export function isRealDate(year: number, month: number, day: number): boolean {

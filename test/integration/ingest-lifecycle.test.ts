@@ -107,6 +107,30 @@ describe('re-uploads', () => {
     expect(await h.differences()).toEqual({});
   });
 
+  it('compares values, not spellings: reordered columns, trailing zeros, offsets and upper case are unchanged', async () => {
+    const { rows } = await h.db.pool.query(
+      `SELECT row_id, user_id, model, conversation_id, token_type, token_count, rate_per_1k::text AS rate, cost::text AS cost,
+              occurred_at FROM transactions ORDER BY row_id LIMIT 3`,
+    );
+    const [a, b, c] = rows;
+    // Same instant two hours east of UTC: 2024-03-01T10:00:00Z is 2024-03-01T12:00:00+02:00.
+    const east = (at: Date) => {
+      const local = new Date(at.getTime() + 2 * 3_600_000).toISOString();
+      return `${local.slice(0, 19)}${local.slice(19, 23) === '.000' ? '' : local.slice(19, 23)}+02:00`;
+    };
+    const header = 'Timestamp,Calculated_Cost,Rate_Per_1k,Token_Count,Token_Type,Conversation_ID,Model_Name,User_ID,RowId,Note';
+    const line = (r: typeof a, cost: string) =>
+      [east(r.occurred_at), cost, `${r.rate}00`, `00${r.token_count}`, r.token_type.toUpperCase(), r.conversation_id.toUpperCase(),
+        r.model, r.user_id.toUpperCase(), r.row_id.toUpperCase(), 'extra'].join(',');
+    const file = csv(header, [line(a, `${a.cost}0`), line(b, b.cost.includes('.') ? `${b.cost}000` : `${b.cost}.000`), line(c, `${c.cost}0000001`)]);
+    const jobId = await h.upload({ transactions: file });
+    expect(await h.run(jobId)).toEqual({ status: 'COMPLETED' });
+    expect((await h.files(jobId)).TRANSACTIONS).toMatchObject({ total: 3, inserted: 0, updated: 1, unchanged: 2, rejected: 0 });
+    const { rows: stored } = await h.db.pool.query('SELECT cost::text FROM transactions WHERE row_id = $1', [c.row_id]);
+    expect(stored[0].cost).toBe(`${c.cost}0000001`);
+    expect(await h.differences()).toEqual({});
+  });
+
   it('merges an overlapping export chunk by chunk: unchanged, new, changed and repeated keys', async () => {
     const { rows } = await h.db.pool.query(
       `SELECT row_id, user_id, model, conversation_id, token_type, token_count, rate_per_1k::text AS rate, cost::text AS cost,

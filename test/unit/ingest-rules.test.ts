@@ -179,26 +179,16 @@ describe('sample generator', () => {
   });
 });
 
-describe('instants in UTC and decimal equality', () => {
-  it('gives the UTC date and the text PostgreSQL prints for an instant', () => {
-    expect(v.utcOf('2024-03-01T23:59:00-02:00')).toEqual({ date: '2024-03-02', utc: '2024-03-02 01:59:00+00' });
-    expect(v.utcOf('2024-03-02T01:00:00.250+09:00')).toEqual({ date: '2024-03-01', utc: '2024-03-01 16:00:00.25+00' });
-    expect(v.utcOf('2024-12-31T23:59:59.123456Z')).toEqual({ date: '2024-12-31', utc: '2024-12-31 23:59:59.123456+00' });
-    expect(v.utcOf('2024-03-01T05:30:00.000+05:30')).toEqual({ date: '2024-03-01', utc: '2024-03-01 00:00:00+00' });
-    for (const instant of ['2024-03-01T23:59:00-02:00', '2024-03-02T01:00:00.250+09:00', '2024-12-31T23:59:59.123456Z']) {
-      expect(v.utcDate(instant)).toBe(v.utcOf(instant).date);
-    }
+describe('instants in UTC', () => {
+  it('gives the UTC date of an instant', () => {
+    expect(v.utcDate('2024-03-01T23:59:00-02:00')).toBe('2024-03-02');
+    expect(v.utcDate('2024-03-02T01:00:00.250+09:00')).toBe('2024-03-01');
+    expect(v.utcDate('2024-12-31T23:59:59.123456Z')).toBe('2024-12-31');
+    expect(v.utcDate('2024-03-01T05:30:00.000+05:30')).toBe('2024-03-01');
+    expect(v.utcDate('2024-03-01T00:00:00+00:00')).toBe('2024-03-01');
   });
 
   it('truncates fractions beyond microseconds instead of letting them round into another day', () => {
     expect(v.instant('2024-12-31T23:59:59.9999999Z')).toBe('2024-12-31T23:59:59.999999Z');
-  });
-
-  it('compares decimals by value', () => {
-    for (const [a, b] of [['1.50', '1.5'], ['.5', '0.5'], ['2.5E-3', '0.0025'], ['00', '0'], ['1e2', '100'], ['0.000', '0']]) {
-      expect(v.canonicalDecimal(a as string)).toBe(v.canonicalDecimal(b as string));
-    }
-    expect(v.canonicalDecimal('1.05')).not.toBe(v.canonicalDecimal('1.5'));
-    expect(v.canonicalDecimal('12.3400')).toBe('12.34');
   });
 });

@@ -59,7 +59,7 @@ export interface RowRejection {
 /** What a chunk hands to its target: the records that passed every field rule. */
 export interface ChunkRows {
   /** Valid records, keys unique within the chunk, in file order. */
-  ok: Array<{ line: number; key: string; values: RowValues }>;
+  ok: Array<{ line: number; key: string; values: RowValues; raw: string }>;
   /** Keys of records rejected for a broken field: they still count as seen. */
   rejectedKeys: Array<{ line: number; key: string }>;
 }
@@ -68,8 +68,8 @@ export interface WriteResult {
   inserted: number;
   updated: number;
   unchanged: number;
-  /** Valid records the target refused (duplicates of earlier chunks, unknown users). */
-  rejected: Array<{ line: number; column: string; reason: string }>;
+  /** Valid records the target refused (duplicates of earlier chunks, unknown users), with their raw text. */
+  rejected: RowRejection[];
 }
 
 export interface FileTarget<Name extends string> {
@@ -93,8 +93,6 @@ interface Chunk {
   startRecord: number;
   rows: ChunkRows;
   rejections: RowRejection[];
-  /** Raw text of valid records, for the rejections the target makes. */
-  rawByLine: Map<number, string>;
 }
 
 /** Ingests one file; resumes after its committed_records. */
@@ -162,7 +160,6 @@ class ChunkBuilder<Name extends string> {
   records = 0;
   private readonly rows: ChunkRows = { ok: [], rejectedKeys: [] };
   private readonly rejections: RowRejection[] = [];
-  private readonly rawByLine = new Map<number, string>();
   private readonly keysInChunk = new Set<string>();
   private readonly keyPosition: number;
   private readonly validate: (fields: readonly string[]) => RowValues | RowProblem;
@@ -201,8 +198,7 @@ class ChunkBuilder<Name extends string> {
       return this.reject(record, this.format.key, duplicateReason(this.format.key, key));
     }
     this.keysInChunk.add(key);
-    this.rows.ok.push({ line, key, values });
-    this.rawByLine.set(line, record.raw);
+    this.rows.ok.push({ line, key, values, raw: record.raw });
   }
 
   build(): Chunk {
@@ -212,7 +208,6 @@ class ChunkBuilder<Name extends string> {
       startRecord: this.startRecord,
       rows: this.rows,
       rejections: this.rejections,
-      rawByLine: this.rawByLine,
     };
   }
 
@@ -257,10 +252,7 @@ async function commitChunk<Name extends string>(
   await client.query('BEGIN');
   try {
     const written = await target.write(client, jobId, chunk.rows);
-    const rejections = [
-      ...chunk.rejections,
-      ...written.rejected.map((r) => ({ ...r, raw: chunk.rawByLine.get(r.line) ?? '' })),
-    ];
+    const rejections = [...chunk.rejections, ...written.rejected];
     await insertRejections(client, jobId, file.kind, rejections);
     const counted = await client.query(
       `UPDATE job_files SET total_rows = total_rows + $3, inserted_rows = inserted_rows + $4,

@@ -5,9 +5,9 @@
 //   go straight into `transactions` with COPY inside a savepoint: no probe at all. A key
 //   that exists makes the COPY fail on the primary key; the chunk then rolls back to the
 //   savepoint and is merged, and so are the next chunks until one finds nothing existing.
-// - merge: one probe sends the chunk's keys with each row's compared values as canonical
-//   text; PostgreSQL prints the stored rows the same way, compares, and returns only the
-//   rows that are new, changed (with their old date) or written by this job. An unchanged
+// - merge: one probe sends the chunk's keys and values; PostgreSQL compares them typed with
+//   the stored rows and returns only the rows that are new, changed (with their old date)
+//   or written by this job. An unchanged
 //   re-upload therefore costs one index probe per row and returns nothing. New rows then
 //   go in with COPY; changed rows take a small staged UPDATE.
 //
@@ -17,7 +17,7 @@
 import type pg from 'pg';
 import { copyField } from '../../src/ingest/copy-text.js';
 import { transactionsFormat, type TransactionColumn } from '../../src/ingest/rows.js';
-import { canonicalDecimal, utcDate, utcOf } from '../../src/ingest/values.js';
+import { utcDate } from '../../src/ingest/values.js';
 import {
   copyInto,
   duplicateReason,
@@ -37,17 +37,20 @@ const UNIQUE_VIOLATION = '23505';
 const COLUMNS =
   'row_id, user_id, user_seq, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, date, region, company, job_id';
 
-// The stored values as one canonical text (decimals without trailing zeros, the instant as
-// printed in the session's UTC), in the form comparedText builds from the file. Only
-// Model_Name varies in form, so the '|' separators cannot make two rows look alike; codes
-// hold no line breaks, so '\n' separates the rows of the parameter.
+// The file's values arrive as one delimited text per column (validated values hold no ','
+// and codes no line break) and are compared typed: 1.50 = 1.5, instants by value. Casting
+// them is PostgreSQL's work, which has cores to spare here, not the worker's.
 const PROBE_SQL = `
-SELECT f.ord::int - 1 AS ord, t.row_id IS NOT NULL AS existed, t.job_id = $3::uuid AS mine, t.date::text AS old_date
-  FROM unnest(string_to_array($1, ',')::uuid[], string_to_array($2, E'\\n')) WITH ORDINALITY AS f(key, compared, ord)
-  LEFT JOIN transactions t ON t.row_id = f.key
- WHERE t.row_id IS NULL OR t.job_id = $3::uuid
-    OR concat_ws('|', t.user_id, t.model, t.conversation_id, t.token_type, t.token_count, trim_scale(t.rate_per_1k),
-                 trim_scale(t.cost), t.occurred_at) <> f.compared`;
+SELECT f.ord::int - 1 AS ord, t.row_id IS NOT NULL AS existed, t.job_id = $10::uuid AS mine, t.date::text AS old_date
+  FROM unnest(string_to_array($1, ',')::uuid[], string_to_array($2, ',')::uuid[], string_to_array($3, E'\\n'),
+              string_to_array($4, ',')::uuid[], string_to_array($5, ','), string_to_array($6, ',')::int8[],
+              string_to_array($7, ',')::numeric[], string_to_array($8, ',')::numeric[],
+              string_to_array($9, ',')::timestamptz[])
+       WITH ORDINALITY AS f(row_id, user_id, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, ord)
+  LEFT JOIN transactions t ON t.row_id = f.row_id
+ WHERE t.row_id IS NULL OR t.job_id = $10::uuid
+    OR (t.user_id, t.model, t.conversation_id, t.token_type::text, t.token_count, t.rate_per_1k, t.cost, t.occurred_at)
+       IS DISTINCT FROM (f.user_id, f.model, f.conversation_id, f.token_type, f.token_count, f.rate_per_1k, f.cost, f.occurred_at)`;
 
 const UPDATE_CHANGED_SQL = `
 UPDATE transactions t
@@ -65,6 +68,7 @@ interface ProbedRow {
 interface Candidate {
   line: number;
   key: string;
+  raw: string;
   values: string[];
   user: UserSnapshot;
   date: string;
@@ -128,9 +132,9 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
 
     const result: WriteResult = { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
     const candidates: Candidate[] = [];
-    for (const { line, key, values } of rows.ok) {
+    for (const { line, key, values, raw } of rows.ok) {
       if (seen.has(key)) {
-        result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key) });
+        result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key), raw });
         continue;
       }
       const userId = values[0] as string;
@@ -140,11 +144,12 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
           line,
           column: 'User_ID',
           reason: `User_ID ${userId} is unknown: not in this upload's users file nor in the database`,
+          raw,
         });
         seen.add(key);
         continue;
       }
-      candidates.push({ line, key, values: values as string[], user, date: utcDate(values[7] as string) });
+      candidates.push({ line, key, raw, values: values as string[], user, date: utcDate(values[7] as string) });
     }
     for (const { key } of rows.rejectedKeys) seen.add(key);
 
@@ -160,7 +165,8 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
         const candidate = candidates[ord] as Candidate;
         candidate.probed = true;
         if (mine) {
-          result.rejected.push({ line: candidate.line, column: 'RowId', reason: duplicateReason('RowId', candidate.key) });
+          const { line, key, raw } = candidate;
+          result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key), raw });
           continue;
         }
         dates.add(candidate.date);
@@ -209,9 +215,13 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
 
   /** The chunk's rows that are new, changed or written by this job (unchanged rows are not returned). */
   private async probe(client: pg.ClientBase, jobId: string, candidates: Candidate[]): Promise<ProbedRow[]> {
-    const keys = candidates.map((c) => c.key).join(',');
-    const compared = candidates.map((c) => comparedText(c.values)).join('\n');
-    const { rows } = await client.query<ProbedRow>(PROBE_SQL, [keys, compared, jobId]);
+    const columns: string[][] = Array.from({ length: 9 }, () => new Array<string>(candidates.length));
+    candidates.forEach(({ key, values }, i) => {
+      (columns[0] as string[])[i] = key;
+      for (let c = 0; c < 8; c++) (columns[c + 1] as string[])[i] = values[c] as string;
+    });
+    const params = columns.map((column, c) => column.join(c === 2 ? '\n' : ','));
+    const { rows } = await client.query<ProbedRow>(PROBE_SQL, [...params, jobId]);
     return rows;
   }
 
@@ -224,19 +234,6 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
     await client.query(`DROP TABLE IF EXISTS pg_temp.${CHANGED}`);
     await this.seen.cleanup(client);
   }
-}
-
-const canonicalInteger = (value: string) => value.replace(/^0+(?=\d)/, '');
-
-/** The file's values in the form PROBE_SQL prints the stored ones. */
-function comparedText(values: string[]): string {
-  const [userId, model, conversationId, tokenType, tokenCount, rate, cost, occurredAt] = values as [
-    string, string, string, string, string, string, string, string,
-  ];
-  return (
-    `${userId}|${model}|${conversationId}|${tokenType}|${canonicalInteger(tokenCount)}|${canonicalDecimal(rate)}|` +
-    `${canonicalDecimal(cost)}|${utcOf(occurredAt).utc}`
-  );
 }
 
 /** The row in COPY text format. */

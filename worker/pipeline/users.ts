@@ -14,6 +14,7 @@ import {
   type ChunkRows,
   type FileTarget,
   type JobFileRow,
+  type RowRejection,
   type StageContext,
   type StageOutcome,
   type WriteResult,
@@ -61,7 +62,7 @@ function stageLines(rows: ChunkRows): string[] {
  * earlier chunk already had (removed from staging). ON CONFLICT DO NOTHING detects and
  * registers in one pass; the rare duplicates are then looked up by line.
  */
-async function takeDuplicates(client: pg.ClientBase, staged: number) {
+async function takeDuplicates(client: pg.ClientBase, chunk: ChunkRows, staged: number): Promise<RowRejection[]> {
   const { rows } = await client.query<{ registered: number }>(
     `WITH registered AS (
        INSERT INTO ${SEEN} (key, line) SELECT key, line FROM ${STAGE} ON CONFLICT (key) DO NOTHING RETURNING 1)
@@ -72,9 +73,10 @@ async function takeDuplicates(client: pg.ClientBase, staged: number) {
     `DELETE FROM ${STAGE} s USING ${SEEN} k WHERE k.key = s.key AND k.line < s.line RETURNING s.line, s.key, s.ok`,
   );
   // Rows already rejected for a broken field keep that reason.
+  const rawByLine = new Map(chunk.ok.map((row) => [row.line, row.raw]));
   return duplicates
     .filter((row) => row.ok)
-    .map((row) => ({ line: row.line, column: 'User_ID', reason: duplicateReason('User_ID', row.key) }));
+    .map((row) => ({ line: row.line, column: 'User_ID', reason: duplicateReason('User_ID', row.key), raw: rawByLine.get(row.line) ?? '' }));
 }
 
 export const usersTarget: FileTarget<UserColumn> = {
@@ -91,7 +93,7 @@ export const usersTarget: FileTarget<UserColumn> = {
     const lines = stageLines(rows);
     if (!lines.length) return { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
     await copyInto(client, STAGE, lines);
-    const duplicates = await takeDuplicates(client, lines.length);
+    const duplicates = await takeDuplicates(client, rows, lines.length);
     const { rows: merged } = await client.query<{ inserted: number; updated: number }>(MERGE_USERS_SQL);
     const inserted = merged[0]?.inserted ?? 0;
     const updated = merged[0]?.updated ?? 0;
