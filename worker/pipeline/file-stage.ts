@@ -294,22 +294,28 @@ function storedRaw(raw: string): string {
 export async function copyInto(client: pg.ClientBase, table: string, rows: string[]): Promise<void> {
   if (!rows.length) return;
   const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN`));
-  await pipeline(Readable.from(batchStrings(rows, 1 << 20)), stream);
+  await pipeline(Readable.from(encodeRows(rows)), stream);
 }
 
-function* batchStrings(rows: string[], targetChars: number): Generator<string> {
-  let batch: string[] = [];
-  let size = 0;
+const COPY_BUFFER_BYTES = 1 << 20;
+
+/**
+ * UTF-8 encodes the rows straight into ~1 MiB buffers: no joined megabyte strings and no
+ * second copy into a Buffer (at a million rows both showed up as seconds of CPU and GC).
+ */
+function* encodeRows(rows: string[]): Generator<Buffer> {
+  let buffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  let used = 0;
   for (const row of rows) {
-    batch.push(row);
-    size += row.length;
-    if (size >= targetChars) {
-      yield batch.join('');
-      batch = [];
-      size = 0;
+    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+    if (used + row.length * 3 > buffer.length) {
+      if (used) yield buffer.subarray(0, used);
+      buffer = Buffer.allocUnsafe(Math.max(COPY_BUFFER_BYTES, row.length * 3));
+      used = 0;
     }
+    used += buffer.write(row, used);
   }
-  if (batch.length) yield batch.join('');
+  if (used) yield buffer.subarray(0, used);
 }
 
 /**
