@@ -125,8 +125,10 @@ Setup: 1 API process (graphql-ws client in the bench process), ingest in a separ
 
 The pipeline does not await the publisher between stage changes (ProgressReporter writes and
 publishes in the background), so the wall time above is mostly overlap, not added ingest time.
-Events can come no faster than the pipeline writes progress: it advances the row when a
-chunk of records is handed to the loader, so long chunk commits show up as gaps.
+Rows advance a chunk (10k records) at a time and bytes as they are read; the reporter writes
+at most every 250 ms and always writes the last change of a burst when the interval ends, so
+events keep flowing while a chunk commits (the earlier 20k-record chunks without the trailing
+write gave 0.81 events/s with 2 s gaps).
 `;
   console.log(body);
   await writeResultsSection('Progress subscription', body);
