@@ -7,9 +7,9 @@
 //   savepoint and is merged, and so are the next chunks until one finds nothing existing.
 // - merge: one probe sends the chunk's keys and values; PostgreSQL compares them typed with
 //   the stored rows and returns only the rows that are new, changed (with their old date)
-//   or written by this job. An unchanged
-//   re-upload therefore costs one index probe per row and returns nothing. New rows then
-//   go in with COPY; changed rows take a small staged UPDATE.
+//   or written by this job. An unchanged re-upload therefore costs one index probe per row
+//   and returns nothing. New rows then go in with COPY; changed rows take a small staged
+//   UPDATE.
 //
 // Duplicates across chunks: a key this job wrote is found in `transactions` (job_id = this
 // job: the COPY conflicts, the probe reports it); keys that were not written (unchanged,
@@ -158,35 +158,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
       result.inserted = candidates.length;
       for (const { date } of candidates) dates.add(date);
     } else if (candidates.length) {
-      const probed = await this.probe(client, jobId, candidates);
-      const fresh: string[] = [];
-      const changed: string[] = [];
-      for (const { ord, existed, mine, old_date: oldDate } of probed) {
-        const candidate = candidates[ord] as Candidate;
-        candidate.probed = true;
-        if (mine) {
-          const { line, key, raw } = candidate;
-          result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key), raw });
-          continue;
-        }
-        dates.add(candidate.date);
-        if (existed) {
-          dates.add(oldDate as string);
-          changed.push(transactionLine(candidate, jobId));
-        } else {
-          fresh.push(transactionLine(candidate, jobId));
-        }
-      }
-      await copyInto(client, `transactions (${COLUMNS})`, fresh);
-      if (changed.length) {
-        await copyInto(client, `${CHANGED} (${COLUMNS})`, changed);
-        await client.query(UPDATE_CHANGED_SQL);
-      }
-      result.inserted = fresh.length;
-      result.updated = changed.length;
-      result.unchanged = candidates.length - probed.length;
-      for (const candidate of candidates) if (!candidate.probed) seen.add(candidate.key);
-      this.mode = fresh.length === candidates.length ? 'insert' : 'merge';
+      await this.merge(client, jobId, candidates, result, dates);
     }
     await seen.flush(client);
     if (dates.size) {
@@ -211,6 +183,39 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
       this.mode = 'merge';
       return false;
     }
+  }
+
+  /** Probes the candidates and writes the new and changed ones; counts into `result`, dates into `dates`. */
+  private async merge(client: pg.ClientBase, jobId: string, candidates: Candidate[], result: WriteResult, dates: Set<string>) {
+    const probed = await this.probe(client, jobId, candidates);
+    const fresh: string[] = [];
+    const changed: string[] = [];
+    for (const { ord, existed, mine, old_date: oldDate } of probed) {
+      const candidate = candidates[ord] as Candidate;
+      candidate.probed = true;
+      if (mine) {
+        const { line, key, raw } = candidate;
+        result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key), raw });
+        continue;
+      }
+      dates.add(candidate.date);
+      if (existed) {
+        dates.add(oldDate as string);
+        changed.push(transactionLine(candidate, jobId));
+      } else {
+        fresh.push(transactionLine(candidate, jobId));
+      }
+    }
+    await copyInto(client, `transactions (${COLUMNS})`, fresh);
+    if (changed.length) {
+      await copyInto(client, `${CHANGED} (${COLUMNS})`, changed);
+      await client.query(UPDATE_CHANGED_SQL);
+    }
+    result.inserted = fresh.length;
+    result.updated = changed.length;
+    result.unchanged = candidates.length - probed.length;
+    for (const candidate of candidates) if (!candidate.probed) this.seen.add(candidate.key);
+    this.mode = fresh.length === candidates.length ? 'insert' : 'merge';
   }
 
   /** The chunk's rows that are new, changed or written by this job (unchanged rows are not returned). */
