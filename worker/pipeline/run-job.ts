@@ -15,6 +15,7 @@ import { readUpload } from '../../src/infra/file-store.js';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
 import { workerMetrics } from '../../src/metrics/worker.js';
 import { refreshAggregates } from './aggregates.js';
+import { carryOverIdenticalUpload } from './identical-upload.js';
 import { DEFAULT_CHUNK_RECORDS, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
 import { ProgressReporter, type PublishProgress } from './progress.js';
 import { ingestTransactions } from './transactions.js';
@@ -141,7 +142,13 @@ async function runLocked(
     let cancelled = job.cancelRequested;
     if (!cancelled) {
       await preflight(pool, jobId, files);
-      cancelled = (await runFileStages(ctx, files, done, log)) === 'cancelled';
+      const matched = done.size === 0 ? await carryOverIdenticalUpload(client, jobId) : null;
+      if (matched) {
+        log.info({ matched }, 'files identical to an earlier job: outcome carried over');
+        for (const file of await loadFiles(pool, jobId)) progress.advance(file.totalRows, file.sizeBytes);
+      } else {
+        cancelled = (await runFileStages(ctx, files, done, log)) === 'cancelled';
+      }
     }
     await runAggregates(ctx, log);
     const status = cancelled ? JobStatus.CANCELLED : (await hasRejections(pool, jobId)) ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.COMPLETED;
