@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { pgConfig } from '../src/infra/migrations.js';
+import { NODE_FLAGS } from '../src/infra/node-flags.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
@@ -21,10 +22,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Runs a TypeScript entry of ours as a child node process (its pid is the node process). */
+/**
+ * Runs a TypeScript entry of ours as a child node process (its pid is the node process),
+ * with the V8 flags production gives it (infra/node-flags.ts): the worker's for worker/
+ * entries, the API's for the rest (the API, and servers of ours built like it).
+ */
 export function spawnEntry(entry: string, env: Record<string, string>): ChildProcess {
-  // Same heap cap as `npm run start:worker`.
-  const flags = entry.startsWith('worker/') ? ['--max-old-space-size=192'] : [];
+  const flags = NODE_FLAGS[entry.startsWith('worker/') ? 'worker' : 'api'];
   return spawn(process.execPath, [...flags, '--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },

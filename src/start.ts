@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadEnv } from './config/env.js';
 import { logger } from './infra/logger.js';
+import { NODE_FLAGS, type ProcessKind } from './infra/node-flags.js';
 import { migrate } from './migrate.js';
 
 const env = loadEnv();
@@ -11,14 +12,17 @@ const applied = await migrate(env.DATABASE_URL);
 logger.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 
 const root = path.resolve(import.meta.dirname, '..');
-// The worker's heap is capped: ingest streams, so a larger heap only delays collection
-// and lets RSS grow past what a 1 GiB file needs (see bench/RESULTS.md).
-const entries: Array<[name: string, entry: string, flags: string[]]> = [
-  ['api', 'src/main.ts', []],
-  ['worker', 'worker/main.ts', ['--max-old-space-size=192']],
+// Each child gets its V8 flags (heap sizes, see infra/node-flags.ts), the same as
+// `npm run start:api` / `start:worker` and the benchmarks give it.
+const entries: Array<[name: ProcessKind, entry: string]> = [
+  ['api', 'src/main.ts'],
+  ['worker', 'worker/main.ts'],
 ];
-const children: ChildProcess[] = entries.map(([name, entry, flags]) => {
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', path.join(root, entry)], { stdio: 'inherit', env: process.env });
+const children: ChildProcess[] = entries.map(([name, entry]) => {
+  const child = spawn(process.execPath, [...NODE_FLAGS[name], '--import', 'tsx', path.join(root, entry)], {
+    stdio: 'inherit',
+    env: process.env,
+  });
   child.on('exit', (code, signal) => {
     logger.info({ process: name, code, signal }, 'child exited');
     stop(code ?? 0);

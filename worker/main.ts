@@ -4,8 +4,8 @@
 // before that, the job is redelivered and resumes from its last committed chunk.
 import { UnrecoverableError, Worker } from 'bullmq';
 import { loadEnv } from '../src/config/env.js';
-import { createDatabase } from '../src/infra/db.js';
 import { logger } from '../src/infra/logger.js';
+import { createPool } from '../src/infra/pg-pool.js';
 import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
 import { createProgressPublisher } from '../src/progress/publisher.js';
@@ -14,16 +14,17 @@ import { runJob } from './pipeline/run-job.js';
 
 const env = loadEnv();
 // Per running job: its dedicated connection, upload reads, progress writes and the publisher.
-const db = createDatabase(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 });
+// The pool alone: the pipeline is raw SQL, and Prisma's client would only cost memory.
+const pool = createPool(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 });
 const redis = createRedis(env.REDIS_URL);
-const publisher = createProgressPublisher({ pool: db.pool, redis, prefix: env.REDIS_PREFIX });
+const publisher = createProgressPublisher({ pool, redis, prefix: env.REDIS_PREFIX });
 
 const worker = new Worker<IngestPayload>(
   INGEST_QUEUE,
   async (job) => {
     const { jobId } = ingestPayloadSchema.parse(job.data);
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const result = await runJob({ pool: db.pool, log: logger, publish: (id) => publisher.publish(id) }, jobId, {
+    const result = await runJob({ pool, log: logger, publish: (id) => publisher.publish(id) }, jobId, {
       finalAttempt,
     });
     // Bad input never gets better: no BullMQ retries.
@@ -59,7 +60,7 @@ if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics liste
 async function markLostJobFailed(jobId: string | undefined, reason: string): Promise<void> {
   if (!jobId) return;
   try {
-    const { rowCount } = await db.pool.query(
+    const { rowCount } = await pool.query(
       `UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
               error = $2, progress_seq = progress_seq + 1
         WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`,
@@ -81,7 +82,7 @@ async function shutdown(signal: string): Promise<void> {
     await metricsServer?.close();
     await publisher.flush();
     await redis.quit().catch(() => undefined);
-    await db.close();
+    await pool.end();
     process.exit(0);
   } catch (error) {
     logger.error({ err: error }, 'unclean shutdown');

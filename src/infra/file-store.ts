@@ -5,7 +5,13 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 
-export const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes per upload_chunks row. 1 MiB rather than 4: the worker reads a row as one base64
+ * string (4/3 of its size) plus pg's message buffer and the decoded copy, so the row size
+ * sets the worker's large-object churn (peak RSS 150 MB against 200 MB reading 166 MB in
+ * a bare process); storing and reading cost the same CPU either way.
+ */
+export const CHUNK_BYTES = 1024 * 1024;
 
 export class UploadTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -32,22 +38,30 @@ export async function storeUpload(
   const hash = createHash('sha256');
   let size = 0;
   let seq = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // The pieces are copied into one chunk-sized buffer, reused for every row: pg copies the
+  // parameter into its Bind message before the INSERT completes, and the next piece is only
+  // read after that. Collecting the pieces and Buffer.concat-ing them made a third copy of
+  // every byte for the GC to find later (storing a 166 MB file from a bare process: peak
+  // RSS 86 MB over its start that way, 38 MB this way).
+  let chunk: Buffer | undefined;
+  let filled = 0;
   const flush = async () => {
-    if (!pendingBytes) return;
-    const data = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
+    if (!chunk || !filled) return;
+    const data = chunk.subarray(0, filled);
+    filled = 0;
     await client.query('INSERT INTO upload_chunks (file_id, seq, data) VALUES ($1, $2, $3)', [fileId, seq++, data]);
   };
   for await (const piece of source) {
     size += piece.length;
     if (size > maxBytes) throw new UploadTooLargeError(maxBytes);
     hash.update(piece);
-    pending.push(piece);
-    pendingBytes += piece.length;
-    if (pendingBytes >= CHUNK_BYTES) await flush();
+    chunk ??= Buffer.allocUnsafe(CHUNK_BYTES);
+    for (let offset = 0; offset < piece.length; ) {
+      const copied = piece.copy(chunk, filled, offset);
+      filled += copied;
+      offset += copied;
+      if (filled === CHUNK_BYTES) await flush();
+    }
   }
   await flush();
   return { sizeBytes: size, sha256: hash.digest('hex') };

@@ -421,7 +421,7 @@ describe('production mode', () => {
 
 describe('memory stays bounded while streaming uploads', () => {
   // RSS of this process (server and client share it) sampled every 10 ms. Buffering a
-  // file would cost at least its size; streaming costs a few 4 MiB chunks in flight.
+  // file would cost at least its size; streaming costs a few 1 MiB chunks in flight.
   const MiB = 1024 * 1024;
   const LIMIT = 256 * MiB;
   let big: TestApp;
