@@ -290,9 +290,12 @@ function storedRaw(raw: string): string {
   return truncateUtf8(raw).replace(/\u0000/g, '\uFFFD');
 }
 
-/** COPY … FROM STDIN of pre-formatted text rows, in a few large writes. */
-export async function copyInto(client: pg.ClientBase, table: string, rows: string[]): Promise<void> {
-  if (!rows.length) return;
+/**
+ * COPY … FROM STDIN of text-format rows, in a few large writes. `rows` may be a lazy
+ * iterable: each row is then built, encoded and dropped in turn, and dies young.
+ */
+export async function copyInto(client: pg.ClientBase, table: string, rows: readonly string[] | Iterable<string>): Promise<void> {
+  if (Array.isArray(rows) && !rows.length) return;
   const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN`));
   await pipeline(Readable.from(encodeRows(rows)), stream);
 }
@@ -303,7 +306,7 @@ const COPY_BUFFER_BYTES = 1 << 20;
  * UTF-8 encodes the rows straight into ~1 MiB buffers: no joined megabyte strings and no
  * second copy into a Buffer (at a million rows both showed up as seconds of CPU and GC).
  */
-function* encodeRows(rows: string[]): Generator<Buffer> {
+function* encodeRows(rows: Iterable<string>): Generator<Buffer> {
   let buffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
   let used = 0;
   for (const row of rows) {

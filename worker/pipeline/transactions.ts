@@ -176,7 +176,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
   private async insert(client: pg.ClientBase, jobId: string, candidates: Candidate[]): Promise<boolean> {
     await client.query('SAVEPOINT chunk_insert');
     try {
-      await copyInto(client, `transactions (${COLUMNS})`, candidates.map((c) => transactionLine(c, jobId)));
+      await copyInto(client, `transactions (${COLUMNS})`, transactionLines(candidates, jobId));
       await client.query('RELEASE SAVEPOINT chunk_insert');
       return true;
     } catch (error) {
@@ -190,8 +190,8 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
   /** Probes the candidates and writes the new and changed ones; counts into `result`, dates into `dates`. */
   private async merge(client: pg.ClientBase, jobId: string, candidates: Candidate[], result: WriteResult, dates: Set<string>) {
     const probed = await this.probe(client, jobId, candidates);
-    const fresh: string[] = [];
-    const changed: string[] = [];
+    const fresh: Candidate[] = [];
+    const changed: Candidate[] = [];
     for (const { ord, existed, mine, old_date: oldDate } of probed) {
       const candidate = candidates[ord] as Candidate;
       candidate.probed = true;
@@ -203,14 +203,14 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
       dates.add(candidate.date);
       if (existed) {
         dates.add(oldDate as string);
-        changed.push(transactionLine(candidate, jobId));
+        changed.push(candidate);
       } else {
-        fresh.push(transactionLine(candidate, jobId));
+        fresh.push(candidate);
       }
     }
-    await copyInto(client, `transactions (${COLUMNS})`, fresh);
+    if (fresh.length) await copyInto(client, `transactions (${COLUMNS})`, transactionLines(fresh, jobId));
     if (changed.length) {
-      await copyInto(client, `${CHANGED} (${COLUMNS})`, changed);
+      await copyInto(client, `${CHANGED} (${COLUMNS})`, transactionLines(changed, jobId));
       await client.query(UPDATE_CHANGED_SQL);
     }
     result.inserted = fresh.length;
@@ -243,7 +243,11 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
   }
 }
 
-/** The row in COPY text format. */
+/** The rows in COPY text format, built one at a time as COPY consumes them. */
+function* transactionLines(candidates: Candidate[], jobId: string): Generator<string> {
+  for (const candidate of candidates) yield transactionLine(candidate, jobId);
+}
+
 function transactionLine({ key, values, user, date }: Candidate, jobId: string): string {
   const [userId, model, conversationId, tokenType, tokenCount, rate, cost, occurredAt] = values as [
     string, string, string, string, string, string, string, string,
