@@ -1,5 +1,5 @@
-// upload_chunks round trip: storeUpload's rows read back by readUpload (base64 over the
-// wire, decoded in the worker) must give the uploaded bytes exactly, whatever they are and
+// upload_chunks round trip: storeUpload's rows read back by readUpload (binary COPY, its
+// framing stripped in the worker) must give the uploaded bytes exactly, whatever they are and
 // however the source cuts them.
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
