@@ -233,6 +233,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
   }
 
   async replay(client: pg.ClientBase, keys: ChunkRows['rejectedKeys']): Promise<void> {
+    await this.seen.lookUpSpilled(client, () => keys.map(({ key }) => key));
     for (const { key } of keys) this.seen.add(key);
     await this.seen.flush(client);
   }
