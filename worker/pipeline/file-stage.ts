@@ -226,8 +226,13 @@ class ChunkBuilder<Name extends string> {
  * job wrote): chunk boundaries differ between a clean run and a crash re-run, and both
  * must leave the same rejected rows.
  */
-export function duplicateReason(keyName: string, key: string): string {
+function duplicateReason(keyName: string, key: string): string {
   return `duplicate ${keyName} ${key}: an earlier line of this file has the same ${keyName}`;
+}
+
+/** A record refused because an earlier line of the file had its key. */
+export function duplicateRejection(keyName: string, line: number, key: string, raw: string): RowRejection {
+  return { line, column: keyName, reason: duplicateReason(keyName, key), raw };
 }
 
 async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): Promise<void> {
@@ -294,7 +299,7 @@ function storedRaw(raw: string): string {
  * COPY … FROM STDIN of text-format rows, in a few large writes. `rows` may be a lazy
  * iterable: each row is then built, encoded and dropped in turn, and dies young.
  */
-export async function copyInto(client: pg.ClientBase, table: string, rows: readonly string[] | Iterable<string>): Promise<void> {
+export async function copyInto(client: pg.ClientBase, table: string, rows: Iterable<string>): Promise<void> {
   if (Array.isArray(rows) && !rows.length) return;
   const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN`));
   await pipeline(Readable.from(encodeRows(rows)), stream);

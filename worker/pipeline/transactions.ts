@@ -20,7 +20,7 @@ import { transactionsFormat, type TransactionColumn } from '../../src/ingest/row
 import { utcDate } from '../../src/ingest/values.js';
 import {
   copyInto,
-  duplicateReason,
+  duplicateRejection,
   ingestFile,
   type ChunkRows,
   type FileTarget,
@@ -136,7 +136,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
     const candidates: Candidate[] = [];
     for (const { line, key, values, raw } of rows.ok) {
       if (seen.has(key)) {
-        result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key), raw });
+        result.rejected.push(duplicateRejection('RowId', line, key, raw));
         continue;
       }
       const userId = values[0] as string;
@@ -197,7 +197,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
       candidate.probed = true;
       if (mine) {
         const { line, key, raw } = candidate;
-        result.rejected.push({ line, column: 'RowId', reason: duplicateReason('RowId', key), raw });
+        result.rejected.push(duplicateRejection('RowId', line, key, raw));
         continue;
       }
       dates.add(candidate.date);

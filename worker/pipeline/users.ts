@@ -9,7 +9,7 @@ import { copyFields } from '../../src/ingest/copy-text.js';
 import { usersFormat, type UserColumn } from '../../src/ingest/rows.js';
 import {
   copyInto,
-  duplicateReason,
+  duplicateRejection,
   ingestFile,
   type ChunkRows,
   type FileTarget,
@@ -76,7 +76,7 @@ async function takeDuplicates(client: pg.ClientBase, chunk: ChunkRows, staged: n
   const rawByLine = new Map(chunk.ok.map((row) => [row.line, row.raw]));
   return duplicates
     .filter((row) => row.ok)
-    .map((row) => ({ line: row.line, column: 'User_ID', reason: duplicateReason('User_ID', row.key), raw: rawByLine.get(row.line) ?? '' }));
+    .map((row) => duplicateRejection('User_ID', row.line, row.key, rawByLine.get(row.line) ?? ''));
 }
 
 export const usersTarget: FileTarget<UserColumn> = {
