@@ -45,6 +45,25 @@ export class CsvTokenizer {
   private started = false;
   private skipping: Skipped | null = null;
 
+  /**
+   * Takes over mid-file at a record boundary (the byte scanner hands quoted records to
+   * the tokenizer): `line` is the physical line of the next record; no BOM follows.
+   */
+  resumeAt(line: number): void {
+    this.line = line;
+    this.started = true;
+  }
+
+  /** The physical line of the next record. */
+  get nextLine(): number {
+    return this.line;
+  }
+
+  /** True when no record is under way: everything pushed so far has been returned. */
+  get idle(): boolean {
+    return this.buffer === '' && this.skipping === null;
+  }
+
   /** Tokenizes `text` (the next piece of the decoded file); returns the records it completed. */
   push(text: string): CsvRecord[] {
     if (!this.started) {

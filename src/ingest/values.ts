@@ -107,7 +107,10 @@ export function nonNegativeDecimal(value: string): Checked {
 export function instant(value: string): Checked {
   const canonical = CANONICAL_INSTANT_RE.exec(value);
   if (canonical && isRealDate(Number(canonical[1]), Number(canonical[2]), Number(canonical[3]))) return value;
-  return parseDateTime(value.trim(), true);
+  const parsed = parseDateTime(value.trim(), true);
+  // 0001-01-01T00:30+01:00 is still year 0 in UTC, which PostgreSQL dates do not have.
+  if (typeof parsed === 'string' && utcDate(parsed).startsWith('0000')) return new Invalid(`"${clip(value.trim())}" is before year 1 in UTC`);
+  return parsed;
 }
 
 /** Signup_Date: a date or a timestamp (no offset = UTC); empty → null. */
@@ -143,26 +146,50 @@ function parseDateTime(value: string, offsetRequired: boolean): Checked {
 export function utcDate(normalised: string): string {
   if (normalised.endsWith('Z')) return normalised.slice(0, 10);
   const zoneAt = normalised.length - 6;
-  const sign = normalised[zoneAt] === '-' ? -1 : 1;
-  const offsetMinutes = sign * (Number(normalised.slice(zoneAt + 1, zoneAt + 3)) * 60 + Number(normalised.slice(zoneAt + 4, zoneAt + 6)));
-  const local = Date.UTC(
-    Number(normalised.slice(0, 4)),
-    Number(normalised.slice(5, 7)) - 1,
-    Number(normalised.slice(8, 10)),
-    Number(normalised.slice(11, 13)),
-    Number(normalised.slice(14, 16)),
-    Number(normalised.slice(17, 19)),
-  );
-  return new Date(local - offsetMinutes * 60_000).toISOString().slice(0, 10);
+  const offset =
+    (normalised[zoneAt] === '-' ? -1 : 1) *
+    (Number(normalised.slice(zoneAt + 1, zoneAt + 3)) * 60 + Number(normalised.slice(zoneAt + 4, zoneAt + 6)));
+  const shift = dayShift(Number(normalised.slice(11, 13)), Number(normalised.slice(14, 16)), offset);
+  if (!shift) return normalised.slice(0, 10);
+  const [year, month, day] = shiftDay(Number(normalised.slice(0, 4)), Number(normalised.slice(5, 7)), Number(normalised.slice(8, 10)), shift);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** -1, 0 or 1: the day an instant falls on in UTC against its local day (offset in minutes east). */
+export function dayShift(hour: number, minute: number, offsetMinutes: number): number {
+  // Seconds cannot cross midnight here: offsets are whole minutes.
+  return Math.floor((hour * 60 + minute - offsetMinutes) / 1440);
+}
+
+/** The calendar day `shift` (±1) days from year-month-day. */
+export function shiftDay(year: number, month: number, day: number, shift: number): [number, number, number] {
+  day += shift;
+  if (day < 1) {
+    month -= 1;
+    if (month < 1) {
+      month = 12;
+      year -= 1;
+    }
+    day = daysInMonth(year, month);
+  } else if (day > daysInMonth(year, month)) {
+    day = 1;
+    month += 1;
+    if (month > 12) {
+      month = 1;
+      year += 1;
+    }
+  }
+  return [year, month, day];
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
 }
 
 export function isRealDate(year: number, month: number, day: number): boolean {
-  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
-  return day <= days;
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
-
 /** Values quoted in reasons stay short: the raw row is stored separately. */
 function clip(value: string): string {
   return value.length > 60 ? `${value.slice(0, 57)}...` : value;

@@ -93,7 +93,7 @@ async function collect(bytes: Buffer, pieces = 1): Promise<CsvRecord[]> {
     for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
   })();
   const records: CsvRecord[] = [];
-  for await (const batch of readCsvRecords(source)) records.push(...batch);
+  for await (const record of readCsvRecords(source)) records.push(record);
   return records;
 }
 

@@ -7,27 +7,34 @@
 // replay), then resumes, so the end state and counts equal one clean run.
 //
 // Duplicate keys: a key is a duplicate when any earlier record of the file carried it.
-// Within a chunk that is a JS map here; across chunks each target keeps the keys in the
-// database (memory stays flat for 10M-row files).
+// Within a chunk that is a KeySet here; across chunks each target keeps track itself.
+//
+// Rows reach the target two ways: records through the string rules (rows.ts), and, when
+// the target has a byte path, quote-free lines checked and packed straight from the
+// bytes they arrived in (no strings, no per-row objects).
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { FileKind } from '../../src/generated/prisma/enums.js';
 import { copyField } from '../../src/ingest/copy-text.js';
-import { readCsvRecords, truncateUtf8 } from '../../src/ingest/csv-source.js';
+import { lineRecord, readCsvBatches, truncateUtf8, type CsvBatch, type CsvLines } from '../../src/ingest/csv-source.js';
 import type { CsvRecord } from '../../src/ingest/csv-tokenizer.js';
 import { InputFileError } from '../../src/ingest/errors.js';
 import { mapHeader, type HeaderMapping } from '../../src/ingest/headers.js';
 import type { RowFormat, RowProblem, RowValues } from '../../src/ingest/rows.js';
 import { uuid, Invalid } from '../../src/ingest/values.js';
 import { readUpload } from '../../src/infra/file-store.js';
+import { KeySet, capacityFor } from './key-set.js';
 import type { ProgressReporter } from './progress.js';
 
-// Two chunks are in memory at once (one parsed ahead): 10k records ≈ 8 MB of JS heap each.
-// Progress moves a chunk at a time, so a chunk should commit well within a second (≥ 2
-// progress events/s); the per-chunk statements cost ~2 ms, noise at this size.
+// Two chunks are in memory at once (one parsed ahead). Progress moves a chunk at a time,
+// so a chunk should commit well within a second (≥ 2 progress events/s); the per-chunk
+// statements cost ~2 ms, noise at this size.
 export const DEFAULT_CHUNK_RECORDS = 10_000;
+
+const YIELD_EVERY_RECORDS = 1024;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface JobFileRow {
   id: string;
@@ -56,10 +63,39 @@ export interface RowRejection {
   raw: string;
 }
 
-/** What a chunk hands to its target: the records that passed every field rule. */
-export interface ChunkRows {
+/** The valid records of a chunk, in the form its target writes them. */
+export interface ValidRows {
+  readonly count: number;
+  /** A record that passed every field rule; its key is new in the chunk. */
+  add(line: number, key: string, values: RowValues, raw: string): void;
+}
+
+/** Valid records as a list (targets with small files). */
+export class RowList implements ValidRows {
+  readonly items: Array<{ line: number; key: string; values: RowValues; raw: string }> = [];
+
+  get count(): number {
+    return this.items.length;
+  }
+
+  add(line: number, key: string, values: RowValues, raw: string): void {
+    this.items.push({ line, key, values, raw });
+  }
+}
+
+/** A target's byte path for quote-free lines. */
+export interface LinePath<R extends ValidRows> {
+  /** True when the line is valid exactly as spelled; `keyAt` is then its key's offset in `data`. */
+  check(data: Buffer, start: number, end: number): boolean;
+  readonly keyAt: number;
+  /** Adds the line last checked. */
+  add(rows: R, line: number): void;
+}
+
+/** What a chunk hands to its target. */
+export interface ChunkRows<R extends ValidRows> {
   /** Valid records, keys unique within the chunk, in file order. */
-  ok: Array<{ line: number; key: string; values: RowValues; raw: string }>;
+  ok: R;
   /** Keys of records rejected for a broken field: they still count as seen. */
   rejectedKeys: Array<{ line: number; key: string }>;
 }
@@ -72,41 +108,44 @@ export interface WriteResult {
   rejected: RowRejection[];
 }
 
-export interface FileTarget<Name extends string> {
+export interface FileTarget<Name extends string, R extends ValidRows> {
   format: RowFormat<Name>;
+  newRows(): R;
+  /** The byte path for files with this header, if the target has one. */
+  linePath?(mapping: HeaderMapping<Name>): LinePath<R> | undefined;
   /** Creates the session temp tables the target needs. */
   prepare(client: pg.ClientBase): Promise<void>;
   /** Writes one chunk inside its transaction. */
-  write(client: pg.ClientBase, jobId: string, rows: ChunkRows): Promise<WriteResult>;
+  write(client: pg.ClientBase, jobId: string, rows: ChunkRows<R>): Promise<WriteResult>;
   /** Registers the keys of already-committed records (crash re-run), inside a transaction. */
-  replay(client: pg.ClientBase, keys: ChunkRows['rejectedKeys']): Promise<void>;
+  replay(client: pg.ClientBase, keys: ChunkRows<R>['rejectedKeys']): Promise<void>;
   /** Drops the temp tables: pooled or not, a session must not keep them. */
   cleanup(client: pg.ClientBase): Promise<void>;
 }
 
 export type StageOutcome = 'done' | 'cancelled';
 
-interface Chunk {
+interface Chunk<R extends ValidRows> {
   /** Records before the checkpoint: only their keys are registered, nothing is written. */
   replay: boolean;
   records: number;
   startRecord: number;
-  rows: ChunkRows;
+  rows: ChunkRows<R>;
   rejections: RowRejection[];
 }
 
 /** Ingests one file; resumes after its committed_records. */
-export async function ingestFile<Name extends string>(
+export async function ingestFile<Name extends string, R extends ValidRows>(
   ctx: StageContext,
   file: JobFileRow,
-  target: FileTarget<Name>,
+  target: FileTarget<Name, R>,
 ): Promise<StageOutcome> {
   await target.prepare(ctx.client);
   try {
-    const batches = readCsvRecords(readUpload(ctx.pool, file.id), {
+    const batches = readCsvBatches(readUpload(ctx.pool, file.id), {
       onBytes: (bytes) => ctx.progress.advance(0, bytes),
     });
-    const chunks = readAhead(chunksOf(batches, target.format, file.committedRecords, ctx.chunkRecords));
+    const chunks = readAhead(chunksOf(batches, target, file.committedRecords, ctx.chunkRecords));
     for await (const chunk of chunks) {
       ctx.progress.advance(chunk.records, 0);
       if (chunk.replay) {
@@ -127,24 +166,33 @@ export async function ingestFile<Name extends string>(
  * Groups the data records into chunks of validated, COPY-ready rows. The first record is
  * the header; records before `committedRecords` form replay chunks.
  */
-async function* chunksOf<Name extends string>(
-  batches: AsyncIterable<CsvRecord[]>,
-  format: RowFormat<Name>,
+async function* chunksOf<Name extends string, R extends ValidRows>(
+  batches: AsyncIterable<CsvBatch>,
+  target: FileTarget<Name, R>,
   committedRecords: number,
   chunkRecords: number,
-): AsyncGenerator<Chunk> {
+): AsyncGenerator<Chunk<R>> {
+  const { format } = target;
   let mapping: HeaderMapping<Name> | undefined;
+  let linePath: LinePath<R> | undefined;
   let index = 0;
-  let builder: ChunkBuilder<Name> | undefined;
+  let builder: ChunkBuilder<Name, R> | undefined;
   for await (const batch of batches) {
-    for (const record of batch) {
+    const count = batch.kind === 'lines' ? batch.starts.length : batch.records.length;
+    for (let i = 0; i < count; i++) {
       if (!mapping) {
+        const record = batch.kind === 'lines' ? lineRecord(batch, i) : (batch.records[i] as CsvRecord);
         mapping = mapHeader(format.label, record.malformed ? [] : record.fields, format.columns);
+        linePath = target.linePath?.(mapping);
         continue;
       }
-      builder ??= new ChunkBuilder(format, mapping, index, index < committedRecords);
-      builder.add(record);
+      builder ??= new ChunkBuilder(target, mapping, linePath, index, index < committedRecords, chunkRecords);
+      if (batch.kind === 'lines') builder.addLine(batch, i);
+      else builder.add(batch.records[i] as CsvRecord);
       index++;
+      // Parsing runs while the previous chunk's statements wait on PostgreSQL: let their
+      // replies in, or PostgreSQL idles until a whole buffer is parsed.
+      if (index % YIELD_EVERY_RECORDS === 0) await yieldToEventLoop();
       if (builder.records >= chunkRecords || index === committedRecords) {
         yield builder.build();
         builder = undefined;
@@ -156,22 +204,43 @@ async function* chunksOf<Name extends string>(
   if (builder) yield builder.build();
 }
 
-class ChunkBuilder<Name extends string> {
+class ChunkBuilder<Name extends string, R extends ValidRows> {
   records = 0;
-  private readonly rows: ChunkRows = { ok: [], rejectedKeys: [] };
+  private readonly format: RowFormat<Name>;
+  private readonly rows: ChunkRows<R>;
   private readonly rejections: RowRejection[] = [];
-  private readonly keysInChunk = new Set<string>();
+  private readonly keysInChunk: KeySet;
   private readonly keyPosition: number;
   private readonly validate: (fields: readonly string[]) => RowValues | RowProblem;
 
   constructor(
-    private readonly format: RowFormat<Name>,
+    target: FileTarget<Name, R>,
     private readonly mapping: HeaderMapping<Name>,
+    private readonly linePath: LinePath<R> | undefined,
     private readonly startRecord: number,
     private readonly replay: boolean,
+    chunkRecords: number,
   ) {
-    this.keyPosition = mapping.index[format.key];
-    this.validate = format.validator(mapping);
+    this.format = target.format;
+    this.rows = { ok: target.newRows(), rejectedKeys: [] };
+    this.keysInChunk = new KeySet(capacityFor(chunkRecords));
+    this.keyPosition = mapping.index[this.format.key];
+    this.validate = this.format.validator(mapping);
+  }
+
+  /** A quote-free line: the byte path when it takes it, else the line as a record. */
+  addLine(batch: CsvLines, i: number): void {
+    const path = this.linePath;
+    if (path && !this.replay) {
+      const { data } = batch;
+      // A key already in the chunk takes the record path, which words the duplicate.
+      if (path.check(data, batch.starts[i]!, batch.ends[i]!) && this.keysInChunk.addAt(data, path.keyAt)) {
+        this.records++;
+        path.add(this.rows.ok, batch.lines[i]!);
+        return;
+      }
+    }
+    this.add(lineRecord(batch, i));
   }
 
   add(record: CsvRecord): void {
@@ -198,10 +267,10 @@ class ChunkBuilder<Name extends string> {
       return this.reject(record, this.format.key, duplicateReason(this.format.key, key));
     }
     this.keysInChunk.add(key);
-    this.rows.ok.push({ line, key, values, raw: record.raw });
+    this.rows.ok.add(line, key, values, record.raw);
   }
 
-  build(): Chunk {
+  build(): Chunk<R> {
     return {
       replay: this.replay,
       records: this.records,
@@ -247,11 +316,11 @@ async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): 
 }
 
 /** Commits one chunk atomically; returns whether a cancel was requested meanwhile. */
-async function commitChunk<Name extends string>(
+async function commitChunk<Name extends string, R extends ValidRows>(
   ctx: StageContext,
   file: JobFileRow,
-  target: FileTarget<Name>,
-  chunk: Chunk,
+  target: FileTarget<Name, R>,
+  chunk: Chunk<R>,
 ): Promise<boolean> {
   const { client, jobId } = ctx;
   await client.query('BEGIN');
@@ -301,11 +370,16 @@ function storedRaw(raw: string): string {
  */
 export async function copyInto(client: pg.ClientBase, table: string, rows: Iterable<string>): Promise<void> {
   if (Array.isArray(rows) && !rows.length) return;
-  const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN`));
-  await pipeline(Readable.from(encodeRows(rows)), stream);
+  await copyBytes(client, table, encodeRows(rows));
 }
 
-const COPY_BUFFER_BYTES = 1 << 20;
+/** COPY … FROM STDIN of text-format bytes, as `buffers` yields them. */
+export async function copyBytes(client: pg.ClientBase, table: string, buffers: Iterable<Buffer>): Promise<void> {
+  const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN`));
+  await pipeline(Readable.from(buffers), stream);
+}
+
+export const COPY_BUFFER_BYTES = 1 << 20;
 
 /**
  * UTF-8 encodes the rows straight into ~1 MiB buffers: no joined megabyte strings and no

@@ -228,8 +228,8 @@ async function preflight(pool: pg.Pool, jobId: string, files: FileInfo[]): Promi
 
 async function firstRecords(pool: pg.Pool, fileId: string, count: number) {
   const records = [];
-  for await (const batch of readCsvRecords(readUpload(pool, fileId))) {
-    records.push(...batch.slice(0, count - records.length));
+  for await (const record of readCsvRecords(readUpload(pool, fileId))) {
+    records.push(record);
     if (records.length >= count) break;
   }
   return records;

@@ -17,9 +17,9 @@
 import type pg from 'pg';
 import { copyField } from '../../src/ingest/copy-text.js';
 import { transactionsFormat, type TransactionColumn } from '../../src/ingest/rows.js';
-import { utcDate } from '../../src/ingest/values.js';
 import {
-  copyInto,
+  COPY_BUFFER_BYTES,
+  copyBytes,
   duplicateRejection,
   ingestFile,
   type ChunkRows,
@@ -30,27 +30,27 @@ import {
   type WriteResult,
 } from './file-stage.js';
 import { SeenKeys } from './seen-keys.js';
+import { PACKED_COLUMNS, TransactionRows, dateNumber, transactionLinePath } from './transaction-rows.js';
 
 const CHANGED = 'tx_changed';
 const UNIQUE_VIOLATION = '23505';
 
-const COLUMNS =
-  'row_id, user_id, user_seq, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, date, region, company, job_id';
+// A packed row, then the user's snapshot and the job.
+const COLUMNS = `${PACKED_COLUMNS}, user_seq, region, company, job_id`;
 
-// The file's values arrive as one delimited text per column (validated values hold no ','
-// and codes no line break) and are compared typed: 1.50 = 1.5, instants by value. Casting
-// them is PostgreSQL's work, which has cores to spare here, not the worker's.
+// The chunk's packed rows arrive as one text (COPY text format, a row a line) and are
+// compared typed: 1.50 = 1.5, instants by value. Casting them is PostgreSQL's work,
+// which has cores to spare here, not the worker's. A model name is a code (no control
+// characters), so a backslash is the only escape it can carry.
 const PROBE_SQL = `
-SELECT f.ord::int - 1 AS ord, t.row_id IS NOT NULL AS existed, t.job_id = $10::uuid AS mine, t.date::text AS old_date
-  FROM unnest(string_to_array($1, ',')::uuid[], string_to_array($2, ',')::uuid[], string_to_array($3, E'\\n'),
-              string_to_array($4, ',')::uuid[], string_to_array($5, ','), string_to_array($6, ',')::int8[],
-              string_to_array($7, ',')::numeric[], string_to_array($8, ',')::numeric[],
-              string_to_array($9, ',')::timestamptz[])
-       WITH ORDINALITY AS f(row_id, user_id, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, ord)
-  LEFT JOIN transactions t ON t.row_id = f.row_id
- WHERE t.row_id IS NULL OR t.job_id = $10::uuid
+SELECT f.ord::int - 1 AS ord, t.row_id IS NOT NULL AS existed, t.job_id = $2::uuid AS mine, t.date::text AS old_date
+  FROM (SELECT string_to_array(u.line, E'\\t') AS v, u.ord
+          FROM unnest(string_to_array($1, E'\\n')) WITH ORDINALITY AS u(line, ord)) f
+  LEFT JOIN transactions t ON t.row_id = f.v[1]::uuid
+ WHERE t.row_id IS NULL OR t.job_id = $2::uuid
     OR (t.user_id, t.model, t.conversation_id, t.token_type::text, t.token_count, t.rate_per_1k, t.cost, t.occurred_at)
-       IS DISTINCT FROM (f.user_id, f.model, f.conversation_id, f.token_type, f.token_count, f.rate_per_1k, f.cost, f.occurred_at)`;
+       IS DISTINCT FROM (f.v[2]::uuid, replace(f.v[3], '\\\\', '\\'), f.v[4]::uuid, f.v[5], f.v[6]::int8, f.v[7]::numeric,
+                         f.v[8]::numeric, f.v[9]::timestamptz)`;
 
 const UPDATE_CHANGED_SQL = `
 UPDATE transactions t
@@ -65,32 +65,22 @@ interface ProbedRow {
   old_date: string | null;
 }
 
-interface Candidate {
-  line: number;
-  key: string;
-  raw: string;
-  values: string[];
-  user: UserSnapshot;
-  date: string;
-  /** Set by the probe for rows that are not unchanged. */
-  probed?: boolean;
-}
-
 interface UserSnapshot {
-  seq: number;
-  region: string;
-  company: string;
+  /** COPY text of the columns after a packed row: "\tseq\tregion\tcompany\tjob\n". */
+  suffix: Buffer;
 }
 
-/** Region/company/seq of the users a file references, loaded as chunks need them. */
+/** The COPY tail (seq, region, company, job) of the users a file references, loaded as chunks need them. */
 class UserSnapshots {
   // A bound, so a file referencing millions of users cannot grow it without limit.
   private static readonly MAX_CACHED = 200_000;
   private readonly byId = new Map<string, UserSnapshot | null>();
 
-  async load(client: pg.ClientBase, rows: ChunkRows['ok']): Promise<void> {
+  constructor(private readonly jobId: string) {}
+
+  async load(client: pg.ClientBase, ids: string[]): Promise<void> {
     const missing = new Set<string>();
-    for (const { values } of rows) if (!this.byId.has(values[0] as string)) missing.add(values[0] as string);
+    for (const id of ids) if (!this.byId.has(id)) missing.add(id);
     if (!missing.size) return;
     if (this.byId.size + missing.size > UserSnapshots.MAX_CACHED) this.byId.clear();
     const { rows: found } = await client.query<{ id: string; seq: number; region: string; company: string }>(
@@ -98,9 +88,10 @@ class UserSnapshots {
         WHERE id = ANY (string_to_array($1, ',')::uuid[])`,
       [[...missing].join(',')],
     );
-    // Keyed by pg's strings: an id sliced from the CSV would keep its whole decoded text
-    // piece (256 KB) alive for as long as the cache lives (~24 MB at 2000 users).
-    for (const row of found) this.byId.set(row.id, { seq: row.seq, region: row.region, company: row.company });
+    for (const { id, seq, region, company } of found) {
+      const suffix = Buffer.from(`\t${seq}\t${copyField(region)}\t${copyField(company)}\t${this.jobId}\n`);
+      this.byId.set(id, { suffix });
+    }
     for (const id of missing) if (!this.byId.has(id)) this.byId.set(id, null);
   }
 
@@ -109,57 +100,78 @@ class UserSnapshots {
   }
 }
 
-class TransactionsTarget implements FileTarget<TransactionColumn> {
+/** The chunk's rows that go on to be written: row indexes and their users. */
+interface Candidates {
+  rows: TransactionRows;
+  picks: number[];
+  users: UserSnapshot[];
+}
+
+class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRows> {
   readonly format = transactionsFormat;
-  private users = new UserSnapshots();
+  readonly linePath = transactionLinePath;
+  private users: UserSnapshots;
   private seen: SeenKeys;
   private mode: 'insert' | 'merge' = 'insert';
 
-  constructor(private readonly maxKeysInMemory?: number) {
+  constructor(
+    private readonly jobId: string,
+    private readonly maxKeysInMemory?: number,
+  ) {
+    this.users = new UserSnapshots(jobId);
     this.seen = new SeenKeys(maxKeysInMemory);
+  }
+
+  newRows(): TransactionRows {
+    return new TransactionRows();
   }
 
   async prepare(client: pg.ClientBase): Promise<void> {
     await this.cleanup(client);
-    this.users = new UserSnapshots();
+    this.users = new UserSnapshots(this.jobId);
     this.seen = new SeenKeys(this.maxKeysInMemory);
     this.mode = 'insert';
     await client.query(`CREATE TEMP TABLE ${CHANGED} (LIKE transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
   }
 
-  async write(client: pg.ClientBase, jobId: string, rows: ChunkRows): Promise<WriteResult> {
+  async write(client: pg.ClientBase, jobId: string, chunk: ChunkRows<TransactionRows>): Promise<WriteResult> {
     const { seen } = this;
-    await seen.lookUpSpilled(client, () => [...rows.ok.map((row) => row.key), ...rows.rejectedKeys.map((row) => row.key)]);
-    await this.users.load(client, rows.ok);
+    const rows = chunk.ok;
+    const ids = Array.from({ length: rows.count }, (_, i) => rows.userId(i));
+    await seen.lookUpSpilled(client, () => [
+      ...Array.from({ length: rows.count }, (_, i) => rows.key(i)),
+      ...chunk.rejectedKeys.map((row) => row.key),
+    ]);
+    await this.users.load(client, ids);
 
     const result: WriteResult = { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
-    const candidates: Candidate[] = [];
-    for (const { line, key, values, raw } of rows.ok) {
-      if (seen.has(key)) {
-        result.rejected.push(duplicateRejection('RowId', line, key, raw));
+    const candidates: Candidates = { rows, picks: [], users: [] };
+    for (let i = 0; i < rows.count; i++) {
+      if (seen.hasAt(rows.data, rows.start(i))) {
+        result.rejected.push(duplicateRejection('RowId', rows.line(i), rows.key(i), rows.raw(i)));
         continue;
       }
-      const userId = values[0] as string;
-      const user = this.users.get(userId);
+      const user = this.users.get(ids[i] as string);
       if (!user) {
         result.rejected.push({
-          line,
+          line: rows.line(i),
           column: 'User_ID',
-          reason: `User_ID ${userId} is unknown: not in this upload's users file nor in the database`,
-          raw,
+          reason: `User_ID ${ids[i]} is unknown: not in this upload's users file nor in the database`,
+          raw: rows.raw(i),
         });
-        seen.add(key);
+        seen.addAt(rows.data, rows.start(i));
         continue;
       }
-      candidates.push({ line, key, raw, values: values as string[], user, date: utcDate(values[7] as string) });
+      candidates.picks.push(i);
+      candidates.users.push(user);
     }
-    for (const { key } of rows.rejectedKeys) seen.add(key);
+    for (const { key } of chunk.rejectedKeys) seen.add(key);
 
     const dates = new Set<string>();
-    if (candidates.length && this.mode === 'insert' && (await this.insert(client, jobId, candidates))) {
-      result.inserted = candidates.length;
-      for (const { date } of candidates) dates.add(date);
-    } else if (candidates.length) {
+    if (candidates.picks.length && this.mode === 'insert' && (await this.insert(client, candidates))) {
+      result.inserted = candidates.picks.length;
+      addDates(rows, candidates.picks, dates);
+    } else if (candidates.picks.length) {
       await this.merge(client, jobId, candidates, result, dates);
     }
     await seen.flush(client);
@@ -173,10 +185,10 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
   }
 
   /** COPY straight into transactions; false (rolled back) when a key exists already. */
-  private async insert(client: pg.ClientBase, jobId: string, candidates: Candidate[]): Promise<boolean> {
+  private async insert(client: pg.ClientBase, candidates: Candidates): Promise<boolean> {
     await client.query('SAVEPOINT chunk_insert');
     try {
-      await copyInto(client, `transactions (${COLUMNS})`, transactionLines(candidates, jobId));
+      await copyBytes(client, `transactions (${COLUMNS})`, copyText(candidates, all(candidates.picks.length)));
       await client.query('RELEASE SAVEPOINT chunk_insert');
       return true;
     } catch (error) {
@@ -188,51 +200,56 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
   }
 
   /** Probes the candidates and writes the new and changed ones; counts into `result`, dates into `dates`. */
-  private async merge(client: pg.ClientBase, jobId: string, candidates: Candidate[], result: WriteResult, dates: Set<string>) {
+  private async merge(client: pg.ClientBase, jobId: string, candidates: Candidates, result: WriteResult, dates: Set<string>) {
+    const { rows, picks } = candidates;
     const probed = await this.probe(client, jobId, candidates);
-    const fresh: Candidate[] = [];
-    const changed: Candidate[] = [];
+    const fresh: number[] = [];
+    const changed: number[] = [];
+    const notUnchanged = new Uint8Array(picks.length);
     for (const { ord, existed, mine, old_date: oldDate } of probed) {
-      const candidate = candidates[ord] as Candidate;
-      candidate.probed = true;
+      notUnchanged[ord] = 1;
+      const i = picks[ord] as number;
       if (mine) {
-        const { line, key, raw } = candidate;
-        result.rejected.push(duplicateRejection('RowId', line, key, raw));
+        result.rejected.push(duplicateRejection('RowId', rows.line(i), rows.key(i), rows.raw(i)));
         continue;
       }
-      dates.add(candidate.date);
       if (existed) {
         dates.add(oldDate as string);
-        changed.push(candidate);
+        changed.push(ord);
       } else {
-        fresh.push(candidate);
+        fresh.push(ord);
       }
     }
-    if (fresh.length) await copyInto(client, `transactions (${COLUMNS})`, transactionLines(fresh, jobId));
+    addDates(rows, [...fresh, ...changed].map((ord) => picks[ord] as number), dates);
+    if (fresh.length) await copyBytes(client, `transactions (${COLUMNS})`, copyText(candidates, fresh));
     if (changed.length) {
-      await copyInto(client, `${CHANGED} (${COLUMNS})`, transactionLines(changed, jobId));
+      await copyBytes(client, `${CHANGED} (${COLUMNS})`, copyText(candidates, changed));
       await client.query(UPDATE_CHANGED_SQL);
     }
     result.inserted = fresh.length;
     result.updated = changed.length;
-    result.unchanged = candidates.length - probed.length;
-    for (const candidate of candidates) if (!candidate.probed) this.seen.add(candidate.key);
-    this.mode = fresh.length === candidates.length ? 'insert' : 'merge';
-  }
-
-  /** The chunk's rows that are new, changed or written by this job (unchanged rows are not returned). */
-  private async probe(client: pg.ClientBase, jobId: string, candidates: Candidate[]): Promise<ProbedRow[]> {
-    const columns: string[][] = Array.from({ length: 9 }, () => new Array<string>(candidates.length));
-    candidates.forEach(({ key, values }, i) => {
-      (columns[0] as string[])[i] = key;
-      for (let c = 0; c < 8; c++) (columns[c + 1] as string[])[i] = values[c] as string;
+    result.unchanged = picks.length - probed.length;
+    picks.forEach((i, ord) => {
+      if (!notUnchanged[ord]) this.seen.addAt(rows.data, rows.start(i));
     });
-    const params = columns.map((column, c) => column.join(c === 2 ? '\n' : ','));
-    const { rows } = await client.query<ProbedRow>(PROBE_SQL, [...params, jobId]);
-    return rows;
+    this.mode = fresh.length === picks.length ? 'insert' : 'merge';
   }
 
-  async replay(client: pg.ClientBase, keys: ChunkRows['rejectedKeys']): Promise<void> {
+  /** The candidates that are new, changed or written by this job (unchanged rows are not returned). */
+  private async probe(client: pg.ClientBase, jobId: string, { rows, picks }: Candidates): Promise<ProbedRow[]> {
+    let bytes = 0;
+    for (const i of picks) bytes += rows.end(i) - rows.start(i) + 1;
+    const text = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (const i of picks) {
+      at += rows.data.copy(text, at, rows.start(i), rows.end(i));
+      text[at++] = 10;
+    }
+    const { rows: probed } = await client.query<ProbedRow>(PROBE_SQL, [text.toString('utf8', 0, at - 1), jobId]);
+    return probed;
+  }
+
+  async replay(client: pg.ClientBase, keys: ChunkRows<TransactionRows>['rejectedKeys']): Promise<void> {
     await this.seen.lookUpSpilled(client, () => keys.map(({ key }) => key));
     for (const { key } of keys) this.seen.add(key);
     await this.seen.flush(client);
@@ -244,22 +261,45 @@ class TransactionsTarget implements FileTarget<TransactionColumn> {
   }
 }
 
-/** The rows in COPY text format, built one at a time as COPY consumes them. */
-function* transactionLines(candidates: Candidate[], jobId: string): Generator<string> {
-  for (const candidate of candidates) yield transactionLine(candidate, jobId);
+function all(count: number): number[] {
+  return Array.from({ length: count }, (_, ord) => ord);
 }
 
-function transactionLine({ key, values, user, date }: Candidate, jobId: string): string {
-  const [userId, model, conversationId, tokenType, tokenCount, rate, cost, occurredAt] = values as [
-    string, string, string, string, string, string, string, string,
-  ];
-  return (
-    `${key}\t${userId}\t${user.seq}\t${copyField(model)}\t${conversationId}\t${tokenType}\t${tokenCount}\t` +
-    `${rate}\t${cost}\t${occurredAt}\t${date}\t${copyField(user.region)}\t${copyField(user.company)}\t${jobId}\n`
-  );
+/** Adds the UTC dates of rows `indexes` to `dates`. */
+function addDates(rows: TransactionRows, indexes: number[], dates: Set<string>): void {
+  const seen = new Set<number>();
+  for (const i of indexes) {
+    const at = rows.dateAt(i);
+    const n = dateNumber(rows.data, at);
+    if (seen.has(n)) continue;
+    seen.add(n);
+    dates.add(rows.data.toString('latin1', at, at + 10));
+  }
+}
+
+/** COPY text of the candidates at `ords`: each packed row, then its user's suffix; ~1 MiB buffers. */
+function* copyText({ rows, picks, users }: Candidates, ords: number[]): Generator<Buffer> {
+  const { data } = rows;
+  let out = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+  let used = 0;
+  for (const ord of ords) {
+    const i = picks[ord] as number;
+    const start = rows.start(i);
+    const end = rows.end(i);
+    const { suffix } = users[ord] as UserSnapshot;
+    const length = end - start + suffix.length;
+    if (used + length > out.length) {
+      if (used) yield out.subarray(0, used);
+      out = Buffer.allocUnsafe(Math.max(COPY_BUFFER_BYTES, length));
+      used = 0;
+    }
+    used += data.copy(out, used, start, end);
+    used += suffix.copy(out, used);
+  }
+  if (used) yield out.subarray(0, used);
 }
 
 export function ingestTransactions(ctx: StageContext, file: JobFileRow): Promise<StageOutcome> {
   // One target per run: its user cache and seen keys belong to this file.
-  return ingestFile(ctx, file, new TransactionsTarget(ctx.maxKeysInMemory));
+  return ingestFile(ctx, file, new TransactionsTarget(ctx.jobId, ctx.maxKeysInMemory));
 }

@@ -11,6 +11,7 @@ import {
   copyInto,
   duplicateRejection,
   ingestFile,
+  RowList,
   type ChunkRows,
   type FileTarget,
   type JobFileRow,
@@ -50,9 +51,9 @@ SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM u
 const BUMP_VERSION_SQL = `INSERT INTO data_version (id, version, as_of, last_job_id) VALUES (1, 1, now(), $1::uuid)
   ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, as_of = now(), last_job_id = $1::uuid`;
 
-function stageLines(rows: ChunkRows): string[] {
+function stageLines(rows: ChunkRows<RowList>): string[] {
   return [
-    ...rows.ok.map(({ line, key, values }) => `${line}\t${key}\tt\t${copyFields(values)}\n`),
+    ...rows.ok.items.map(({ line, key, values }) => `${line}\t${key}\tt\t${copyFields(values)}\n`),
     ...rows.rejectedKeys.map(({ line, key }) => `${line}\t${key}\tf\t${PAYLOAD_NULLS}\n`),
   ];
 }
@@ -62,7 +63,7 @@ function stageLines(rows: ChunkRows): string[] {
  * earlier chunk already had (removed from staging). ON CONFLICT DO NOTHING detects and
  * registers in one pass; the rare duplicates are then looked up by line.
  */
-async function takeDuplicates(client: pg.ClientBase, chunk: ChunkRows, staged: number): Promise<RowRejection[]> {
+async function takeDuplicates(client: pg.ClientBase, chunk: ChunkRows<RowList>, staged: number): Promise<RowRejection[]> {
   const { rows } = await client.query<{ registered: number }>(
     `WITH registered AS (
        INSERT INTO ${SEEN} (key, line) SELECT key, line FROM ${STAGE} ON CONFLICT (key) DO NOTHING RETURNING 1)
@@ -73,14 +74,15 @@ async function takeDuplicates(client: pg.ClientBase, chunk: ChunkRows, staged: n
     `DELETE FROM ${STAGE} s USING ${SEEN} k WHERE k.key = s.key AND k.line < s.line RETURNING s.line, s.key, s.ok`,
   );
   // Rows already rejected for a broken field keep that reason.
-  const rawByLine = new Map(chunk.ok.map((row) => [row.line, row.raw]));
+  const rawByLine = new Map(chunk.ok.items.map((row) => [row.line, row.raw]));
   return duplicates
     .filter((row) => row.ok)
     .map((row) => duplicateRejection('User_ID', row.line, row.key, rawByLine.get(row.line) ?? ''));
 }
 
-export const usersTarget: FileTarget<UserColumn> = {
+export const usersTarget: FileTarget<UserColumn, RowList> = {
   format: usersFormat,
+  newRows: () => new RowList(),
   async prepare(client) {
     await this.cleanup(client);
     await client.query(
@@ -98,11 +100,11 @@ export const usersTarget: FileTarget<UserColumn> = {
     const inserted = merged[0]?.inserted ?? 0;
     const updated = merged[0]?.updated ?? 0;
     if (inserted + updated > 0) await client.query(BUMP_VERSION_SQL, [jobId]);
-    const unchanged = rows.ok.length - duplicates.length - inserted - updated;
+    const unchanged = rows.ok.count - duplicates.length - inserted - updated;
     return { inserted, updated, unchanged, rejected: duplicates };
   },
   async replay(client, keys) {
-    await copyInto(client, STAGE, stageLines({ ok: [], rejectedKeys: keys }));
+    await copyInto(client, STAGE, stageLines({ ok: new RowList(), rejectedKeys: keys }));
     await client.query(`INSERT INTO ${SEEN} (key, line) SELECT key, line FROM ${STAGE} ON CONFLICT (key) DO NOTHING`);
   },
   async cleanup(client) {

@@ -1,0 +1,147 @@
+// The valid rows of one transactions chunk, packed: each row is its COPY text for the
+// file's nine columns plus its UTC date, in one growing buffer. No per-row objects live
+// from parsing to commit (at a million rows, collecting such objects cost the worker
+// seconds).
+import { FIELDS, canonicalLineCheck, type CanonicalLineCheck } from '../../src/ingest/canonical-line.js';
+import { copyField } from '../../src/ingest/copy-text.js';
+import type { HeaderMapping } from '../../src/ingest/headers.js';
+import type { RowValues } from '../../src/ingest/rows.js';
+import type { TransactionColumn } from '../../src/ingest/rows.js';
+import { utcDate } from '../../src/ingest/values.js';
+import type { LinePath, ValidRows } from './file-stage.js';
+
+const TAB = 9;
+const UUID_BYTES = 36;
+const DATE_BYTES = 10;
+const INITIAL_BYTES = 1 << 20;
+
+/** COPY columns of a packed row, in order (what a target appends follows `date`). */
+export const PACKED_COLUMNS = 'row_id, user_id, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, date';
+
+export class TransactionRows implements ValidRows {
+  private buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  private used = 0;
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly lines: number[] = [];
+  /** Raw text of rows added from values; a line added as bytes is its own raw text. */
+  private readonly raws = new Map<number, string>();
+
+  get count(): number {
+    return this.starts.length;
+  }
+
+  /** The bytes the offsets below point into. */
+  get data(): Buffer {
+    return this.buffer;
+  }
+
+  add(line: number, key: string, values: RowValues, raw: string): void {
+    const [userId, model, conversationId, tokenType, tokenCount, rate, cost, occurredAt] = values as string[];
+    const text =
+      `${key}\t${userId}\t${copyField(model as string)}\t${conversationId}\t${tokenType}\t${tokenCount}\t` +
+      `${rate}\t${cost}\t${occurredAt}\t${utcDate(occurredAt as string)}`;
+    this.reserve(text.length * 3);
+    this.raws.set(this.count, raw);
+    const start = this.used;
+    this.used += this.buffer.write(text, start);
+    this.push(start, line);
+  }
+
+  /** A canonical line (see canonical-line.ts) of `data`: commas become tabs, its UTC date is appended. */
+  addLine(data: Buffer, start: number, end: number, fieldStarts: Int32Array, date: Buffer, line: number): void {
+    const length = end - start;
+    this.reserve(length + 1 + DATE_BYTES);
+    const out = this.buffer;
+    const at = this.used;
+    data.copy(out, at, start, end);
+    for (let field = 1; field < FIELDS; field++) out[at + fieldStarts[field]! - start - 1] = TAB;
+    out[at + length] = TAB;
+    for (let i = 0; i < DATE_BYTES; i++) out[at + length + 1 + i] = date[i]!;
+    this.used = at + length + 1 + DATE_BYTES;
+    this.push(at, line);
+  }
+
+  line(i: number): number {
+    return this.lines[i]!;
+  }
+
+  /** Row i spans data[start(i), end(i)). */
+  start(i: number): number {
+    return this.starts[i]!;
+  }
+
+  end(i: number): number {
+    return this.ends[i]!;
+  }
+
+  /** The key (RowId) starts the row. */
+  key(i: number): string {
+    return this.buffer.toString('latin1', this.starts[i]!, this.starts[i]! + UUID_BYTES);
+  }
+
+  userId(i: number): string {
+    const at = this.starts[i]! + UUID_BYTES + 1;
+    return this.buffer.toString('latin1', at, at + UUID_BYTES);
+  }
+
+  /** Offset of the row's UTC date (YYYY-MM-DD), its last field. */
+  dateAt(i: number): number {
+    return this.ends[i]! - DATE_BYTES;
+  }
+
+  /** The record's text as it was in the file. */
+  raw(i: number): string {
+    return this.raws.get(i) ?? this.buffer.toString('latin1', this.starts[i]!, this.ends[i]! - DATE_BYTES - 1).replaceAll('\t', ',');
+  }
+
+  private push(start: number, line: number): void {
+    this.starts.push(start);
+    this.ends.push(this.used);
+    this.lines.push(line);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + bytes));
+    this.buffer.copy(grown, 0, 0, this.used);
+    this.buffer = grown;
+  }
+}
+
+/** The byte path for canonical transactions files, or undefined for other headers. */
+export function transactionLinePath(mapping: HeaderMapping<TransactionColumn>): LinePath<TransactionRows> | undefined {
+  const check = canonicalLineCheck(mapping);
+  return check && new CanonicalLinePath(check);
+}
+
+class CanonicalLinePath implements LinePath<TransactionRows> {
+  private data: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+
+  constructor(private readonly line: CanonicalLineCheck) {}
+
+  get keyAt(): number {
+    return this.start;
+  }
+
+  check(data: Buffer, start: number, end: number): boolean {
+    this.data = data;
+    this.start = start;
+    this.end = end;
+    return this.line.check(data, start, end);
+  }
+
+  add(rows: TransactionRows, line: number): void {
+    rows.addLine(this.data, this.start, this.end, this.line.fieldStarts, this.line.utcDate, line);
+  }
+}
+
+/** YYYY-MM-DD at data[at] as a number (a cheap set key). */
+export function dateNumber(data: Buffer, at: number): number {
+  let n = 0;
+  for (let i = 0; i < DATE_BYTES; i++) if (i !== 4 && i !== 7) n = n * 10 + data[at + i]! - 48;
+  return n;
+}
+
