@@ -66,7 +66,9 @@ export async function* readCsvRecords(source: AsyncIterable<Buffer>, options: Re
   }
 }
 
-const lineDecoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a decoder would otherwise drop a U+FEFF at the start of every decode call
+// (every line here); the file's BOM is stripped once, from the bytes.
+const lineDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Line i of a lines batch as a record (decoded, split on commas). */
 export function lineRecord(batch: CsvLines, i: number): CsvRecord {
@@ -94,7 +96,7 @@ class CsvScanner {
   /** Text mode: the tokenizer owns the input until it is idle at a line break. */
   private text = false;
   private readonly tokenizer = new CsvTokenizer();
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
   push(buffer: Buffer): CsvBatch[] {
     let data = buffer;

@@ -179,7 +179,7 @@ function readQuotedRecord(text: string, start: number, line: number, final: bool
       }
       const end = recordEnd(text, i, final);
       if (end === undefined) return { kind: 'incomplete' };
-      if (end < 0) return malformed(text, start, i, line, lines, `unexpected character after a closing quote in field ${fields.length}`);
+      if (end < 0) return malformed(text, start, i, line, lines, final, `unexpected character after a closing quote in field ${fields.length}`);
       return finish(text, start, i, end, line, lines, fields);
     }
     // Unquoted field: runs to the next comma or line end; a stray quote inside is literal.
@@ -230,9 +230,13 @@ function finish(
 }
 
 /** Broken quoting: the record is given up up to the end of the physical line where it broke. */
-function malformed(text: string, start: number, at: number, line: number, lines: number, reason: string): Step {
+function malformed(text: string, start: number, at: number, line: number, lines: number, final: boolean, reason: string): Step {
   let newline = text.indexOf('\n', at);
-  if (newline < 0) newline = text.length;
+  if (newline < 0) {
+    // The rest of that line has not arrived yet: it belongs to this record.
+    if (!final) return { kind: 'incomplete' };
+    newline = text.length;
+  }
   const contentEnd = newline > start && text.charCodeAt(newline - 1) === CR ? newline - 1 : newline;
   return {
     kind: 'record',
