@@ -45,7 +45,8 @@ const COLUMNS = `${PACKED_COLUMNS}, user_seq, region, company, job_id`;
 const PROBE_SQL = `
 SELECT f.ord::int - 1 AS ord, t.row_id IS NOT NULL AS existed, t.job_id = $2::uuid AS mine, t.date::text AS old_date
   FROM (SELECT string_to_array(u.line, E'\\t') AS v, u.ord
-          FROM unnest(string_to_array($1, E'\\n')) WITH ORDINALITY AS u(line, ord)) f
+          FROM unnest(string_to_array($1, E'\\n')) WITH ORDINALITY AS u(line, ord)
+        OFFSET 0) f
   LEFT JOIN transactions t ON t.row_id = f.v[1]::uuid
  WHERE t.row_id IS NULL OR t.job_id = $2::uuid
     OR (t.user_id, t.model, t.conversation_id, t.token_type::text, t.token_count, t.rate_per_1k, t.cost, t.occurred_at)
