@@ -74,16 +74,19 @@ export class CanonicalLineCheck {
   }
 }
 
+// Byte classes for the UUID check: a table lookup and one compare per byte.
+const HEX_DIGIT = 1;
+const UUID_DASH = 2;
+const BYTE_CLASS = new Uint8Array(256);
+for (let c = ZERO; c <= NINE; c++) BYTE_CLASS[c] = HEX_DIGIT;
+for (let c = 97; c <= 102; c++) BYTE_CLASS[c] = HEX_DIGIT;
+BYTE_CLASS[DASH] = UUID_DASH;
+const UUID_PATTERN = Uint8Array.from({ length: 36 }, (_, i) => (i === 8 || i === 13 || i === 18 || i === 23 ? UUID_DASH : HEX_DIGIT));
+
 /** Lower-case 8-4-4-4-12 hex at data[p]. */
 function uuidAt(data: Buffer, p: number): boolean {
-  for (let i = 0; i < 36; i++) {
-    const c = data[p + i];
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== DASH) return false;
-    } else if (c === undefined || !(isDigit(c) || (c >= 97 && c <= 102))) {
-      return false;
-    }
-  }
+  if (p + 36 > data.length) return false;
+  for (let i = 0; i < 36; i++) if (BYTE_CLASS[data[p + i]!] !== UUID_PATTERN[i]) return false;
   return true;
 }
 

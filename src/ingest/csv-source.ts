@@ -99,11 +99,19 @@ class CsvScanner {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
   push(buffer: Buffer): CsvBatch[] {
-    let data = buffer;
-    if (this.carry) data = Buffer.concat([this.carry, buffer]);
-    const dataOffset = this.offset - (this.carry?.length ?? 0);
+    const carry = this.carry;
+    const dataOffset = this.offset - (carry?.length ?? 0);
     this.carry = null;
     this.offset += buffer.length;
+    if (carry && this.bomChecked) {
+      // Only the line that straddles the two buffers is joined (no megabyte copies).
+      const newline = buffer.indexOf(LF);
+      if (newline >= 0) {
+        const head = this.scan(Buffer.concat([carry, buffer.subarray(0, newline + 1)]), 0, dataOffset, false);
+        return [...head, ...this.scan(buffer, newline + 1, dataOffset + carry.length, false)];
+      }
+    }
+    const data = carry ? Buffer.concat([carry, buffer]) : buffer;
     let pos = 0;
     if (!this.bomChecked) {
       if (data.length < 3 && isBomPrefix(data)) {

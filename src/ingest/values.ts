@@ -98,9 +98,28 @@ export function nonNegativeDecimal(value: string): Checked {
   if (!trimmed) return new Invalid('is required');
   const match = DECIMAL_RE.exec(trimmed);
   if (!match) return new Invalid(`"${clip(trimmed)}" is not a decimal number`);
-  const [, sign, mantissa = ''] = match;
+  const [, sign, mantissa = '', exponent] = match;
   if (sign === '-' && /[1-9]/.test(mantissa)) return new Invalid('must not be negative');
-  return sign ? trimmed.slice(1) : trimmed;
+  return exponent ? plainDecimal(mantissa, Number(exponent.slice(1))) : mantissa;
+}
+
+/**
+ * digits[.digits] with the value and display scale numeric_in gives `mantissa`e`exponent`
+ * (scale = fraction digits − exponent, at least 0): the worker encodes decimals without
+ * exponents only (transaction-copy.ts).
+ */
+function plainDecimal(mantissa: string, exponent: number): string {
+  const [whole = '', fraction = ''] = mantissa.split('.');
+  let digits = whole + fraction;
+  let point = whole.length + exponent;
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
+  if (digits.length < point) digits += '0'.repeat(point - digits.length);
+  const integer = digits.slice(0, point).replace(/^0+(?=\d)/, '') || '0';
+  const decimals = digits.slice(point);
+  return decimals ? `${integer}.${decimals}` : integer;
 }
 
 /** ISO 8601 instant with Z or an offset; returns text PostgreSQL reads as timestamptz. */

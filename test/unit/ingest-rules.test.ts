@@ -111,7 +111,13 @@ describe('field rules', () => {
     expect(v.nonNegativeDecimal('12345678901234567890.123456789')).toBe('12345678901234567890.123456789');
     expect(v.nonNegativeDecimal('1.50')).toBe('1.50');
     expect(v.nonNegativeDecimal('.5')).toBe('.5');
-    expect(v.nonNegativeDecimal('+2.5E-3')).toBe('2.5E-3');
+    expect(v.nonNegativeDecimal('5.')).toBe('5.');
+    // Exponents are written out with numeric_in's scale (fraction digits − exponent, ≥ 0).
+    expect(v.nonNegativeDecimal('+2.5E-3')).toBe('0.0025');
+    expect(v.nonNegativeDecimal('1.5e3')).toBe('1500');
+    expect(v.nonNegativeDecimal('1.25e1')).toBe('12.5');
+    expect(v.nonNegativeDecimal('12e-1')).toBe('1.2');
+    expect(v.nonNegativeDecimal('0.0e+2')).toBe('0');
     expect(v.nonNegativeDecimal('-0.00')).toBe('0.00');
     expect(reason(v.nonNegativeDecimal('-0.01'))).toBe('must not be negative');
     expect(reason(v.nonNegativeDecimal('NaN'))).toBe('"NaN" is not a decimal number');

@@ -68,6 +68,8 @@ export interface ValidRows {
   readonly count: number;
   /** A record that passed every field rule; its key is new in the chunk. */
   add(line: number, key: string, values: RowValues, raw: string): void;
+  /** Called once the chunk is committed (or replayed). */
+  dispose?(): void;
 }
 
 /** Valid records as a list (targets with small files). */
@@ -150,9 +152,11 @@ export async function ingestFile<Name extends string, R extends ValidRows>(
       ctx.progress.advance(chunk.records, 0);
       if (chunk.replay) {
         await inTransaction(ctx.client, () => target.replay(ctx.client, chunk.rows.rejectedKeys));
+        chunk.rows.ok.dispose?.();
         continue;
       }
       const cancelRequested = await commitChunk(ctx, file, target, chunk);
+      chunk.rows.ok.dispose?.();
       await ctx.onChunkCommitted?.(file.kind, chunk.startRecord + chunk.records);
       if (cancelRequested) return 'cancelled';
     }
@@ -373,9 +377,9 @@ export async function copyInto(client: pg.ClientBase, table: string, rows: Itera
   await copyBytes(client, table, encodeRows(rows));
 }
 
-/** COPY … FROM STDIN of text-format bytes, as `buffers` yields them. */
-export async function copyBytes(client: pg.ClientBase, table: string, buffers: Iterable<Buffer>): Promise<void> {
-  const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN`));
+/** COPY … FROM STDIN of the bytes `buffers` yields (text format unless `options` say otherwise). */
+export async function copyBytes(client: pg.ClientBase, table: string, buffers: Iterable<Buffer>, options = ''): Promise<void> {
+  const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN ${options}`));
   await pipeline(Readable.from(buffers), stream);
 }
 

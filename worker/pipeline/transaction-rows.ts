@@ -8,18 +8,20 @@ import type { HeaderMapping } from '../../src/ingest/headers.js';
 import type { RowValues } from '../../src/ingest/rows.js';
 import type { TransactionColumn } from '../../src/ingest/rows.js';
 import { utcDate } from '../../src/ingest/values.js';
+import { bufferPool } from './buffer-pool.js';
 import type { LinePath, ValidRows } from './file-stage.js';
 
 const TAB = 9;
 const UUID_BYTES = 36;
 const DATE_BYTES = 10;
-const INITIAL_BYTES = 1 << 20;
+/** A 10k-row chunk of canonical lines packs into ~1.9 MB. */
+const INITIAL_BYTES = 2 << 20;
 
 /** COPY columns of a packed row, in order (what a target appends follows `date`). */
 export const PACKED_COLUMNS = 'row_id, user_id, model, conversation_id, token_type, token_count, rate_per_1k, cost, occurred_at, date';
 
 export class TransactionRows implements ValidRows {
-  private buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  private buffer = bufferPool.take(INITIAL_BYTES);
   private used = 0;
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
@@ -95,6 +97,12 @@ export class TransactionRows implements ValidRows {
     return this.raws.get(i) ?? this.buffer.toString('latin1', this.starts[i]!, this.ends[i]! - DATE_BYTES - 1).replaceAll('\t', ',');
   }
 
+  /** Returns the buffer to the pool: the chunk is committed and nothing reads these rows again. */
+  dispose(): void {
+    bufferPool.give(this.buffer);
+    this.buffer = Buffer.alloc(0);
+  }
+
   private push(start: number, line: number): void {
     this.starts.push(start);
     this.ends.push(this.used);
@@ -103,8 +111,9 @@ export class TransactionRows implements ValidRows {
 
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + bytes));
+    const grown = bufferPool.take(Math.max(this.buffer.length * 2, this.used + bytes));
     this.buffer.copy(grown, 0, 0, this.used);
+    bufferPool.give(this.buffer);
     this.buffer = grown;
   }
 }

@@ -15,7 +15,6 @@
 // job: the COPY conflicts, the probe reports it); keys that were not written (unchanged,
 // rejected) are kept in SeenKeys.
 import type pg from 'pg';
-import { copyField } from '../../src/ingest/copy-text.js';
 import { transactionsFormat, type TransactionColumn } from '../../src/ingest/rows.js';
 import {
   COPY_BUFFER_BYTES,
@@ -29,7 +28,9 @@ import {
   type StageOutcome,
   type WriteResult,
 } from './file-stage.js';
+import { bufferPool } from './buffer-pool.js';
 import { SeenKeys } from './seen-keys.js';
+import { BINARY_HEADER, BINARY_TRAILER, binaryRowBound, binaryTail, writeBinaryRow } from './transaction-copy.js';
 import { PACKED_COLUMNS, TransactionRows, dateNumber, transactionLinePath } from './transaction-rows.js';
 
 const CHANGED = 'tx_changed';
@@ -67,8 +68,8 @@ interface ProbedRow {
 }
 
 interface UserSnapshot {
-  /** COPY text of the columns after a packed row: "\tseq\tregion\tcompany\tjob\n". */
-  suffix: Buffer;
+  /** The binary COPY fields after a packed row: seq, region, company, job. */
+  tail: Buffer;
 }
 
 /** The COPY tail (seq, region, company, job) of the users a file references, loaded as chunks need them. */
@@ -89,10 +90,7 @@ class UserSnapshots {
         WHERE id = ANY (string_to_array($1, ',')::uuid[])`,
       [[...missing].join(',')],
     );
-    for (const { id, seq, region, company } of found) {
-      const suffix = Buffer.from(`\t${seq}\t${copyField(region)}\t${copyField(company)}\t${this.jobId}\n`);
-      this.byId.set(id, { suffix });
-    }
+    for (const { id, seq, region, company } of found) this.byId.set(id, { tail: binaryTail(seq, region, company, this.jobId) });
     for (const id of missing) if (!this.byId.has(id)) this.byId.set(id, null);
   }
 
@@ -189,7 +187,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
   private async insert(client: pg.ClientBase, candidates: Candidates): Promise<boolean> {
     await client.query('SAVEPOINT chunk_insert');
     try {
-      await copyBytes(client, `transactions (${COLUMNS})`, copyText(candidates, all(candidates.picks.length)));
+      await copyCandidates(client, 'transactions', candidates, all(candidates.picks.length));
       await client.query('RELEASE SAVEPOINT chunk_insert');
       return true;
     } catch (error) {
@@ -222,9 +220,9 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
       }
     }
     addDates(rows, [...fresh, ...changed].map((ord) => picks[ord] as number), dates);
-    if (fresh.length) await copyBytes(client, `transactions (${COLUMNS})`, copyText(candidates, fresh));
+    if (fresh.length) await copyCandidates(client, 'transactions', candidates, fresh);
     if (changed.length) {
-      await copyBytes(client, `${CHANGED} (${COLUMNS})`, copyText(candidates, changed));
+      await copyCandidates(client, CHANGED, candidates, changed);
       await client.query(UPDATE_CHANGED_SQL);
     }
     result.inserted = fresh.length;
@@ -278,26 +276,34 @@ function addDates(rows: TransactionRows, indexes: number[], dates: Set<string>):
   }
 }
 
-/** COPY text of the candidates at `ords`: each packed row, then its user's suffix; ~1 MiB buffers. */
-function* copyText({ rows, picks, users }: Candidates, ords: number[]): Generator<Buffer> {
-  const { data } = rows;
-  let out = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
+/** Binary COPY of the candidates at `ords` into `table`. */
+async function copyCandidates(client: pg.ClientBase, table: string, candidates: Candidates, ords: number[]): Promise<void> {
+  const taken: Buffer[] = [];
+  await copyBytes(client, `${table} (${COLUMNS})`, copyRows(candidates, ords, taken), '(FORMAT binary)');
+  // Only once the COPY succeeded has every byte been sent; after a failure the buffers are dropped.
+  for (const buffer of taken) bufferPool.give(buffer);
+}
+
+/** Each packed row, then its user's tail, in ~1 MiB buffers from the pool (listed in `taken`). */
+function* copyRows({ rows, picks, users }: Candidates, ords: number[], taken: Buffer[]): Generator<Buffer> {
+  yield BINARY_HEADER;
+  let out = bufferPool.take(COPY_BUFFER_BYTES);
+  taken.push(out);
   let used = 0;
   for (const ord of ords) {
     const i = picks[ord] as number;
-    const start = rows.start(i);
-    const end = rows.end(i);
-    const { suffix } = users[ord] as UserSnapshot;
-    const length = end - start + suffix.length;
-    if (used + length > out.length) {
+    const { tail } = users[ord] as UserSnapshot;
+    const bound = binaryRowBound(rows.end(i) - rows.start(i), tail);
+    if (used + bound > out.length) {
       if (used) yield out.subarray(0, used);
-      out = Buffer.allocUnsafe(Math.max(COPY_BUFFER_BYTES, length));
+      out = bufferPool.take(Math.max(COPY_BUFFER_BYTES, bound));
+      taken.push(out);
       used = 0;
     }
-    used += data.copy(out, used, start, end);
-    used += suffix.copy(out, used);
+    used = writeBinaryRow(rows, i, tail, out, used);
   }
   if (used) yield out.subarray(0, used);
+  yield BINARY_TRAILER;
 }
 
 export function ingestTransactions(ctx: StageContext, file: JobFileRow): Promise<StageOutcome> {
