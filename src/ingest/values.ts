@@ -127,8 +127,12 @@ export function instant(value: string): Checked {
   const canonical = CANONICAL_INSTANT_RE.exec(value);
   if (canonical && isRealDate(Number(canonical[1]), Number(canonical[2]), Number(canonical[3]))) return value;
   const parsed = parseDateTime(value.trim(), true);
-  // 0001-01-01T00:30+01:00 is still year 0 in UTC, which PostgreSQL dates do not have.
-  if (typeof parsed === 'string' && utcDate(parsed).startsWith('0000')) return new Invalid(`"${clip(value.trim())}" is before year 1 in UTC`);
+  // 0001-01-01T00:30+01:00 is year 0 in UTC, 9999-12-31T20:00-05:00 year 10000: keep every
+  // stored instant and date within the years this format can write.
+  if (typeof parsed === 'string') {
+    const date = utcDate(parsed);
+    if (date.length !== 10 || date.startsWith('0000')) return new Invalid(`"${clip(value.trim())}" falls outside the years 0001–9999 in UTC`);
+  }
   return parsed;
 }
 

@@ -312,7 +312,7 @@ const PERTURBATIONS: Perturbation[] = [
     ),
   },
   { name: 'timestamp year 1 falling in year 0 in UTC', expect: 'changes', apply: instantField((_, r) => r.pick(['0001-01-01T00:30:00+01:00', '0001-01-01T00:00:00.1+00:01'])) },
-  { name: 'timestamp year 9999 falling in year 10000 in UTC', expect: 'strings-keep', apply: instantField(() => '9999-12-31T23:30:00-01:00') },
+  { name: 'timestamp year 9999 falling in year 10000 in UTC', expect: 'changes', apply: instantField(() => '9999-12-31T23:30:00-01:00') },
   { name: 'timestamp Z and an offset', expect: 'changes', apply: instantField((i, r) => ({ ...i, zone: r.pick(['Z+02:00', '+02:00Z']) })) },
   { name: 'timestamp offset with seconds', expect: 'changes', apply: instantField((i) => ({ ...i, zone: '+02:00:00' })) },
   { name: 'timestamp offset without colon', expect: 'changes', apply: instantField((i, r) => ({ ...i, zone: r.pick(['+0200', '-0530', '+02', '+2:00']) })) },
