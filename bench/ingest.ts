@@ -172,19 +172,21 @@ Peak RSS: API ${ours.apiRss} MB, worker ${ours.workerRss} MB (VmHWM over the thr
 Targets: end to end ≤ 1.5 R, re-upload ≤ 0.5 R, worker ≤ 250 MB, API ≤ 200 MB.
 
 Each run starts after a CHECKPOINT and waits on the progress subscription. R itself moves
-with the machine (10.1–13.3 s on the same day), so compare ratios within one run.
+with the machine (10.1–24.3 s across days), so compare ratios within one run.
 
-Where the TRANSACTIONS stage goes (first load, measured in-process with CPU clocks of the
-worker and of its PostgreSQL backends): the worker is busy ~11 s of ~13 s (tokenize and
-validate ~3 s, GC ~3 s, COPY text ~1 s, classification ~1 s, reading the upload ~0.5 s),
-PostgreSQL ~6.5 s (COPY into the primary key and date index). The worker is the
-bottleneck; what moved it: COPY straight into the table while no key exists (no probe),
-rows encoded lazily into 1 MiB buffers (15.1 → 11.1 s of worker CPU), binary COPY reads
-of the upload, lz4 for upload_chunks (storing 166 MB: 3.0 → 0.6 s). Tried without gain:
-deeper read-ahead, 5k-record chunks, bigger semi-spaces (faster in-process, +40 MB RSS
-and no gain in this benchmark), prefetching upload rows, one COPY buffer per chunk.
-The unchanged re-read costs about what a first load does: one primary-key probe per row
-in PostgreSQL, and the same parsing in the worker.
+Where the TRANSACTIONS stage goes (first load, measured in-process with CPU clocks and
+--cpu-prof): the worker is busy ~5–7 s of a 10–15 s stage (it was ~11 s of ~13 s before
+the byte path): checking and packing canonical lines ~2 s, binary COPY encoding ~1.5 s,
+GC ~1 s, reading the upload ~0.5 s. PostgreSQL alone loads the 1M rows as binary COPY in
+5.5–6.1 s (8.7–10.0 s as text; 5.1 s as text without any index: the random-UUID primary
+key is the costly part). What moved it: quote-free canonical lines checked and packed as
+bytes (no strings, no per-row objects), binary COPY, pooled packing and COPY buffers (67 →
+42 full collections per million rows), parsing that yields to the event loop every 1024
+records so PostgreSQL's replies are not kept waiting. Earlier: COPY straight into the
+table while no key exists (no probe), binary reads of the upload, lz4 for upload_chunks.
+Tried without gain: deeper read-ahead, 5k-record chunks, bigger semi-spaces, prefetching
+upload rows, two write sessions. The same rows in other bytes cost one primary-key probe
+per row in PostgreSQL on top of the same parsing.
 `;
 console.log(body);
 await writeResultsSection('Ingest', body);

@@ -49,17 +49,8 @@ export async function overlappingHalves(file: string): Promise<[Buffer, Buffer]>
 
 // ------------------------------------------------------------------ seeded random
 
-/** mulberry32: the kill points follow FAULT_SEED, printed by every test that uses it. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The kill points follow FAULT_SEED, printed by every test that uses it. */
+export { seeded } from '../helpers/random.js';
 
 // ------------------------------------------------------------------ bounded waits
 

@@ -12,6 +12,7 @@ import { Invalid, utcDate, uuid } from '../../src/ingest/values.js';
 import { copyBytes } from '../../worker/pipeline/file-stage.js';
 import { BINARY_HEADER, BINARY_TRAILER, binaryRowBound, binaryTail, writeBinaryRow } from '../../worker/pipeline/transaction-copy.js';
 import { PACKED_COLUMNS, TransactionRows } from '../../worker/pipeline/transaction-rows.js';
+import { seeded } from '../helpers/random.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 
 const SEED = Number(process.env.TX_COPY_SEED ?? 0x5eed_2024);
@@ -25,18 +26,7 @@ const COPY_BUFFER_BYTES = 512;
 // ---------------------------------------------------------------------------------------
 // Seeded generation of raw fields.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = mulberry32(SEED);
+const random = seeded(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const chance = (p: number) => random() < p;
 const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;

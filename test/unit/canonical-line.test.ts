@@ -10,34 +10,7 @@ import { TRANSACTION_COLUMNS, transactionsFormat } from '../../src/ingest/rows.j
 import { Invalid, utcDate, uuid } from '../../src/ingest/values.js';
 import { KeySet } from '../../worker/pipeline/key-set.js';
 import { TransactionRows } from '../../worker/pipeline/transaction-rows.js';
-
-/** mulberry32: a tiny seeded PRNG, enough for reproducible fuzzing. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  private readonly next: () => number;
-  constructor(readonly seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-}
+import { Rng } from '../helpers/random.js';
 
 const SEED = 0xca_11_0e;
 const NAMES = TRANSACTION_COLUMNS.map((column) => column.name);

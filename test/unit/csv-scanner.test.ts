@@ -7,35 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CsvTokenizer, MAX_RECORD_CHARS, type CsvRecord } from '../../src/ingest/csv-tokenizer.js';
 import { readCsvRecords } from '../../src/ingest/csv-source.js';
 import { InputFileError } from '../../src/ingest/errors.js';
-
-/** mulberry32: a tiny seeded PRNG, enough for reproducible fuzzing. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  private readonly next: () => number;
-  constructor(readonly seed: number) {
-    this.next = mulberry32(seed);
-  }
-  /** Integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-}
+import { Rng } from '../helpers/random.js';
 
 const SEED = 0x5eed_c5f;
 const LINE_BYTES_LIMIT = 64 * 1024; // csv-source.ts MAX_LINE_BYTES (not exported)
