@@ -11,6 +11,8 @@
 //   and returns nothing. New rows then go in with COPY; changed rows take a small staged
 //   UPDATE.
 //
+// Rows arrive packed (transaction-rows.ts) and every COPY is binary (transaction-copy.ts).
+//
 // Duplicates across chunks: a key this job wrote is found in `transactions` (job_id = this
 // job: the COPY conflicts, the probe reports it); keys that were not written (unchanged,
 // rejected) are kept in SeenKeys.
