@@ -4,7 +4,7 @@
 // secondary indexes. Same machine, same run; ratios are what we compare.
 import { execFileSync } from 'node:child_process';
 import { existsSync, openAsBlob } from 'node:fs';
-import { appendFile, copyFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, copyFile, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { migrate } from '../src/migrate.js';
 import { request, upload } from '../src/client/http.js';
@@ -40,13 +40,24 @@ function psql(database: string, command: string): void {
  */
 const checkpoint = () => psql('postgres', 'CHECKPOINT');
 
+/** The header row, without reading a 1 GiB file into a string. */
+async function firstLine(file: string): Promise<string> {
+  const handle = await open(file);
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    return buffer.toString('utf8', 0, bytesRead).split(/\r?\n/)[0]!;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** R: \copy into a plain indexed table, the way a DBA would load this file. */
 async function referenceCopy(): Promise<number> {
   const database = 'bi_bench_reference';
   await recreateDatabase(database);
-  const header = (await readFile(transactionsCsv, 'utf8')).slice(0, 400).split(/\r?\n/)[0]!;
+  const header = await firstLine(transactionsCsv);
   const columns = header.split(',').map((name) => name.trim().toLowerCase());
-  const usersHeader = (await readFile(usersCsv, 'utf8')).slice(0, 400).split(/\r?\n/)[0]!;
+  const usersHeader = await firstLine(usersCsv);
   const userColumns = usersHeader.split(',').map((name) => name.trim().toLowerCase());
   const typeOf: Record<string, string> = {
     rowid: 'uuid PRIMARY KEY', user_id: 'uuid NOT NULL REFERENCES users (user_id)', model_name: 'text NOT NULL',
@@ -189,5 +200,6 @@ upload rows, two write sessions. The same rows in other bytes cost one primary-k
 per row in PostgreSQL on top of the same parsing.
 `;
 console.log(body);
-await writeResultsSection('Ingest', body);
+// The issue's 1M-row run is "Ingest"; other sizes (the 1 GiB memory check) get a section of their own.
+await writeResultsSection(TRANSACTIONS === 1_000_000 ? 'Ingest' : `Large ingest: ${TRANSACTIONS} transactions`, body);
 process.exit(0);

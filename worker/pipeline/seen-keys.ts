@@ -3,14 +3,15 @@
 // In memory: a KeySet of the 128-bit keys themselves, so an unchanged re-upload
 // of 1M rows registers and looks up its keys in a fraction of a second instead of
 // seconds of temp-table COPY and index probes. Past `maxInMemory` keys (a bound on
-// memory: 2^22 slots = 64 MiB) further keys spill to a session temp table, and lookups
-// consult both: exact at any file size.
+// memory: 2^21 slots = 32 MiB, 48 MiB while the table doubles into it) further keys spill
+// to a session temp table, and lookups consult both: exact at any file size. (2^22 slots
+// took the worker to 259 MB re-reading a 1 GiB file: 96 MiB while doubling.)
 import type pg from 'pg';
 import { copyInto } from './file-stage.js';
 import { KeySet, MAX_LOAD } from './key-set.js';
 
 const SPILL_TABLE = 'seen_keys_spill';
-export const DEFAULT_MAX_IN_MEMORY_KEYS = Math.floor((1 << 22) * MAX_LOAD);
+export const DEFAULT_MAX_IN_MEMORY_KEYS = Math.floor((1 << 21) * MAX_LOAD);
 
 const keyText = (data: Buffer, at: number) => data.toString('latin1', at, at + 36);
 
