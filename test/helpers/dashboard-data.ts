@@ -6,24 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { refreshAggregates } from '../../worker/pipeline/aggregates.js';
+import { seeded } from './random.js';
 
 export const REGIONS = ['BR', 'EU', 'JP', 'US'];
 export const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Zeta Co'];
 export const MODELS = ['claude-3', 'gemini-pro', 'gpt-4o', 'llama-3', 'mistral-l'];
 /** Used by exactly one conversation in every data set. */
 export const RARE_MODEL = 'rare-model';
-
-/** mulberry32: a small seeded PRNG (deterministic data per seed). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Random {
   next(): number;
@@ -34,7 +23,7 @@ export interface Random {
 }
 
 export function random(seed: number): Random {
-  const next = prng(seed);
+  const next = seeded(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   return {
     next,
