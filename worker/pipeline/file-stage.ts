@@ -108,6 +108,8 @@ export interface WriteResult {
   unchanged: number;
   /** Valid records the target refused (duplicates of earlier chunks, unknown users), with their raw text. */
   rejected: RowRejection[];
+  /** Dates (YYYY-MM-DD) whose aggregates the written rows changed. */
+  dates?: string[];
 }
 
 export interface FileTarget<Name extends string, R extends ValidRows> {
@@ -319,6 +321,24 @@ async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): 
   }
 }
 
+// One round trip for the chunk's bookkeeping: the checkpoint and counters, the affected
+// dates and the job's rejected count, all only when the checkpoint is where this run left it.
+const CHECKPOINT_SQL = `
+WITH checkpoint AS (
+  UPDATE job_files SET total_rows = total_rows + $3, inserted_rows = inserted_rows + $4,
+         updated_rows = updated_rows + $5, unchanged_rows = unchanged_rows + $6,
+         rejected_rows = rejected_rows + $7, committed_records = $2 + $3
+   WHERE id = $1 AND committed_records = $2
+  RETURNING 1
+), dates AS (
+  INSERT INTO job_affected_dates (job_id, date)
+  SELECT $8, unnest($9::date[]) WHERE EXISTS (SELECT FROM checkpoint)
+  ON CONFLICT DO NOTHING
+)
+UPDATE ingest_jobs SET rejected_count = rejected_count + $7, updated_at = now()
+ WHERE id = $8 AND EXISTS (SELECT FROM checkpoint)
+RETURNING cancel_requested`;
+
 /** Commits one chunk atomically; returns whether a cancel was requested meanwhile. */
 async function commitChunk<Name extends string, R extends ValidRows>(
   ctx: StageContext,
@@ -332,20 +352,12 @@ async function commitChunk<Name extends string, R extends ValidRows>(
     const written = await target.write(client, jobId, chunk.rows);
     const rejections = [...chunk.rejections, ...written.rejected];
     await insertRejections(client, jobId, file.kind, rejections);
-    const counted = await client.query(
-      `UPDATE job_files SET total_rows = total_rows + $3, inserted_rows = inserted_rows + $4,
-              updated_rows = updated_rows + $5, unchanged_rows = unchanged_rows + $6,
-              rejected_rows = rejected_rows + $7, committed_records = $2 + $3
-        WHERE id = $1 AND committed_records = $2`,
-      [file.id, chunk.startRecord, chunk.records, written.inserted, written.updated, written.unchanged, rejections.length],
-    );
+    const job = await client.query<{ cancel_requested: boolean }>(CHECKPOINT_SQL, [
+      file.id, chunk.startRecord, chunk.records, written.inserted, written.updated, written.unchanged,
+      rejections.length, jobId, written.dates ?? [],
+    ]);
     // Guards against two runs of one job: the checkpoint must be where this run left it.
-    if (counted.rowCount !== 1) throw new Error(`job file ${file.id} checkpoint moved: another run is ingesting it`);
-    const job = await client.query<{ cancel_requested: boolean }>(
-      `UPDATE ingest_jobs SET rejected_count = rejected_count + $2, updated_at = now() WHERE id = $1
-        RETURNING cancel_requested`,
-      [jobId, rejections.length],
-    );
+    if (job.rowCount !== 1) throw new Error(`job file ${file.id} checkpoint moved: another run is ingesting it`);
     await client.query('COMMIT');
     return job.rows[0]?.cancel_requested ?? false;
   } catch (error) {
