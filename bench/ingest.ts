@@ -193,9 +193,10 @@ GC ~1 s, reading the upload ~0.5 s. PostgreSQL alone loads the 1M rows as binary
 key is the costly part). What moved it: quote-free canonical lines checked and packed as
 bytes (no strings, no per-row objects), binary COPY, pooled packing and COPY buffers (67 →
 42 full collections per million rows), parsing that yields to the event loop every 1024
-records so PostgreSQL's replies are not kept waiting, a chunk's COPY data encoded before
-its COPY starts, three round trips fewer per chunk. PostgreSQL's backend still idles about
-a third of the stage while the worker classifies and encodes the next chunk: overlapping
+records so PostgreSQL's replies are not kept waiting, rows encoded for binary COPY while
+they are parsed ahead and a chunk's COPY data assembled before its COPY starts, three
+round trips fewer per chunk. PostgreSQL's backend still idles about
+a third of the stage between chunks (round trips, the worker classifying the next chunk): overlapping
 that is the next step (and COPYing each chunk in key order: ~18 % less COPY time with
 psql, not yet visible through our pipeline on this noisy machine). Earlier: COPY straight into the
 table while no key exists (no probe), binary reads of the upload, lz4 for upload_chunks.

@@ -45,17 +45,29 @@ export function binaryTail(seq: number, region: string, company: string, jobId: 
   return tail;
 }
 
+/** Most bytes `writeBinaryFields` can write for a packed row of `length` bytes. */
+export function binaryFieldsBound(length: number): number {
+  // Fixed fields take less than their text; a numeric takes at most its text + 12.
+  return 2 + 4 * 10 + length + 2 * 12;
+}
+
 /** Most bytes `writeBinaryRow` can write for a packed row of `length` bytes. */
 export function binaryRowBound(length: number, tail: Buffer): number {
-  // Fixed fields take less than their text; a numeric takes at most its text + 12.
-  return 2 + 4 * 10 + length + 2 * 12 + tail.length;
+  return binaryFieldsBound(length) + tail.length;
 }
 
 /** Writes packed row i of `rows` and its tail as one binary tuple at out[at]; returns the end. */
 export function writeBinaryRow(rows: TransactionRows, i: number, tail: Buffer, out: Buffer, at: number): number {
-  const data = rows.data;
-  const start = rows.start(i);
-  const end = rows.end(i);
+  at = writeBinaryFields(rows.data, rows.start(i), rows.end(i), out, at);
+  for (let q = 0; q < tail.length; q++) out[at++] = tail[q]!;
+  return at;
+}
+
+/**
+ * The packed row data[start, end) as the start of a binary tuple (field count, then its
+ * ten fields; the user's tail completes it); returns the end.
+ */
+export function writeBinaryFields(data: Buffer, start: number, end: number, out: Buffer, at: number): number {
   out[at++] = 0;
   out[at++] = FIELDS;
   // row_id, user_id: fixed positions.
@@ -90,9 +102,7 @@ export function writeBinaryRow(rows: TransactionRows, i: number, tail: Buffer, o
   fieldEnd = end - DATE_BYTES - 1;
   at = timestampField(data, p, fieldEnd, out, at);
   at = int32(out, at, 4);
-  at = int32(out, at, civilDays(data, end - DATE_BYTES) - PG_EPOCH_DAYS);
-  for (let q = 0; q < tail.length; q++) out[at++] = tail[q]!;
-  return at;
+  return int32(out, at, civilDays(data, end - DATE_BYTES) - PG_EPOCH_DAYS);
 }
 
 /** Big-endian 32 bits (signed or not: the low 32 bits of `value`); returns the end. */

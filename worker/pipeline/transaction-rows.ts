@@ -1,7 +1,8 @@
 // The valid rows of one transactions chunk, packed: each row is its COPY text for the
-// file's nine columns plus its UTC date, in one growing buffer. No per-row objects live
-// from parsing to commit (at a million rows, collecting such objects cost the worker
-// seconds).
+// file's nine columns plus its UTC date, in one growing buffer, and the same row as the
+// start of a binary COPY tuple in another. No per-row objects live from parsing to commit
+// (at a million rows, collecting such objects cost the worker seconds). Encoding here,
+// while the chunk is parsed ahead, keeps it off the path where PostgreSQL waits.
 import { FIELDS, canonicalLineCheck, type CanonicalLineCheck } from '../../src/ingest/canonical-line.js';
 import { copyField } from '../../src/ingest/copy-text.js';
 import type { HeaderMapping } from '../../src/ingest/headers.js';
@@ -9,6 +10,7 @@ import type { RowValues } from '../../src/ingest/rows.js';
 import type { TransactionColumn } from '../../src/ingest/rows.js';
 import { utcDate } from '../../src/ingest/values.js';
 import { bufferPool } from './buffer-pool.js';
+import { binaryFieldsBound, writeBinaryFields } from './transaction-copy.js';
 import type { LinePath, ValidRows } from './file-stage.js';
 
 const TAB = 9;
@@ -25,6 +27,9 @@ export class TransactionRows implements ValidRows {
   private used = 0;
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
+  private binary = bufferPool.take(INITIAL_BYTES);
+  private binaryUsed = 0;
+  private readonly binaryEnds: number[] = [];
   private readonly lines: number[] = [];
   /** Raw text of rows added from values; a line added as bytes is its own raw text. */
   private readonly raws = new Map<number, string>();
@@ -36,6 +41,19 @@ export class TransactionRows implements ValidRows {
   /** The bytes the offsets below point into. */
   get data(): Buffer {
     return this.buffer;
+  }
+
+  /** Binary COPY fields of the rows: row i spans binaryData[binaryStart(i), binaryEnd(i)). */
+  get binaryData(): Buffer {
+    return this.binary;
+  }
+
+  binaryStart(i: number): number {
+    return i === 0 ? 0 : this.binaryEnds[i - 1]!;
+  }
+
+  binaryEnd(i: number): number {
+    return this.binaryEnds[i]!;
   }
 
   add(line: number, key: string, values: RowValues, raw: string): void {
@@ -100,13 +118,24 @@ export class TransactionRows implements ValidRows {
   /** Returns the buffer to the pool: the chunk is committed and nothing reads these rows again. */
   dispose(): void {
     bufferPool.give(this.buffer);
+    bufferPool.give(this.binary);
     this.buffer = Buffer.alloc(0);
+    this.binary = Buffer.alloc(0);
   }
 
   private push(start: number, line: number): void {
     this.starts.push(start);
     this.ends.push(this.used);
     this.lines.push(line);
+    const bound = binaryFieldsBound(this.used - start);
+    if (this.binaryUsed + bound > this.binary.length) {
+      const grown = bufferPool.take(Math.max(this.binary.length * 2, this.binaryUsed + bound));
+      this.binary.copy(grown, 0, 0, this.binaryUsed);
+      bufferPool.give(this.binary);
+      this.binary = grown;
+    }
+    this.binaryUsed = writeBinaryFields(this.buffer, start, this.used, this.binary, this.binaryUsed);
+    this.binaryEnds.push(this.binaryUsed);
   }
 
   private reserve(bytes: number): void {

@@ -32,7 +32,7 @@ import {
 } from './file-stage.js';
 import { bufferPool } from './buffer-pool.js';
 import { SeenKeys } from './seen-keys.js';
-import { BINARY_HEADER, BINARY_TRAILER, binaryRowBound, binaryTail, writeBinaryRow } from './transaction-copy.js';
+import { BINARY_HEADER, BINARY_TRAILER, binaryTail } from './transaction-copy.js';
 import { PACKED_COLUMNS, TransactionRows, dateNumber, transactionLinePath } from './transaction-rows.js';
 
 const CHANGED = 'tx_changed';
@@ -274,9 +274,9 @@ function addDates(rows: TransactionRows, indexes: number[], dates: Set<string>):
 }
 
 /**
- * Binary COPY of the candidates at `ords` into `table`. The whole chunk is encoded before
- * the COPY starts (~15 ms): encoded as the socket drained, PostgreSQL waited on the
- * worker's parsing of the next chunk mid-COPY (~1 s per million rows).
+ * Binary COPY of the candidates at `ords` into `table`. Rows come encoded (see
+ * transaction-rows.ts); the whole chunk is assembled before the COPY starts: assembled as
+ * the socket drained, PostgreSQL waited on the worker's parsing of the next chunk.
  */
 async function copyCandidates(client: pg.ClientBase, table: string, candidates: Candidates, ords: number[]): Promise<void> {
   const taken: Buffer[] = [];
@@ -285,23 +285,27 @@ async function copyCandidates(client: pg.ClientBase, table: string, candidates: 
   for (const buffer of taken) bufferPool.give(buffer);
 }
 
-/** Each packed row, then its user's tail, in ~1 MiB buffers from the pool (listed in `taken`). */
+/** Each row's binary fields, then its user's tail, in ~1 MiB buffers from the pool (listed in `taken`). */
 function* copyRows({ rows, picks, users }: Candidates, ords: number[], taken: Buffer[]): Generator<Buffer> {
   yield BINARY_HEADER;
+  const binary = rows.binaryData;
   let out = bufferPool.take(COPY_BUFFER_BYTES);
   taken.push(out);
   let used = 0;
   for (const ord of ords) {
     const i = picks[ord] as number;
     const { tail } = users[ord] as UserSnapshot;
-    const bound = binaryRowBound(rows.end(i) - rows.start(i), tail);
-    if (used + bound > out.length) {
+    const start = rows.binaryStart(i);
+    const end = rows.binaryEnd(i);
+    const length = end - start + tail.length;
+    if (used + length > out.length) {
       if (used) yield out.subarray(0, used);
-      out = bufferPool.take(Math.max(COPY_BUFFER_BYTES, bound));
+      out = bufferPool.take(Math.max(COPY_BUFFER_BYTES, length));
       taken.push(out);
       used = 0;
     }
-    used = writeBinaryRow(rows, i, tail, out, used);
+    used += binary.copy(out, used, start, end);
+    used += tail.copy(out, used);
   }
   if (used) yield out.subarray(0, used);
   yield BINARY_TRAILER;
