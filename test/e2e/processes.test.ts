@@ -8,6 +8,7 @@ import { requestData } from '../../src/client/http.js';
 import { JobsQuery } from '../../src/client/operations/jobs.js';
 import { pgConfig } from '../../src/infra/migrations.js';
 import { ADMIN_URL, databaseUrl } from '../helpers/env.js';
+import { freePort } from '../helpers/ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const database = `bi_test_start_${randomBytes(4).toString('hex')}`;
@@ -41,7 +42,7 @@ describe('process entry points', () => {
   });
 
   it('npm start migrates a new database, serves the API with a worker, and stops both on SIGINT', async () => {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const start = run('src/start.ts', {
       DATABASE_URL: databaseUrl(database),
       PORT: String(port),

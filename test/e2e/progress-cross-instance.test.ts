@@ -6,7 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +19,7 @@ import { parseProgressEvent, progressChannel, type JobProgressEvent } from '../.
 import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { insertJob, waitFor } from './progress-driver.js';
+import { freePort } from '../helpers/ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 // tsx's loader by absolute URL: the children run in directories without node_modules.
@@ -30,17 +30,6 @@ let redis: Redis;
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 const apiUrls: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** A TypeScript entry of ours as a child node process with its own cwd and TMPDIR. */
 async function spawnProcess(entry: string, args: string[], env: Record<string, string>): Promise<ChildProcess> {

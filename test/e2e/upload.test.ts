@@ -13,14 +13,16 @@ import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js
 import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { freePort } from '../helpers/ports.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let t: TestApp;
 let worker: ChildProcess;
 let dir: string;
-const metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+let metricsPort: number;
 
 beforeAll(async () => {
+  metricsPort = await freePort();
   dir = await mkdtemp(path.join(os.tmpdir(), 'bi-upload-'));
   await generateSample({ users: 300, transactions: 20_000, days: 10, seed: 7, dirty: 0, out: dir });
   t = await startTestApp('upload');

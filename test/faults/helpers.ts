@@ -14,6 +14,7 @@ import { createUploadJob, retryJob, type UploadFile } from '../../src/jobs/servi
 import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
+import { freePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -138,7 +139,7 @@ export interface ApiProc extends Proc {
 /** A real API process on a free port; resolves once /ready answers 200. */
 export async function startApi(db: TestDatabase): Promise<ApiProc> {
   for (let attempt = 0; ; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    const port = await freePort();
     const proc = spawnEntry('src/main.ts', {
       DATABASE_URL: db.url,
       REDIS_URL: db.redisUrl,
