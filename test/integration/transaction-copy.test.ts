@@ -10,7 +10,7 @@ import { mapHeader } from '../../src/ingest/headers.js';
 import { TRANSACTION_COLUMNS, transactionsFormat, type RowProblem, type RowValues } from '../../src/ingest/rows.js';
 import { Invalid, utcDate, uuid } from '../../src/ingest/values.js';
 import { copyBytes } from '../../worker/pipeline/file-stage.js';
-import { BINARY_HEADER, BINARY_TRAILER, binaryRowBound, binaryTail, writeBinaryRow } from '../../worker/pipeline/transaction-copy.js';
+import { BINARY_HEADER, BINARY_TRAILER, binaryFieldsBound, binaryTail, writeBinaryFields } from '../../worker/pipeline/transaction-copy.js';
 import { PACKED_COLUMNS, TransactionRows } from '../../worker/pipeline/transaction-rows.js';
 import { seeded } from '../helpers/random.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
@@ -361,25 +361,26 @@ function packRows(cases: Case[]): TransactionRows {
   return rows;
 }
 
-/** Binary tuples as copyRows writes them; rows writing past their bound are collected in `overflows`. */
+/**
+ * Binary tuples as copyRows writes them: each row's fields as TransactionRows encoded them,
+ * then its user's tail. Rows whose fields exceed their bound are collected in `overflows`.
+ */
 function* binaryStream(rows: TransactionRows, cases: Case[], overflows: string[]): Generator<Buffer> {
   yield BINARY_HEADER;
   let out = Buffer.alloc(COPY_BUFFER_BYTES);
   let used = 0;
   for (let i = 0; i < rows.count; i++) {
     const tail = TAILS[cases[i]!.user]!;
-    const bound = binaryRowBound(rows.end(i) - rows.start(i), tail);
-    // Measured first in a buffer with room to spare: a row beyond its bound must be seen,
-    // not truncated or thrown at by a buffer sized to it.
-    const scratch = Buffer.alloc(2 * bound + 1024);
-    const size = writeBinaryRow(rows, i, tail, scratch, 0);
+    const bound = binaryFieldsBound(rows.end(i) - rows.start(i));
+    const size = rows.binaryEnd(i) - rows.binaryStart(i);
     if (size > bound) overflows.push(`${size} bytes > bound ${bound}: ${describeRaw(cases[i]!)}`);
-    if (used + bound > out.length) {
+    if (used + size + tail.length > out.length) {
       if (used) yield out.subarray(0, used);
-      out = Buffer.alloc(Math.max(COPY_BUFFER_BYTES, bound));
+      out = Buffer.alloc(Math.max(COPY_BUFFER_BYTES, size + tail.length));
       used = 0;
     }
-    used = writeBinaryRow(rows, i, tail, out, used);
+    used += rows.binaryData.copy(out, used, rows.binaryStart(i), rows.binaryEnd(i));
+    used += tail.copy(out, used);
   }
   if (used) yield out.subarray(0, used);
   yield BINARY_TRAILER;
@@ -567,13 +568,12 @@ describe('binary COPY of packed transaction rows', () => {
     for (const c of long) {
       const rows = packRows([c]);
       expect(rows.end(0) - rows.start(0)).toBeGreaterThan(400);
-      const tail = TAILS[c.user]!;
-      const bound = binaryRowBound(rows.end(0) - rows.start(0), tail);
-      const size = writeBinaryRow(rows, 0, tail, Buffer.alloc(2 * bound + 1024), 0);
+      const bound = binaryFieldsBound(rows.end(0) - rows.start(0));
+      const size = rows.binaryEnd(0) - rows.binaryStart(0);
       expect(size, `binary row of ${size} bytes, bound ${bound}: ${describeRaw(c)}`).toBeLessThanOrEqual(bound);
-      // And in a buffer of exactly its bound, as copyRows allocates for a row that needs it.
+      // And in a buffer of exactly its bound, the room TransactionRows reserves for a row.
       const exact = Buffer.alloc(bound);
-      expect(writeBinaryRow(rows, 0, tail, exact, 0)).toBe(size);
+      expect(writeBinaryFields(rows.data, rows.start(0), rows.end(0), exact, 0)).toBe(size);
     }
 
     const problems = await loadAndCompare([...long, ...accepted]);

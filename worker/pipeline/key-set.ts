@@ -3,20 +3,20 @@
 const WORDS = 4;
 export const MAX_LOAD = 0.7;
 
-// Hex digit values by character code (a canonical key is lower-case hex).
-const HEX = new Int32Array(128);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
+/** Hex digit values by character code (canonical UUIDs are lower-case hex). */
+export const HEX_VALUE = new Int32Array(128);
+for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX_VALUE[97 + i] = 10 + i;
 
 function textHex4(key: string, at: number): number {
   return (
-    (HEX[key.charCodeAt(at)]! << 12) | (HEX[key.charCodeAt(at + 1)]! << 8) |
-    (HEX[key.charCodeAt(at + 2)]! << 4) | HEX[key.charCodeAt(at + 3)]!
+    (HEX_VALUE[key.charCodeAt(at)]! << 12) | (HEX_VALUE[key.charCodeAt(at + 1)]! << 8) |
+    (HEX_VALUE[key.charCodeAt(at + 2)]! << 4) | HEX_VALUE[key.charCodeAt(at + 3)]!
   );
 }
 
 function byteHex4(data: Uint8Array, at: number): number {
-  return (HEX[data[at]!]! << 12) | (HEX[data[at + 1]!]! << 8) | (HEX[data[at + 2]!]! << 4) | HEX[data[at + 3]!]!;
+  return (HEX_VALUE[data[at]!]! << 12) | (HEX_VALUE[data[at + 1]!]! << 8) | (HEX_VALUE[data[at + 2]!]! << 4) | HEX_VALUE[data[at + 3]!]!;
 }
 
 /**

@@ -3,7 +3,7 @@
 // 5.5–6.1 s against 8.7–10.0 s; timestamps, numerics and UUIDs are the costly parsers),
 // and on a first load PostgreSQL is the bottleneck. The worker converts the packed text
 // (already validated and canonical, see transaction-rows.ts) field by field.
-import type { TransactionRows } from './transaction-rows.js';
+import { HEX_VALUE } from './key-set.js';
 
 const TAB = 9;
 const BACKSLASH = 92;
@@ -25,10 +25,6 @@ export const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'l
 /** A field count of -1 ends the stream. */
 export const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
-const HEX = new Int32Array(128);
-for (let i = 0; i < 10; i++) HEX[48 + i] = i;
-for (let i = 0; i < 6; i++) HEX[97 + i] = 10 + i;
-
 /** The fields after a packed row (user_seq int4, region, company, job_id uuid), encoded once per user. */
 export function binaryTail(seq: number, region: string, company: string, jobId: string): Buffer {
   const regionBytes = Buffer.from(region);
@@ -49,18 +45,6 @@ export function binaryTail(seq: number, region: string, company: string, jobId: 
 export function binaryFieldsBound(length: number): number {
   // Fixed fields take less than their text; a numeric takes at most its text + 12.
   return 2 + 4 * 10 + length + 2 * 12;
-}
-
-/** Most bytes `writeBinaryRow` can write for a packed row of `length` bytes. */
-export function binaryRowBound(length: number, tail: Buffer): number {
-  return binaryFieldsBound(length) + tail.length;
-}
-
-/** Writes packed row i of `rows` and its tail as one binary tuple at out[at]; returns the end. */
-export function writeBinaryRow(rows: TransactionRows, i: number, tail: Buffer, out: Buffer, at: number): number {
-  at = writeBinaryFields(rows.data, rows.start(i), rows.end(i), out, at);
-  for (let q = 0; q < tail.length; q++) out[at++] = tail[q]!;
-  return at;
 }
 
 /**
@@ -130,7 +114,7 @@ function uuidField(data: Buffer, p: number, out: Buffer, at: number): number {
 function writeUuid(data: Buffer, p: number, out: Buffer, at: number): void {
   for (let i = 0; i < UUID_BYTES; i += 2) {
     if (i === 8 || i === 13 || i === 18 || i === 23) i++;
-    out[at++] = (HEX[data[p + i]!]! << 4) | HEX[data[p + i + 1]!]!;
+    out[at++] = (HEX_VALUE[data[p + i]!]! << 4) | HEX_VALUE[data[p + i + 1]!]!;
   }
 }
 

@@ -127,24 +127,23 @@ export class TransactionRows implements ValidRows {
     this.starts.push(start);
     this.ends.push(this.used);
     this.lines.push(line);
-    const bound = binaryFieldsBound(this.used - start);
-    if (this.binaryUsed + bound > this.binary.length) {
-      const grown = bufferPool.take(Math.max(this.binary.length * 2, this.binaryUsed + bound));
-      this.binary.copy(grown, 0, 0, this.binaryUsed);
-      bufferPool.give(this.binary);
-      this.binary = grown;
-    }
+    this.binary = withRoom(this.binary, this.binaryUsed, binaryFieldsBound(this.used - start));
     this.binaryUsed = writeBinaryFields(this.buffer, start, this.used, this.binary, this.binaryUsed);
     this.binaryEnds.push(this.binaryUsed);
   }
 
   private reserve(bytes: number): void {
-    if (this.used + bytes <= this.buffer.length) return;
-    const grown = bufferPool.take(Math.max(this.buffer.length * 2, this.used + bytes));
-    this.buffer.copy(grown, 0, 0, this.used);
-    bufferPool.give(this.buffer);
-    this.buffer = grown;
+    this.buffer = withRoom(this.buffer, this.used, bytes);
   }
+}
+
+/** `buffer`, or a bigger one from the pool holding its first `used` bytes, with room for `bytes` more. */
+function withRoom(buffer: Buffer, used: number, bytes: number): Buffer {
+  if (used + bytes <= buffer.length) return buffer;
+  const grown = bufferPool.take(Math.max(buffer.length * 2, used + bytes));
+  buffer.copy(grown, 0, 0, used);
+  bufferPool.give(buffer);
+  return grown;
 }
 
 /** The byte path for canonical transactions files, or undefined for other headers. */
