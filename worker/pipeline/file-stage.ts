@@ -90,8 +90,8 @@ export interface LinePath<R extends ValidRows> {
   /** True when the line is valid exactly as spelled; `keyAt` is then its key's offset in `data`. */
   check(data: Buffer, start: number, end: number): boolean;
   readonly keyAt: number;
-  /** Adds the line last checked. */
-  add(rows: R, line: number): void;
+  /** Adds the line just checked (same `data`, `start`, `end`). */
+  add(rows: R, data: Buffer, start: number, end: number, line: number): void;
 }
 
 /** What a chunk hands to its target. */
@@ -239,10 +239,12 @@ class ChunkBuilder<Name extends string, R extends ValidRows> {
     const path = this.linePath;
     if (path && !this.replay) {
       const { data } = batch;
+      const start = batch.starts[i]!;
+      const end = batch.ends[i]!;
       // A key already in the chunk takes the record path, which words the duplicate.
-      if (path.check(data, batch.starts[i]!, batch.ends[i]!) && this.keysInChunk.addAt(data, path.keyAt)) {
+      if (path.check(data, start, end) && this.keysInChunk.addAt(data, path.keyAt)) {
         this.records++;
-        path.add(this.rows.ok, batch.lines[i]!);
+        path.add(this.rows.ok, data, start, end, batch.lines[i]!);
         return;
       }
     }

@@ -153,25 +153,19 @@ export function transactionLinePath(mapping: HeaderMapping<TransactionColumn>): 
 }
 
 class CanonicalLinePath implements LinePath<TransactionRows> {
-  private data: Buffer = Buffer.alloc(0);
-  private start = 0;
-  private end = 0;
-
   constructor(private readonly line: CanonicalLineCheck) {}
 
+  /** The key (RowId) is the first field. */
   get keyAt(): number {
-    return this.start;
+    return this.line.fieldStarts[0]!;
   }
 
   check(data: Buffer, start: number, end: number): boolean {
-    this.data = data;
-    this.start = start;
-    this.end = end;
     return this.line.check(data, start, end);
   }
 
-  add(rows: TransactionRows, line: number): void {
-    rows.addLine(this.data, this.start, this.end, this.line.fieldStarts, this.line.utcDate, line);
+  add(rows: TransactionRows, data: Buffer, start: number, end: number, line: number): void {
+    rows.addLine(data, start, end, this.line.fieldStarts, this.line.utcDate, line);
   }
 }
 
