@@ -1,7 +1,7 @@
 // Shared machinery of the fault suite (npm run test:faults): real worker and API child
 // processes, a generated data set, uploads, bounded waits, table snapshots, and the
 // service restarts (PostgreSQL, Redis) that always leave the services running.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,10 +14,9 @@ import { createUploadJob, retryJob, type UploadFile } from '../../src/jobs/servi
 import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { freePort } from '../helpers/ports.js';
+import { startWorker, until, type Proc } from '../helpers/processes.js';
 
 const run = promisify(execFile);
-export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 // ------------------------------------------------------------------ data set
 
@@ -53,126 +52,8 @@ export async function overlappingHalves(file: string): Promise<[Buffer, Buffer]>
 /** The kill points follow FAULT_SEED, printed by every test that uses it. */
 export { seeded } from '../helpers/random.js';
 
-// ------------------------------------------------------------------ bounded waits
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `read` until `done`, at most `timeoutMs`; the error names what was awaited and the last value. */
-export async function until<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-  timeoutMs: number,
-  intervalMs = 100,
-  context: () => string = () => '',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      if (done(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}` +
-          (lastError ? `; last error: ${String(lastError)}` : '') +
-          `\n${context()}`,
-      );
-    }
-    await sleep(intervalMs);
-  }
-}
-
-// ------------------------------------------------------------------ child processes
-
-export interface Proc {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output(): string;
-  /** SIGKILL if still running; resolves when it is gone. */
-  kill9(): Promise<void>;
-}
-
-function spawnEntry(entry: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (data: Buffer) => {
-    output += data.toString();
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
-  return {
-    child,
-    exited,
-    output: () => output,
-    async kill9() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-export function startWorker(db: TestDatabase, env: Record<string, string> = {}): Proc {
-  return spawnEntry('worker/main.ts', {
-    DATABASE_URL: db.url,
-    REDIS_URL: db.redisUrl,
-    REDIS_PREFIX: db.redisPrefix,
-    WORKER_CONCURRENCY: '1',
-    ...env,
-  });
-}
-
-export interface ApiProc extends Proc {
-  base: string;
-}
-
-/** A real API process on a free port; resolves once /ready answers 200. */
-export async function startApi(db: TestDatabase): Promise<ApiProc> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const proc = spawnEntry('src/main.ts', {
-      DATABASE_URL: db.url,
-      REDIS_URL: db.redisUrl,
-      REDIS_PREFIX: db.redisPrefix,
-      PORT: String(port),
-    });
-    const base = `http://127.0.0.1:${port}`;
-    try {
-      await until(
-        () => readyStatus(base),
-        (status) => status === 200 || proc.child.exitCode !== null,
-        'the API to be ready',
-        60_000,
-        200,
-        proc.output,
-      );
-      if (proc.child.exitCode === null) return { ...proc, base };
-    } catch (error) {
-      await proc.kill9();
-      throw error;
-    }
-    // Exited: most likely the port was taken. Try another one a few times.
-    if (attempt >= 3) throw new Error(`API did not start:\n${proc.output()}`);
-  }
-}
-
-/** /ready's status code, or 0 when the API does not answer within 3 s. */
-export async function readyStatus(base: string): Promise<number> {
-  return fetch(`${base}/ready`, { signal: AbortSignal.timeout(3_000) }).then(
-    (response) => response.status,
-    () => 0,
-  );
-}
+// Child processes and bounded waits are shared with the e2e suites.
+export { ROOT, sleep, startApi, startWorker, until, readyStatus, type ApiProc, type Proc } from '../helpers/processes.js';
 
 // ------------------------------------------------------------------ database + queue per test
 
