@@ -1,7 +1,9 @@
-// Admin-only guard for the non-GraphQL endpoints (/admin/queues, /metrics) when auth is on.
-// Bearer like GraphQL; Basic (any user name, the token as password) is accepted too so
-// an operator's browser can open Bull Board through its own login prompt.
+// Token guards for the non-GraphQL endpoints when auth is on: admin only for /admin/queues
+// and /metrics, any valid token for the CSV exports (viewers read what GraphQL shows them).
+// Bearer like GraphQL; Basic (any user name, the token as password) is accepted too so a
+// browser can use its own login prompt (Bull Board) or a plain download link.
 import type { RequestHandler } from 'express';
+import type { Role } from '../graphql/context.js';
 import type { TokenVerifier } from './tokens.js';
 
 function credential(header: string | undefined): string | undefined {
@@ -11,11 +13,12 @@ function credential(header: string | undefined): string | undefined {
   return `Bearer ${decoded.slice(decoded.indexOf(':') + 1)}`;
 }
 
-export function requireAdmin(verifier: TokenVerifier): RequestHandler {
+/** Refuses a request without a token granting `role` (a viewer's role is granted to admins too). */
+export function requireRole(verifier: TokenVerifier, role: Role): RequestHandler {
   return (req, res, next) => {
-    const role = verifier.roleOf(credential(req.headers.authorization));
-    if (role === 'admin') return next();
-    if (role === null) {
+    const granted = verifier.roleOf(credential(req.headers.authorization));
+    if (granted === 'admin' || (granted !== null && role === 'viewer')) return next();
+    if (granted === null) {
       res
         .status(401)
         .set('WWW-Authenticate', 'Bearer, Basic realm="admin", charset="UTF-8"')
@@ -25,3 +28,5 @@ export function requireAdmin(verifier: TokenVerifier): RequestHandler {
     res.status(403).json({ error: { code: 'FORBIDDEN', message: 'Admin token required' } });
   };
 }
+
+export const requireAdmin = (verifier: TokenVerifier): RequestHandler => requireRole(verifier, 'admin');

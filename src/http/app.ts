@@ -19,6 +19,7 @@ import { GRAPHIQL_EXAMPLES } from './graphiql.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
+import { EXPORTS_PATH, exportsRouter } from './exports.js';
 import { MAX_OPERATION_BODY_BYTES, useOperationBodyLimit } from './body-limit.js';
 import { checkReadiness } from './health.js';
 import { useQueryLimits } from './limits.js';
@@ -94,6 +95,7 @@ export function buildApp(services: AppServices): App {
     res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(BULL_BOARD_PATH, ...adminOnly, bullBoardRouter([services.ingestQueue]));
+  app.use(EXPORTS_PATH, exportsRouter({ pool: services.db.pool, verifier, log }));
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
   const server = createServer(app);
