@@ -96,11 +96,11 @@ export class DashboardCache {
 // One cache per pool (per database): test files and processes never share entries.
 const caches = new WeakMap<Queryable, DashboardCache>();
 
-/** The cache of a pool, created with `maxBytes` on first use. */
-export function dashboardCacheFor(db: Queryable, maxBytes = DEFAULT_CACHE_MAX_BYTES): DashboardCache {
+/** The cache of a pool (createServices sizes it from DASHBOARD_CACHE_MAX_BYTES). */
+export function dashboardCacheFor(db: Queryable): DashboardCache {
   let cache = caches.get(db);
   if (!cache) {
-    cache = new DashboardCache(maxBytes);
+    cache = new DashboardCache(DEFAULT_CACHE_MAX_BYTES);
     caches.set(db, cache);
   }
   return cache;

@@ -86,13 +86,14 @@ export interface CompanyCost {
 
 export class DashboardView {
   private readonly memo = new Map<string, Promise<unknown>>();
+  private readonly cache: DashboardCache;
   private readonly key: string;
 
   constructor(
     private readonly db: pg.Pool,
     readonly filter: DashboardFilter,
-    private readonly cache: DashboardCache = dashboardCacheFor(db),
   ) {
+    this.cache = dashboardCacheFor(db);
     this.key = filterKey(filter);
   }
 

@@ -1,6 +1,5 @@
 // Dashboard: Query.dashboard(filter) returns a DashboardView carrying the validated
 // filter; each field runs only its own queries (src/dashboard) over the aggregate tables.
-import { dashboardCacheFor } from '../../dashboard/cache.js';
 import {
   DashboardView,
   type CompanyCost,
@@ -153,11 +152,6 @@ builder.queryField('dashboard', (t) =>
   t.field({
     type: DashboardRef,
     args: { filter: t.arg({ type: DashboardFilterInput }) },
-    resolve: (_root, args, ctx) =>
-      new DashboardView(
-        ctx.db.pool,
-        validateFilter(args.filter),
-        dashboardCacheFor(ctx.db.pool, ctx.env.DASHBOARD_CACHE_MAX_BYTES),
-      ),
+    resolve: (_root, args, ctx) => new DashboardView(ctx.db.pool, validateFilter(args.filter)),
   }),
 );
