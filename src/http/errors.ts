@@ -32,6 +32,10 @@ export function createMaskError(limits: { maxUploadBytes: number }): MaskError {
       return new GraphQLError(message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
     }
     if (original instanceof GraphQLError && original.extensions?.code) return original;
+    // graphql-js reports a variable value that does not fit its type without a code.
+    if (error instanceof GraphQLError && !error.extensions?.code && error.message.startsWith('Variable "$')) {
+      return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+    }
     return yogaMaskError(error, message, isDev);
   };
 }
