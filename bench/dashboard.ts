@@ -326,7 +326,7 @@ const SERVE_MODE = process.env.BENCH_DASHBOARD_SERVE; // set by runServer for th
 async function serve(mode: string): Promise<void> {
   const env = parseEnv({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
   const services = createServices(env);
-  if (mode === 'nocache') configureDashboardCache(services.db.pool, { maxEntries: 0 });
+  if (mode === 'nocache') configureDashboardCache(services.db.pool, { maxBytes: 0 });
   const app = buildApp(services);
   await app.start(env.PORT);
   const shutdown = async () => {

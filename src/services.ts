@@ -1,5 +1,6 @@
 // Creates and closes the process-wide dependencies of the API process.
 import type { Env } from './config/env.js';
+import { configureDashboardCache } from './dashboard/cache.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
 import { createRedis } from './infra/redis.js';
@@ -9,6 +10,7 @@ import type { AppServices } from './graphql/context.js';
 
 export function createServices(env: Env): AppServices & { close(): Promise<void> } {
   const db = createDatabase(env.DATABASE_URL);
+  configureDashboardCache(db.pool, { maxBytes: env.DASHBOARD_CACHE_MAX_BYTES });
   const redis = createRedis(env.REDIS_URL);
   const redisSubscriber = createRedis(env.REDIS_URL);
   const ingestQueue = createIngestQueue(createRedis(env.REDIS_URL, { maxRetriesPerRequest: null }), env.REDIS_PREFIX);

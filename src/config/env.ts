@@ -38,6 +38,8 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Only the typed client's persisted operations run (admins may still send any). */
   PERSISTED_OPERATIONS_ONLY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Memory the dashboard's result cache may hold per API process, in bytes; 0 = no cache. */
+  DASHBOARD_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(32 * 1024 ** 2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,8 +1,16 @@
 // The dashboard filter (SPEC §4): validated once per request, then carried by the
 // Dashboard object to every field resolver.
+import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
+import { MAX_CODE_LENGTH } from '../ingest/values.js';
 
 export const MAX_FILTER_VALUES = 100;
+// A value longer than the data can hold matches nothing; refusing it keeps requests (and
+// what they leave in the cache) small. Regions and models are codes (MAX_CODE_LENGTH);
+// Company_Name is limited to 256 characters at ingest.
+export const MAX_FILTER_VALUE_LENGTH = { regions: MAX_CODE_LENGTH, companies: 256, models: MAX_CODE_LENGTH } as const;
+// No stored value holds a control character, and PostgreSQL cannot take a NUL in text.
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 export const MAX_TOP_COMPANIES = 100;
 
 export type Granularity = 'DAY' | 'WEEK' | 'MONTH';
@@ -29,11 +37,23 @@ export interface DashboardFilter {
   models: string[] | null;
 }
 
-function normaliseList(values: readonly string[] | null | undefined, argument: string): string[] | null {
+type FilterList = keyof typeof MAX_FILTER_VALUE_LENGTH;
+
+function normaliseList(values: readonly string[] | null | undefined, list: FilterList): string[] | null {
+  const argument = `filter.${list}`;
   if (!values || values.length === 0) return null;
   if (values.length > MAX_FILTER_VALUES) {
     throw badInput(`${argument} accepts at most ${MAX_FILTER_VALUES} values, got ${values.length}`, argument);
   }
+  const maxLength = MAX_FILTER_VALUE_LENGTH[list];
+  values.forEach((value, index) => {
+    if (value.length > maxLength) {
+      throw badInput(`${argument}[${index}] is longer than ${maxLength} characters`, `${argument}[${index}]`);
+    }
+    if (CONTROL_RE.test(value)) {
+      throw badInput(`${argument}[${index}] contains a control character`, `${argument}[${index}]`);
+    }
+  });
   return [...new Set(values)].sort();
 }
 
@@ -48,9 +68,9 @@ export function validateFilter(input: DashboardFilterInput | null | undefined): 
   return {
     from,
     to,
-    regions: normaliseList(input?.regions, 'filter.regions'),
-    companies: normaliseList(input?.companies, 'filter.companies'),
-    models: normaliseList(input?.models, 'filter.models'),
+    regions: normaliseList(input?.regions, 'regions'),
+    companies: normaliseList(input?.companies, 'companies'),
+    models: normaliseList(input?.models, 'models'),
   };
 }
 
@@ -70,7 +90,8 @@ export function validateGranularity(granularity: string | null | undefined): Gra
   return value as Granularity;
 }
 
-/** A stable text form of the filter, for cache keys. */
+/** A stable, fixed-size digest of the filter, for cache keys (a filter can be ~50 KB). */
 export function filterKey(filter: DashboardFilter): string {
-  return JSON.stringify([filter.from, filter.to, filter.regions, filter.companies, filter.models]);
+  const text = JSON.stringify([filter.from, filter.to, filter.regions, filter.companies, filter.models]);
+  return createHash('sha256').update(text).digest('base64url');
 }

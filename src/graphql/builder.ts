@@ -3,7 +3,7 @@
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
@@ -43,24 +43,36 @@ builder.mutationType({});
 builder.subscriptionType({});
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// Year 0000 is a real ISO date in JavaScript but not in PostgreSQL (there is no year 0):
+// the range is the one both agree on, and the four-digit form cannot go past 9999.
+const MIN_DATE = '0001-01-01';
+const MAX_DATE = '9999-12-31';
 
-/** A calendar date `YYYY-MM-DD` that really exists (2023-02-30 is refused). */
+/** A calendar date `YYYY-MM-DD` that really exists (2023-02-30 is refused), years 0001–9999. */
 export function parseDate(value: unknown): string {
   const match = typeof value === 'string' ? DATE_RE.exec(value) : null;
   const parsed = match ? new Date(`${value as string}T00:00:00Z`) : null;
-  if (!parsed || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== value) {
-    throw new GraphQLError(`Date must be a real calendar date YYYY-MM-DD, got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+  const real = parsed !== null && !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+  if (!real || (value as string) < MIN_DATE) {
+    throw new GraphQLError(
+      `Date must be a real calendar date YYYY-MM-DD from ${MIN_DATE} to ${MAX_DATE}, got ${describeValue(value)}`,
+      { extensions: { code: 'BAD_USER_INPUT' } },
+    );
   }
   return value as string;
+}
+
+/** The rejected value for a message: JSON, cut short so a huge input is not echoed back. */
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 builder.scalarType('Date', {
   description: 'A UTC calendar date, YYYY-MM-DD.',
   serialize: (value) => value,
   parseValue: parseDate,
-  parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : undefined),
+  parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : valueFromASTUntyped(ast)),
 });
 
 builder.scalarType('DateTime', {

@@ -14,7 +14,7 @@ import type { AppServices, GraphQLContext } from '../graphql/context.js';
 import { requireAdmin } from '../auth/express.js';
 import { presentedAuthorization, useAuth } from '../auth/plugin.js';
 import { createTokenVerifier } from '../auth/tokens.js';
-import { usePersistedOperationsOnly } from './persisted-operations.js';
+import { persistedOperationsOnly } from './persisted-operations.js';
 import { GRAPHIQL_EXAMPLES } from './graphiql.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
@@ -44,6 +44,7 @@ export function buildApp(services: AppServices): App {
   const verifier = createTokenVerifier(env.AUTH_TOKENS);
   const metrics = createApiMetrics(services.ingestQueue, log);
   const maskError = createMaskError({ maxUploadBytes: env.MAX_UPLOAD_BYTES });
+  const persisted = env.PERSISTED_OPERATIONS_ONLY ? persistedOperationsOnly(verifier) : null;
 
   const yoga = createYoga<NodeServerContext, GraphQLContext>({
     schema,
@@ -75,7 +76,7 @@ export function buildApp(services: AppServices): App {
       }),
       useStreamingUploads({ maxFileSize: env.MAX_UPLOAD_BYTES, onBytes: (bytes) => metrics.uploadBytes.inc(bytes) }),
       useOperationBodyLimit(),
-      ...(env.PERSISTED_OPERATIONS_ONLY ? [usePersistedOperationsOnly(verifier)] : []),
+      ...(persisted ? [persisted.plugin] : []),
     ],
     // role and requestId are set by useAuth and useRequestLog; these are fail-closed defaults.
     context: (): GraphQLContext => ({ ...services, role: null, requestId: '' }),
@@ -113,11 +114,16 @@ export function buildApp(services: AppServices): App {
         return accepted;
       },
       onSubscribe: async (ctx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+        // The persisted-operations rule, as on HTTP (Yoga's onParams does not run here).
+        const query = persisted
+          ? persisted.documentFor(payload, presentedAuthorization({ connectionParams: ctx.connectionParams }))
+          : payload.query;
+        if (query instanceof GraphQLError) return [query];
+        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: { ...payload, query } });
         // A parse error or a rejected document must fail this operation, not close the
         // whole socket (graphql-ws closes with 4500 when this hook throws).
         try {
-          const document = enveloped.parse(payload.query);
+          const document = enveloped.parse(query);
           const errors = enveloped.validate(enveloped.schema, document);
           if (errors.length) return errors;
           const args: ExecutionArgs = {

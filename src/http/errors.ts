@@ -25,10 +25,17 @@ export function createMaskError(limits: { maxUploadBytes: number }): MaskError {
       });
     }
     // Pothos argument checks (connection sizes, cursors) are the client's mistake.
+    // A cursor Pothos cannot decode is reported like one src/graphql/cursors.ts refuses,
+    // without echoing it back.
     if (original instanceof PothosValidationError) {
-      return new GraphQLError(original.message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
+      const message = /cursor|base64/i.test(original.message) ? 'invalid cursor' : original.message;
+      return new GraphQLError(message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
     }
     if (original instanceof GraphQLError && original.extensions?.code) return original;
+    // graphql-js reports a variable value that does not fit its type without a code.
+    if (error instanceof GraphQLError && !error.extensions?.code && error.message.startsWith('Variable "$')) {
+      return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+    }
     return yogaMaskError(error, message, isDev);
   };
 }

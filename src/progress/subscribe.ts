@@ -84,7 +84,8 @@ async function listen(deps: ProgressSubscribeDeps, channel: string, onDetail: (d
 
 /**
  * Starts following a job: resolves once the first event (the current state) is ready,
- * rejects with a NOT_FOUND DomainError when there is no such job. `jobId` must be a UUID.
+ * rejects with a NOT_FOUND DomainError when there is no such job. `jobId` must be a UUID in
+ * lower case (normaliseJobId): it names the Redis channel, which is case-sensitive.
  */
 export async function followJobProgress(deps: ProgressSubscribeDeps, jobId: string): Promise<AsyncIterableIterator<JobProgressEvent>> {
   const stream = new ProgressStream();

@@ -1,8 +1,12 @@
 // PERSISTED_OPERATIONS_ONLY: viewers may run only the typed client's persisted operations
 // (by sha256 id); admins may still send any document.
+import { randomUUID } from 'node:crypto';
 import { parse, validate } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from 'graphql-ws';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { JobsQuery } from '../../src/client/operations/jobs.js';
+import { JobProgressSubscription } from '../../src/client/operations/progress.js';
 import { schema } from '../../src/graphql/schema.js';
 import { GRAPHIQL_EXAMPLES } from '../../src/http/graphiql.js';
 import { loadPersistedDocuments } from '../../src/http/persisted-operations.js';
@@ -23,7 +27,10 @@ async function post(token: string, body: object) {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
-  return (await response.json()) as { data?: { jobs?: { edges: unknown[] } }; errors?: Array<{ message: string }> };
+  return (await response.json()) as {
+    data?: { jobs?: { edges: unknown[] } };
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
 }
 
 /** The id codegen gave JobsQuery, as a client sends it (without the algorithm prefix). */
@@ -58,6 +65,87 @@ describe('persisted operations only', () => {
     const result = await post(ADMIN, { query: '{ jobs(first: 1) { edges { cursor } } }' });
     expect(result.errors).toBeUndefined();
     expect(result.data?.jobs?.edges).toEqual([]);
+  });
+});
+
+describe('persisted operations only, over WebSocket', () => {
+  const clients: Client[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  });
+
+  function ws(token: string): Client {
+    const client = createClient({
+      url: t.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    clients.push(client);
+    return client;
+  }
+
+  interface WsResult {
+    data?: Record<string, unknown> | null;
+    errors?: ReadonlyArray<{ message: string; extensions?: { code?: string } }>;
+  }
+
+  /** Every result of one operation until the server completes it (or fails it). */
+  async function run(client: Client, payload: Parameters<Client['iterate']>[0]): Promise<WsResult[]> {
+    const results: WsResult[] = [];
+    try {
+      for await (const result of client.iterate(payload)) results.push(result as WsResult);
+    } catch (error) {
+      // graphql-ws rejects the iterator with the error list when the server refuses the operation.
+      results.push({ errors: error as WsResult['errors'] });
+    }
+    return results;
+  }
+
+  const arbitraryQuery = '{ jobs(first: 1) { edges { cursor } } }';
+
+  it('refuses an arbitrary query or subscription from a viewer, with the code HTTP gives', async () => {
+    const httpCode = (await post(VIEWER, { query: arbitraryQuery })).errors?.[0]?.extensions?.code;
+    expect(httpCode).toBeTruthy();
+    const client = ws(VIEWER);
+    for (const query of [arbitraryQuery, 'subscription { jobUpdated { jobId } }', JobProgressSubscription.toString()]) {
+      const results = await run(client, { query, variables: { jobId: randomUUID() } });
+      expect(results, query).toHaveLength(1);
+      expect(results[0]?.data ?? undefined).toBeUndefined();
+      expect(results[0]?.errors?.map((error) => error.extensions?.code)).toEqual([httpCode]);
+    }
+  });
+
+  it('refuses a missing or unknown hash from a viewer', async () => {
+    const client = ws(VIEWER);
+    const missing = await run(client, { query: '' });
+    expect(missing[0]?.errors?.[0]?.message).toMatch(/PersistedQueryKeyNotFound/);
+    const unknown = await run(client, { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
+    expect(unknown[0]?.errors?.[0]?.message).toMatch(/PersistedQueryNotFound/);
+  });
+
+  it('runs persisted operations by hash for a viewer: a query and a subscription', async () => {
+    const client = ws(VIEWER);
+    const query = await run(client, {
+      query: '',
+      variables: { first: 1 },
+      extensions: { persistedQuery: { version: 1, sha256Hash: jobsId() } },
+    });
+    expect(query).toEqual([{ data: { jobs: { edges: [], pageInfo: { endCursor: null, hasNextPage: false } } } }]);
+    const progressHash = String(JobProgressSubscription.__meta__?.hash ?? '').replace(/^sha256:/, '');
+    const subscription = await run(client, {
+      query: '',
+      variables: { jobId: randomUUID() },
+      extensions: { persistedQuery: { version: 1, sha256Hash: progressHash } },
+    });
+    // The persisted subscription ran: an unknown job is NOT_FOUND, not a persisted-operation refusal.
+    expect(subscription[0]?.errors?.map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
+  });
+
+  it('lets an admin send any document over WebSocket', async () => {
+    const results = await run(ws(ADMIN), { query: arbitraryQuery });
+    expect(results).toEqual([{ data: { jobs: { edges: [] } } }]);
   });
 });
 

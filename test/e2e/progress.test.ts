@@ -153,6 +153,44 @@ describe('jobProgress', () => {
     expect(watcher.events.map((event) => event.status)).toEqual(['RUNNING', 'FAILED']);
   });
 
+  it('gives a subscription by the upper-case job id the same live events as the lower-case one', async () => {
+    const jobId = await insertJob(t.db.pool, { totalBytes: 2_000_000 });
+    const lower = watch(jobId);
+    const upper = watch(jobId.toUpperCase());
+    await Promise.all([lower.first, upper.first]);
+    const driver = new JobDriver(t.db.pool, publisher, jobId);
+    await driver.setStatus('RUNNING');
+    await driver.stage('TRANSACTIONS');
+    await driver.flow(5_000, 100, 5, 50);
+    await driver.setStatus('COMPLETED');
+    await Promise.all([lower.done, upper.done]);
+    expect(upper.errors).toEqual([]);
+    expect(lower.events.length).toBeGreaterThan(3);
+    expect(upper.events.map((event) => [event.jobId, event.sequence, event.status])).toEqual(
+      lower.events.map((event) => [event.jobId, event.sequence, event.status]),
+    );
+  });
+
+  it('publishes a change made through an upper-case job id on the job\'s own channel', async () => {
+    const jobId = await insertJob(t.db.pool);
+    const subscriber = new Redis(t.env.REDIS_URL);
+    try {
+      const messages: string[] = [];
+      subscriber.on('message', (_channel: string, message: string) => messages.push(message));
+      await subscriber.subscribe(progressChannel(t.env.REDIS_PREFIX, jobId));
+      const response = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `mutation { cancelJob(id: "${jobId.toUpperCase()}") { id status } }` }),
+      });
+      expect(await response.json()).toEqual({ data: { cancelJob: { id: jobId, status: 'CANCELLED' } } });
+      const seen = await waitFor(async () => messages, (list) => list.some((m) => m.includes('CANCELLED')), 5_000);
+      expect(seen.some((m) => m.includes('CANCELLED'))).toBe(true);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
   it('returns one event and completes for a job that has finished', async () => {
     const jobId = await insertJob(t.db.pool, { status: 'COMPLETED' });
     const watcher = watch(jobId);

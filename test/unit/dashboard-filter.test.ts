@@ -1,6 +1,6 @@
 // Filter validation, SQL predicates and the version-keyed cache, without a database.
 import { describe, expect, it } from 'vitest';
-import { DashboardCache } from '../../src/dashboard/cache.js';
+import { DashboardCache, estimateBytes } from '../../src/dashboard/cache.js';
 import { compareNames } from '../../src/dashboard/dashboard.js';
 import { filterKey, validateFilter, validateGranularity, validateTopCompaniesLimit } from '../../src/dashboard/filter.js';
 import { Params, bucketExpression, filterPredicate, sumsTable, dimensionsUsed } from '../../src/dashboard/sql.js';
@@ -44,7 +44,25 @@ describe('validateFilter', () => {
     expectBadInput(() => validateFilter({ models: many }), 'filter.models');
   });
 
-  it('gives equal filters equal cache keys', () => {
+  it('refuses values longer than the data can hold, naming the value', () => {
+    const code = 'r'.repeat(128);
+    const company = 'c'.repeat(256);
+    expect(validateFilter({ regions: [code], models: [code], companies: [company] }).companies).toEqual([company]);
+    expectBadInput(() => validateFilter({ regions: ['a', 'b', 'c', `${code}x`] }), 'filter.regions[3]');
+    expectBadInput(() => validateFilter({ models: [`${code}x`] }), 'filter.models[0]');
+    expectBadInput(() => validateFilter({ companies: ['ok', `${company}x`] }), 'filter.companies[1]');
+  });
+
+  it('refuses control characters (NUL, escape, DEL, C1) in values', () => {
+    for (const bad of ['a\u0000b', '\u001b[31m', 'x\u007f', '\u0085', 'line\nbreak']) {
+      expectBadInput(() => validateFilter({ regions: ['fine', 'ok', 'good', bad] }), 'filter.regions[3]');
+    }
+    expect(validateFilter({ companies: ['Société Générale', '株式会社'] }).companies).toHaveLength(2);
+  });
+
+  it('gives equal filters equal cache keys of a fixed size', () => {
+    const huge = validateFilter({ regions: Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(128, 'r')) });
+    expect(filterKey(huge).length).toBeLessThanOrEqual(64);
     expect(filterKey(validateFilter({ models: ['b', 'a'] }))).toBe(filterKey(validateFilter({ models: ['a', 'b', 'a'] })));
     expect(filterKey(validateFilter({ regions: [] }))).toBe(filterKey(validateFilter({})));
     expect(filterKey(validateFilter({ regions: ['a'] }))).not.toBe(filterKey(validateFilter({ companies: ['a'] })));
@@ -101,7 +119,7 @@ describe('SQL building blocks', () => {
 
 describe('DashboardCache', () => {
   it('computes once per key, shares in-flight work and forgets failures', async () => {
-    const cache = new DashboardCache(10);
+    const cache = new DashboardCache(1 << 20);
     let runs = 0;
     const compute = async () => ++runs;
     const [a, b] = await Promise.all([cache.getOrCompute('k', compute), cache.getOrCompute('k', compute)]);
@@ -112,7 +130,9 @@ describe('DashboardCache', () => {
   });
 
   it('evicts the least recently used entry beyond its size', async () => {
-    const cache = new DashboardCache(2);
+    const probe = new DashboardCache(1 << 20);
+    await probe.getOrCompute('a', async () => 'a1');
+    const cache = new DashboardCache(2 * probe.bytes); // room for two such entries
     await cache.getOrCompute('a', async () => 'a1');
     await cache.getOrCompute('b', async () => 'b1');
     await cache.getOrCompute('a', async () => 'a2'); // a is now most recent
@@ -121,7 +141,32 @@ describe('DashboardCache', () => {
     expect(await cache.getOrCompute('b', async () => 'b2')).toBe('b2');
   });
 
-  it('is off with zero entries', () => {
+  it('accounts bytes by result size and never holds more than its cap', async () => {
+    const cap = 64 * 1024;
+    const cache = new DashboardCache(cap);
+    const result = (i: number) => Array.from({ length: 50 }, (_, j) => ({ model: `model-${i}-${j}`, cost: i * j }));
+    for (let i = 0; i < 200; i++) {
+      await cache.getOrCompute(`key-${i}`, async () => result(i));
+      expect(cache.bytes).toBeLessThanOrEqual(cap);
+    }
+    expect(cache.bytes).toBeGreaterThan(cap / 2);
+    expect(cache.size).toBeGreaterThan(1);
+    expect(cache.size).toBeLessThan(200);
+    let recomputed = false;
+    await cache.getOrCompute('key-199', async () => ((recomputed = true), []));
+    expect(recomputed).toBe(false); // the newest entry is still there
+    expect(estimateBytes(result(1))).toBeGreaterThan(50 * 20);
+  });
+
+  it('returns but does not keep a result larger than the whole cache', async () => {
+    const cache = new DashboardCache(1024);
+    const big = 'x'.repeat(4096);
+    expect(await cache.getOrCompute('big', async () => big)).toBe(big);
+    expect(cache.size).toBe(0);
+    expect(cache.bytes).toBe(0);
+  });
+
+  it('is off with zero bytes', () => {
     expect(new DashboardCache(0).enabled).toBe(false);
   });
 });

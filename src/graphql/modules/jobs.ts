@@ -1,5 +1,8 @@
 // Jobs: the Job type with its files and rejected rows, and the job/jobs queries.
 import { builder } from '../builder.js';
+import { checkCursors } from '../cursors.js';
+import { notFound } from '../../errors.js';
+import { normaliseJobId } from '../../jobs/job-id.js';
 import { FileKind, JobStage, JobStatus } from '../../generated/prisma/enums.js';
 
 export const JobStatusEnum = builder.enumType(JobStatus, { name: 'JobStatus' });
@@ -61,7 +64,15 @@ export const JobRef = builder.prismaObject('IngestJob', {
     files: t.relation('files', { query: { orderBy: { kind: 'asc' } } }),
     rejectedRows: t.relatedConnection(
       'rejectedRows',
-      { cursor: 'id', query: { orderBy: { id: 'asc' } }, maxSize: 500, defaultSize: 50 },
+      {
+        cursor: 'id',
+        query: (args) => {
+          checkCursors(args, 'bigint');
+          return { orderBy: { id: 'asc' } };
+        },
+        maxSize: 500,
+        defaultSize: 50,
+      },
       { name: 'RejectedRowConnection' },
       { name: 'RejectedRowEdge' },
     ),
@@ -73,8 +84,10 @@ builder.queryFields((t) => ({
     type: 'IngestJob',
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (query, _root, { id }, ctx) =>
-      isUuid(String(id)) ? ctx.db.prisma.ingestJob.findUnique({ ...query, where: { id: String(id) } }) : null,
+    resolve: (query, _root, args, ctx) => {
+      const id = normaliseJobId(args.id);
+      return id ? ctx.db.prisma.ingestJob.findUnique({ ...query, where: { id } }) : null;
+    },
   }),
   jobs: t.prismaConnection(
     {
@@ -84,17 +97,26 @@ builder.queryFields((t) => ({
     maxSize: 100,
     defaultSize: 20,
     args: { status: t.arg({ type: JobStatusEnum }) },
-    resolve: (query, _root, { status }, ctx) =>
-      ctx.db.prisma.ingestJob.findMany({
+    resolve: (query, _root, args, ctx) => {
+      checkCursors(args, 'uuid');
+      return ctx.db.prisma.ingestJob.findMany({
         ...query,
-        where: status ? { status } : {},
+        where: args.status ? { status: args.status } : {},
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      }),
+      });
+    },
     },
     { name: 'JobConnection' },
     { name: 'JobEdge' },
   ),
 }));
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID_RE.test(value);
+/** A job id argument in canonical form; NOT_FOUND when it is not a UUID (no such job can exist). */
+export function jobIdArgument(value: string | number): string {
+  const id = normaliseJobId(value);
+  if (id === null) {
+    const text = String(value);
+    throw notFound('job', text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  }
+  return id;
+}

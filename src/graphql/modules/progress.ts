@@ -2,8 +2,7 @@
 // after a terminal status) and Subscription.jobUpdated (any job's status or stage changed).
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import { isUuid, JobRef, JobStageEnum, JobStatusEnum } from './jobs.js';
-import { notFound } from '../../errors.js';
+import { jobIdArgument, JobRef, JobStageEnum, JobStatusEnum } from './jobs.js';
 import type { JobChangedEvent, JobProgressEvent } from '../../progress/events.js';
 import { followJobChanges, followJobProgress, type ProgressSubscribeDeps } from '../../progress/subscribe.js';
 
@@ -53,11 +52,7 @@ builder.subscriptionFields((t) => ({
     type: JobProgressRef,
     description: "A job's progress: the current state first, then live updates; completes after a terminal status.",
     args: { jobId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, ctx) => {
-      const jobId = String(args.jobId);
-      if (!isUuid(jobId)) throw notFound('job', jobId);
-      return followJobProgress(subscribeDeps(ctx), jobId);
-    },
+    subscribe: (_root, args, ctx) => followJobProgress(subscribeDeps(ctx), jobIdArgument(args.jobId)),
     resolve: (event) => event,
   }),
   jobUpdated: t.field({

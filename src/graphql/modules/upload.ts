@@ -1,8 +1,8 @@
 // Mutations that start and steer ingestion: uploadCsv, cancelJob, retryJob.
 import type { FileUpload } from 'graphql-upload-minimal';
 import { builder } from '../builder.js';
-import { isUuid, JobRef } from './jobs.js';
-import { badInput, notFound } from '../../errors.js';
+import { jobIdArgument, JobRef } from './jobs.js';
+import { badInput } from '../../errors.js';
 import { cancelJob, createUploadJob, retryJob } from '../../jobs/service.js';
 import type { GraphQLContext } from '../context.js';
 
@@ -17,12 +17,6 @@ async function changedJob(ctx: GraphQLContext, query: object, id: string) {
   await ctx.progressPublisher.publish(id, { immediate: true }).catch((error: unknown) =>
     ctx.log.warn({ err: error, jobId: id }, 'could not publish a job change'));
   return ctx.db.prisma.ingestJob.findUniqueOrThrow({ ...query, where: { id } });
-}
-
-function jobId(id: string | number): string {
-  const value = String(id);
-  if (!isUuid(value)) throw notFound('job', value);
-  return value;
 }
 
 builder.mutationFields((t) => ({
@@ -55,7 +49,7 @@ builder.mutationFields((t) => ({
     description: 'Cancels a queued job at once, a running job at its next chunk.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = jobId(args.id);
+      const id = jobIdArgument(args.id);
       await cancelJob(serviceDeps(ctx), id);
       return changedJob(ctx, query, id);
     },
@@ -65,7 +59,7 @@ builder.mutationFields((t) => ({
     description: 'Queues a FAILED or CANCELLED job again; ingestion is idempotent.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = jobId(args.id);
+      const id = jobIdArgument(args.id);
       await retryJob(serviceDeps(ctx), id);
       return changedJob(ctx, query, id);
     },
