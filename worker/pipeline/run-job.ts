@@ -9,7 +9,7 @@ import pg from 'pg';
 import { FileKind, JobStage, JobStatus } from '../../src/generated/prisma/enums.js';
 import { readCsvRecords } from '../../src/ingest/csv-source.js';
 import { InputFileError } from '../../src/ingest/errors.js';
-import { mapHeader } from '../../src/ingest/headers.js';
+import { mapHeader, unknownColumnsWarning } from '../../src/ingest/headers.js';
 import { transactionsFormat, usersFormat, type RowFormat } from '../../src/ingest/rows.js';
 import { readUpload } from '../../src/infra/file-store.js';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
@@ -35,6 +35,8 @@ export interface RunJobDeps {
 export interface RunJobOptions {
   /** BullMQ's last attempt: a transient error then fails the job instead of waiting for a retry. */
   finalAttempt?: boolean;
+  /** This delivery's attempt number (1-based), named in a FAILED job's error. */
+  attempts?: number;
 }
 
 export type RunJobResult =
@@ -221,7 +223,7 @@ async function preflight(pool: pg.Pool, jobId: string, files: FileInfo[]): Promi
     const mapping = mapHeader(label, header.fields, format.columns);
     if (!first) throw new InputFileError(`${label}: the file has a header but no data rows`);
     if (mapping.unknown.length) {
-      await addWarning(pool, jobId, `${label}: ignored unknown column${mapping.unknown.length > 1 ? 's' : ''}: ${mapping.unknown.join(', ')}`);
+      await addWarning(pool, jobId, unknownColumnsWarning(label, mapping.unknown));
     }
   }
 }
