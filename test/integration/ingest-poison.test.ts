@@ -260,4 +260,22 @@ describe('a failed aggregate refresh', () => {
     expect((await run(next, true)).status).toBe('COMPLETED');
     expect(await h.differences()).toEqual({});
   });
+
+  it("a job that gives up on an internal error shows a stable message, not PostgreSQL's", async () => {
+    await h.db.pool.query(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'duplicate key value violates unique constraint "transactions_pkey" (role app_rw)'; END $$`);
+    await h.db.pool.query('CREATE TRIGGER test_refuse BEFORE INSERT ON transactions FOR EACH ROW EXECUTE FUNCTION test_refuse()');
+    try {
+      const jobId = await uploadTx([tx(95, '2024-06-30')]);
+      expect(await run(jobId, true)).toEqual({
+        status: 'FAILED',
+        error:
+          "the job stopped on an internal error after 3 attempts; retrying the job resumes it from its last committed chunk (the worker's log has the details under the job's id)",
+      });
+      expect((await h.job(jobId)).error).not.toMatch(/transactions_pkey|app_rw|duplicate key/);
+    } finally {
+      await h.db.pool.query('DROP TRIGGER test_refuse ON transactions');
+      await h.db.pool.query('DROP FUNCTION test_refuse()');
+    }
+  });
 });

@@ -14,7 +14,8 @@ import { transactionsFormat, usersFormat, type RowFormat } from '../../src/inges
 import { readUpload } from '../../src/infra/file-store.js';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
 import { workerMetrics } from '../../src/metrics/worker.js';
-import { refreshAggregates } from './aggregates.js';
+import { refreshAggregates, type RefreshResult } from './aggregates.js';
+import { AggregatesFailedError, aggregatesMessage, failureMessage } from './failures.js';
 import { carryOverIdenticalUpload } from './identical-upload.js';
 import { DEFAULT_CHUNK_RECORDS, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
 import { ProgressReporter, type PublishProgress } from './progress.js';
@@ -159,10 +160,10 @@ async function runLocked(
     return { status };
   } catch (error) {
     if (error instanceof InputFileError || options.finalAttempt) {
-      const message = error instanceof InputFileError ? error.message : `gave up after retries: ${errorMessage(error)}`;
-      log.warn({ err: error }, 'job failed');
-      await failJob(ctx, message, log);
-      if (error instanceof InputFileError) return { status: JobStatus.FAILED, error: message };
+      // Users see job.error: a stable sentence; the cause with PostgreSQL's text goes to the log.
+      const message = error instanceof InputFileError ? error.message : failureMessage(error, options.attempts ?? 1);
+      log.warn({ err: error instanceof AggregatesFailedError ? error.detail : error }, 'job failed');
+      return { status: JobStatus.FAILED, error: await failJob(ctx, error, message, log) };
     }
     throw error;
   }
@@ -267,7 +268,11 @@ async function runFileStages(ctx: StageContext, files: FileInfo[], done: Set<str
 async function runAggregates(ctx: StageContext, log: Logger): Promise<void> {
   await ctx.progress.setStage(JobStage.AGGREGATES);
   const started = performance.now();
-  await refreshAggregates(ctx.pool, ctx.jobId);
+  const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
+  logFailedDates(log, refresh);
+  // Dates of other jobs that still fail stay pending without failing this job; its own
+  // failing dates leave its rows ahead of the aggregates: a retry may get them through.
+  if (refresh.ownFailed.length) throw new AggregatesFailedError(refresh.ownFailed, refresh.error);
   await recordTiming(ctx.pool, ctx.jobId, JobStage.AGGREGATES, performance.now() - started);
   log.info({ ms: Math.round(performance.now() - started) }, 'aggregates refreshed');
 }
@@ -320,20 +325,33 @@ async function finish(ctx: StageContext, status: JobStatus, error: string | null
   workerMetrics.recordJobFinished(status);
 }
 
-/** FAILED, after bringing the aggregates in line with whatever chunks were committed. */
-async function failJob(ctx: StageContext, message: string, log: Logger): Promise<void> {
+function logFailedDates(log: Logger, refresh: RefreshResult): void {
+  if (!refresh.failed.length) return;
+  log.error(
+    { err: refresh.error, failedDates: refresh.failed, ownFailedDates: refresh.ownFailed },
+    'the aggregates of some dates could not be refreshed: they stay pending for the next refresh',
+  );
+}
+
+/**
+ * FAILED, after bringing the aggregates in line with whatever chunks were committed.
+ * Returns the error stored: `message`, plus the dates left pending when that is news.
+ */
+async function failJob(ctx: StageContext, cause: unknown, message: string, log: Logger): Promise<string> {
   try {
-    await refreshAggregates(ctx.pool, ctx.jobId);
+    const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
+    logFailedDates(log, refresh);
+    if (refresh.ownFailed.length && !(cause instanceof AggregatesFailedError)) {
+      message = `${message}; ${aggregatesMessage(refresh.ownFailed)}`;
+    }
   } catch (error) {
-    log.error({ err: error }, 'aggregates refresh after failure failed');
+    log.error({ err: error }, 'aggregates refresh after failure failed: the dates stay pending');
   }
   try {
     await finish(ctx, JobStatus.FAILED, message);
   } catch (error) {
     log.error({ err: error }, 'could not mark the job FAILED');
   }
+  return message;
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
