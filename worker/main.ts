@@ -76,7 +76,7 @@ if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics liste
 async function markLostJobFailed(jobId: string | undefined): Promise<void> {
   if (!jobId) return;
   const message =
-    'the queue gave up on this job (its worker stopped or lost it too often); retrying the job resumes it from its last committed chunk';
+    'the queue gave up on this job: its worker stopped or lost it repeatedly; retrying the job resumes it from its last committed chunk';
   try {
     const { rowCount } = await pool.query(MARK_LOST_SQL, [jobId, message]);
     if (rowCount) await publisher.publish(jobId);

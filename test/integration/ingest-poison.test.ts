@@ -270,7 +270,7 @@ describe('a failed aggregate refresh', () => {
       expect(await run(jobId, true)).toEqual({
         status: 'FAILED',
         error:
-          "the job stopped on an internal error after 3 attempts; retrying the job resumes it from its last committed chunk (the worker's log has the details under the job's id)",
+          "the job stopped on an unexpected error after 3 attempts; retrying the job resumes it from its last committed chunk (the worker's log has the details under the job's id)",
       });
       expect((await h.job(jobId)).error).not.toMatch(/transactions_pkey|app_rw|duplicate key/);
     } finally {

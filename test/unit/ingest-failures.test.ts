@@ -37,7 +37,7 @@ describe('failureMessage', () => {
       expect(isConnectionError(error)).toBe(false);
       const message = failureMessage(error, 1);
       expect(message).toBe(
-        "the job stopped on an internal error after 1 attempt; retrying the job resumes it from its last committed chunk (the worker's log has the details under the job's id)",
+        "the job stopped on an unexpected error after 1 attempt; retrying the job resumes it from its last committed chunk (the worker's log has the details under the job's id)",
       );
       expect(message).not.toMatch(/division|pg_class/);
     } finally {

@@ -46,5 +46,5 @@ export function failureMessage(error: unknown, attempts: number): string {
   if (isConnectionError(error)) {
     return `the database was unreachable ${after}; retrying the job resumes it from its last committed chunk`;
   }
-  return `the job stopped on an internal error ${after}; retrying the job resumes it from its last committed chunk (the worker's log has the details under the job's id)`;
+  return `the job stopped on an unexpected error ${after}; retrying the job resumes it from its last committed chunk (the worker's log has the details under the job's id)`;
 }
