@@ -334,18 +334,19 @@ function logFailedDates(log: Logger, refresh: RefreshResult): void {
 }
 
 /**
- * FAILED, after bringing the aggregates in line with whatever chunks were committed.
- * Returns the error stored: `message`, plus the dates left pending when that is news.
+ * FAILED, after bringing the aggregates in line with whatever chunks were committed
+ * (unless the refresh is what just failed). Returns the error stored: `message`, plus the
+ * dates left pending, if any.
  */
 async function failJob(ctx: StageContext, cause: unknown, message: string, log: Logger): Promise<string> {
-  try {
-    const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
-    logFailedDates(log, refresh);
-    if (refresh.ownFailed.length && !(cause instanceof AggregatesFailedError)) {
-      message = `${message}; ${aggregatesMessage(refresh.ownFailed)}`;
+  if (!(cause instanceof AggregatesFailedError)) {
+    try {
+      const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
+      logFailedDates(log, refresh);
+      if (refresh.ownFailed.length) message = `${message}; ${aggregatesMessage(refresh.ownFailed)}`;
+    } catch (error) {
+      log.error({ err: error }, 'aggregates refresh after failure failed: the dates stay pending');
     }
-  } catch (error) {
-    log.error({ err: error }, 'aggregates refresh after failure failed: the dates stay pending');
   }
   try {
     await finish(ctx, JobStatus.FAILED, message);
