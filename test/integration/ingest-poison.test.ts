@@ -169,6 +169,16 @@ describe('texts that reach keys are bounded at validation', () => {
     expect(await h.differences()).toEqual({});
   });
 
+  it('names at most 20 ignored columns in the warning, each clipped', async () => {
+    const extra = Array.from({ length: 30 }, (_, i) => `extra ${i} ${'y'.repeat(100)}`);
+    const { result, job } = await ingest({
+      users: csv(`${USERS_HEADER},${extra.join(',')}`, [`${user(46)},${extra.map(() => '').join(',')}`]),
+    });
+    expect(result.status).toBe('COMPLETED');
+    const clipped = extra.slice(0, 20).map((name) => `${name.slice(0, 57)}...`);
+    expect(job.warnings).toEqual([`users file "users.csv": ignored unknown columns: ${clipped.join(', ')} and 10 more`]);
+  });
+
   it('a model name over the limit is rejected on the string path too', async () => {
     const header = 'Timestamp,RowId,User_ID,Model_Name,Conversation_ID,Token_Type,Token_Count,Rate_Per_1k,Calculated_Cost';
     const row = ['2024-03-05T10:00:00Z', T(60), U(1), long(129), C(60), 'prompt', '1', '0.1', '0.1'].join(',');
