@@ -139,7 +139,8 @@ describe('texts that reach keys are bounded at validation', () => {
       tx(50, '2024-03-05', U(40)),
       tx(51, '2024-03-05', U(44)),
       [T(52), U(44), long(129), C(52), 'prompt', '1', '0.1', '0.1', '2024-03-05T10:00:00Z'].join(','),
-      [T(53), U(44), long(128, '€'), C(53), 'prompt', '1', '0.1', '0.1', '2024-03-05T10:00:00Z'].join(','),
+      // The widest key the limits allow: 128 + 256 + 128 four-byte characters (2 KiB) fit a btree entry.
+      [T(53), U(44), long(128, '🚀'), C(53), 'prompt', '1', '0.1', '0.1', '2024-03-05T10:00:00Z'].join(','),
     ]);
     const { result, rejected } = await ingest({ users, transactions });
     expect(result.status).toBe('COMPLETED_WITH_ERRORS');
