@@ -19,13 +19,28 @@ const pool = createPool(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 
 const redis = createRedis(env.REDIS_URL);
 const publisher = createProgressPublisher({ pool, redis, prefix: env.REDIS_PREFIX });
 
+// The job's committed dates become pending: the next job's AGGREGATES stage refreshes
+// them, whether or not this job is ever retried.
+const MARK_LOST_SQL = `
+WITH failed AS (
+  UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
+         error = $2, progress_seq = progress_seq + 1
+   WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
+  RETURNING id
+), pending AS (
+  INSERT INTO aggregate_pending_dates (date)
+  SELECT date FROM job_affected_dates WHERE job_id IN (SELECT id FROM failed) ON CONFLICT DO NOTHING
+)
+SELECT 1 FROM failed`;
+
 const worker = new Worker<IngestPayload>(
   INGEST_QUEUE,
   async (job) => {
     const { jobId } = ingestPayloadSchema.parse(job.data);
-    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const attempt = job.attemptsMade + 1;
     const result = await runJob({ pool, log: logger, publish: (id) => publisher.publish(id) }, jobId, {
-      finalAttempt,
+      finalAttempt: attempt >= (job.opts.attempts ?? 1),
+      attempts: attempt,
     });
     // Bad input never gets better: no BullMQ retries.
     if (result.status === 'FAILED') throw new UnrecoverableError(result.error ?? 'job failed');
@@ -47,7 +62,7 @@ worker.on('failed', (job, error) => {
   // BullMQ can give up on a job without our code running (stalled too often): the job row
   // must not stay RUNNING forever. Only rows not already terminal are touched.
   if (job && job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/.test(error.message)) {
-    void markLostJobFailed(job?.data.jobId, error.message);
+    void markLostJobFailed(job?.data.jobId);
   }
 });
 worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
@@ -57,15 +72,13 @@ const metricsServer =
   env.WORKER_METRICS_PORT === undefined ? undefined : await startWorkerMetricsServer(env, env.WORKER_METRICS_PORT);
 if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
 
-async function markLostJobFailed(jobId: string | undefined, reason: string): Promise<void> {
+/** The queue gave up (its 'failed' event logged the cause): job.error says what to do. */
+async function markLostJobFailed(jobId: string | undefined): Promise<void> {
   if (!jobId) return;
+  const message =
+    'the queue gave up on this job: its worker stopped or lost it repeatedly; retrying the job resumes it from its last committed chunk';
   try {
-    const { rowCount } = await pool.query(
-      `UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
-              error = $2, progress_seq = progress_seq + 1
-        WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')`,
-      [jobId, `the queue gave up on this job (${reason}); retryJob resumes it from its last committed chunk`],
-    );
+    const { rowCount } = await pool.query(MARK_LOST_SQL, [jobId, message]);
     if (rowCount) await publisher.publish(jobId);
   } catch (error) {
     logger.error({ err: error, jobId }, 'could not mark a lost job FAILED');

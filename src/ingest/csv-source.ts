@@ -9,14 +9,14 @@
 import { CsvTokenizer, type CsvRecord } from './csv-tokenizer.js';
 import { InputFileError } from './errors.js';
 
-/** Bytes inspected for NUL characters: text files don't have them, binary ones do early. */
-const SNIFF_BYTES = 64 * 1024;
 /** Longest line kept as bytes; a longer one goes to the tokenizer, which bounds records. */
 const MAX_LINE_BYTES = 64 * 1024;
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
 const EMPTY = Buffer.alloc(0);
+/** A NUL in a file's first line or first bytes marks it as binary (see readCsvBatches). */
+const SNIFF_BYTES = 16;
 
 /** Quote-free lines of one buffer, in file order. Line i is data[starts[i], ends[i]) without its terminator. */
 export interface CsvLines {
@@ -46,10 +46,19 @@ export interface ReadCsvOptions {
 /** Yields the file's records in batches, header record first, in file order. */
 export async function* readCsvBatches(source: AsyncIterable<Buffer>, options: ReadCsvOptions = {}): AsyncGenerator<CsvBatch> {
   const scanner = new CsvScanner();
+  // Binary formats hold a NUL in their first bytes (gzip, zip/xlsx, PNG, SQLite, UTF-16
+  // text) and a CSV header never does. Past that, a NUL is one cell's problem: its row is
+  // rejected (every field rule refuses NUL), the others go in.
   let offset = 0;
+  let inFirstLine = true;
   for await (const buffer of source) {
-    if (offset < SNIFF_BYTES && buffer.subarray(0, SNIFF_BYTES - offset).includes(0)) {
-      throw new InputFileError('the file is not CSV text: it holds binary data (NUL bytes)');
+    if (inFirstLine || offset < SNIFF_BYTES) {
+      const newline: number = inFirstLine ? buffer.indexOf(LF) : 0;
+      const sniffed = Math.max(newline < 0 ? buffer.length : newline, SNIFF_BYTES - offset);
+      if (buffer.subarray(0, sniffed).includes(0)) {
+        throw new InputFileError('the file is not CSV text: it holds binary data (NUL bytes)');
+      }
+      inFirstLine &&= newline < 0;
     }
     offset += buffer.length;
     options.onBytes?.(buffer.length);

@@ -1,6 +1,7 @@
 // Header row → column positions. Names match case-insensitively, ignoring spaces, "_" and
 // "-" anywhere (User_ID = user id = userId), in any order (SPEC §2).
 import { InputFileError } from './errors.js';
+import { withoutNul } from './values.js';
 
 export interface ColumnSpec<Name extends string> {
   name: Name;
@@ -43,4 +44,19 @@ export function mapHeader<Name extends string>(
   if (repeated.size) problems.push(`column${repeated.size > 1 ? 's' : ''} given more than once: ${[...repeated].join(', ')}`);
   if (problems.length) throw new InputFileError(`${fileLabel}: ${problems.join('; ')}`);
   return { index, width: header.length, unknown };
+}
+
+const WARNING_NAMES = 20;
+const WARNING_NAME_CHARS = 60;
+
+/**
+ * The job warning for ignored columns. A header is the file's text: the warning names at
+ * most 20 of them, each clipped, so a 100k-column header cannot make a megabyte warning.
+ */
+export function unknownColumnsWarning(fileLabel: string, unknown: readonly string[]): string {
+  const names = unknown.slice(0, WARNING_NAMES).map((name) =>
+    withoutNul(name.length > WARNING_NAME_CHARS ? `${name.slice(0, WARNING_NAME_CHARS - 3)}...` : name),
+  );
+  const more = unknown.length > WARNING_NAMES ? ` and ${unknown.length - WARNING_NAMES} more` : '';
+  return `${fileLabel}: ignored unknown column${unknown.length > 1 ? 's' : ''}: ${names.join(', ')}${more}`;
 }

@@ -62,20 +62,29 @@ function compileChecks<Name extends string>(
     const values: RowValues = new Array(functions.length);
     for (let i = 0; i < functions.length; i++) {
       const position = positions[i] as number;
-      const result = (functions[i] as Check)(position >= 0 ? (fields[position] ?? '') : '');
-      if (result instanceof v.Invalid) return { column: names[i] as string, reason: `${names[i]} ${result.reason}` };
+      const field = position >= 0 ? (fields[position] ?? '') : '';
+      const result = (functions[i] as Check)(field);
+      if (result instanceof v.Invalid) return invalidField(names[i] as string, field, result);
       values[i] = result;
     }
     return values;
   };
 }
 
+/**
+ * The rejection of a field. Every rule refuses a NUL (PostgreSQL text cannot hold one), so
+ * whatever rule caught it, the reason names the NUL rather than quoting the value.
+ */
+export function invalidField(column: string, field: string, invalid: v.Invalid): RowProblem {
+  return { column, reason: `${column} ${field.includes('\u0000') ? v.NUL_REASON : invalid.reason}` };
+}
+
 const userChecks: ReadonlyArray<readonly [UserColumn, Check]> = [
-  ['User_Name', (value) => v.text(value, true)],
+  ['User_Name', (value) => v.text(value, true, v.MAX_NAME_LENGTH)],
   ['Region', v.code],
   ['Is_Active_Sub', v.boolean],
-  ['Department', (value) => v.text(value, false)],
-  ['Company_Name', (value) => v.text(value, false)],
+  ['Department', (value) => v.text(value, false, v.MAX_NAME_LENGTH)],
+  ['Company_Name', (value) => v.text(value, false, v.MAX_COMPANY_LENGTH)],
   ['Signup_Date', v.dateOrInstant],
 ];
 

@@ -25,7 +25,26 @@ const BOOLEANS = new Map([
   ['false', 'f'], ['f', 'f'], ['0', 'f'], ['no', 'f'], ['n', 'f'],
 ]);
 const INT8_MAX = 9223372036854775807n;
+
+// Length limits, in characters (Unicode code points). Region, company and model are key
+// columns of the aggregate tables (conversation_cells_pkey holds all three): at 4 bytes a
+// character at most, 128 + 256 + 128 characters take ≤ 2 KiB, under the 2704 bytes a
+// btree entry may hold. Names and departments reach no index, but nothing stored is
+// unbounded: 256 characters hold any real name.
 export const MAX_CODE_LENGTH = 128;
+export const MAX_COMPANY_LENGTH = 256;
+export const MAX_NAME_LENGTH = 256;
+
+/** PostgreSQL text cannot hold NUL; stored texts (reasons, raw rows) show it as U+FFFD. */
+export const NUL_REASON = 'contains a NUL byte (0x00), shown as U+FFFD in the raw text';
+
+/** True when `value` has more than `max` characters (code points: an emoji is one). */
+export function longerThan(value: string, max: number): boolean {
+  if (value.length <= max) return false;
+  let characters = 0;
+  for (const _ of value) if (++characters > max) return true;
+  return false;
+}
 
 /** Lower-case 8-4-4-4-12 hex: a character loop, several times faster than the regex here. */
 function isCanonicalUuid(value: string): boolean {
@@ -58,16 +77,17 @@ export function boolean(value: string): Checked {
 export function code(value: string): Checked {
   const trimmed = value.trim();
   if (!trimmed) return new Invalid('is required');
-  if (trimmed.length > MAX_CODE_LENGTH) return new Invalid(`is longer than ${MAX_CODE_LENGTH} characters`);
+  if (longerThan(trimmed, MAX_CODE_LENGTH)) return new Invalid(`is longer than ${MAX_CODE_LENGTH} characters`);
   if (CONTROL_RE.test(trimmed)) return new Invalid('contains control characters (codes are one line of text)');
   return trimmed;
 }
 
-/** Free text (names): any characters but NUL, which PostgreSQL text cannot hold. Empty → null. */
-export function text(value: string, required: boolean): Checked<string | null> {
+/** Free text (names) of at most `max` characters: any but NUL, which PostgreSQL text cannot hold. Empty → null. */
+export function text(value: string, required: boolean, max: number): Checked<string | null> {
   const trimmed = value.trim();
   if (!trimmed) return required ? new Invalid('is required') : null;
-  if (trimmed.includes('\u0000')) return new Invalid('contains a NUL character');
+  if (trimmed.includes('\u0000')) return new Invalid(NUL_REASON);
+  if (longerThan(trimmed, max)) return new Invalid(`is longer than ${max} characters`);
   return trimmed;
 }
 
@@ -213,7 +233,12 @@ function daysInMonth(year: number, month: number): number {
 export function isRealDate(year: number, month: number, day: number): boolean {
   return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
-/** Values quoted in reasons stay short: the raw row is stored separately. */
+/** Values quoted in reasons stay short (the raw row is stored separately) and hold no NUL. */
 function clip(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 57)}...` : value;
+  return withoutNul(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+}
+
+/** `text` as PostgreSQL text can store it: each NUL becomes U+FFFD. */
+export function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text;
 }

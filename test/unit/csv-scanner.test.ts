@@ -11,7 +11,6 @@ import { Rng } from '../helpers/random.js';
 
 const SEED = 0x5eed_c5f;
 const LINE_BYTES_LIMIT = 64 * 1024; // csv-source.ts MAX_LINE_BYTES (not exported)
-const SNIFF_BYTES = 64 * 1024; // csv-source.ts SNIFF_BYTES (not exported)
 const BOM = '\ufeff';
 
 // ---------------------------------------------------------------------------------------
@@ -411,17 +410,28 @@ describe('readCsvRecords rejects what is not UTF-8 CSV text', () => {
     }
   });
 
-  it('NUL bytes in the first 64 KiB are binary data, wherever the buffers split', async () => {
+  it('a NUL byte in the first line or the first 16 bytes is binary data, wherever the buffers split', async () => {
     const rng = new Rng(SEED + 5);
-    const text = Buffer.from('a,b\n1,"2"\n'.repeat(7000)); // 70 000 bytes
-    for (const at of [0, 1, 3, 9, 10, 1000, rng.int(0, SNIFF_BYTES - 1), rng.int(0, SNIFF_BYTES - 1), SNIFF_BYTES - 1]) {
-      const bytes = Buffer.from(text);
+    const text = Buffer.from(`${'h'.repeat(100)},b\n${'1,"2"\n'.repeat(12_000)}`); // 72 000 bytes
+    for (const [at, file] of [[0, text], [1, text], [50, text], [99, text], [101, text], [8, Buffer.from('a,b\n1,2\n3,4\n')]] as const) {
+      const bytes = Buffer.from(file);
       bytes[at] = 0;
       for (const split of splits(bytes, rng)) {
         const error = await scanError(cut(bytes, split.cuts));
         expect(error, `NUL at ${at}, split ${split.name}`).toBeInstanceOf(InputFileError);
         expect((error as Error).message).toMatch(/binary data/);
       }
+    }
+  });
+
+  it('a NUL byte after the first line is a character of its record (the field rules reject it), before or after 64 KiB', async () => {
+    const rng = new Rng(SEED + 6);
+    const text = Buffer.from(`${'h'.repeat(20)},b\n${'1,"2"\n3,4\n'.repeat(7000)}`); // 70 023 bytes
+    for (const at of [23, 24, 26, 31, 1000, rng.int(23, 64 * 1024), rng.int(64 * 1024, text.length - 1), 64 * 1024 + 1]) {
+      const bytes = Buffer.from(text);
+      bytes[at] = 0;
+      for (const split of splits(bytes, rng)) await expectSameRecords(bytes, split, `NUL at ${at}`);
+      expect((await scan([bytes])).some((record) => record.raw.includes('\u0000'))).toBe(true);
     }
   });
 });

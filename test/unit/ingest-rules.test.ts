@@ -63,10 +63,23 @@ describe('field rules', () => {
   });
 
   it('free text keeps commas, quotes and newlines; empty optional text is null', () => {
-    expect(v.text(' Acme, "Inc."\nEurope ', false)).toBe('Acme, "Inc."\nEurope');
-    expect(v.text('  ', false)).toBeNull();
-    expect(reason(v.text('', true))).toBe('is required');
-    expect(reason(v.text('a\u0000b', true))).toBe('contains a NUL character');
+    expect(v.text(' Acme, "Inc."\nEurope ', false, 256)).toBe('Acme, "Inc."\nEurope');
+    expect(v.text('  ', false, 256)).toBeNull();
+    expect(reason(v.text('', true, 256))).toBe('is required');
+    expect(reason(v.text('a\u0000b', true, 256))).toBe('contains a NUL byte (0x00), shown as U+FFFD in the raw text');
+  });
+
+  it('lengths count characters (code points), not UTF-16 units', () => {
+    expect(v.text('😀'.repeat(256), true, 256)).toBe('😀'.repeat(256));
+    expect(reason(v.text('😀'.repeat(257), true, 256))).toBe('is longer than 256 characters');
+    expect(v.code('€'.repeat(128))).toBe('€'.repeat(128));
+    expect(v.code('🌍'.repeat(128))).toBe('🌍'.repeat(128));
+    expect(reason(v.code('🌍'.repeat(129)))).toBe('is longer than 128 characters');
+  });
+
+  it('reasons never quote a NUL', () => {
+    expect(reason(v.uuid('ab\u0000cd'))).toBe('"ab\uFFFDcd" is not a UUID');
+    expect(reason(v.instant('2024\u0000'))).not.toContain('\u0000');
   });
 
   it('dates must be real calendar dates', () => {

@@ -3,6 +3,7 @@
 // re-run computes the same rows. Refreshes are serialised by an advisory lock and each
 // runs on one REPEATABLE READ snapshot, so concurrent jobs cannot interleave half states.
 import type pg from 'pg';
+import { isConnectionError } from './failures.js';
 
 const AGGREGATES_LOCK = 4_201_337; // pg_advisory_lock key shared by every worker
 
@@ -156,29 +157,57 @@ async function runSteps(client: pg.PoolClient, dates: string[]): Promise<void> {
   }
 }
 
-/** Recomputes the aggregates of every date in job_affected_dates for `jobId`. */
-export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<{ dates: number }> {
+// Committed on its own before the refresh: if the refresh fails, or the process dies in
+// it, the dates stay pending for the next refresh, whichever job runs it.
+const REGISTER_SQL = `INSERT INTO aggregate_pending_dates (date)
+  SELECT date FROM job_affected_dates WHERE job_id = $1 ON CONFLICT DO NOTHING`;
+
+// The job's dates and every date still pending (a failed or interrupted refresh of any job).
+const DATES_SQL = `
+SELECT coalesce(array_agg(date::text ORDER BY date), '{}') AS dates
+  FROM (SELECT date FROM job_affected_dates WHERE job_id = $1 UNION SELECT date FROM aggregate_pending_dates) d`;
+
+export interface RefreshResult {
+  /** Number of dates recomputed. */
+  dates: number;
+  /** Dates whose refresh failed: they stay pending. */
+  failed: string[];
+  /** The job's own dates among `failed`: its rows are stored, their aggregates lag. */
+  ownFailed: string[];
+  /** The first error met (for the log), when `failed` is not empty. */
+  error?: unknown;
+}
+
+/**
+ * Recomputes the aggregates of every date in job_affected_dates for `jobId`, and of every
+ * date left pending by an earlier refresh that failed. A refresh that fails is split in
+ * halves until the failing dates are isolated: one date that cannot be refreshed (a
+ * constraint, a value no validation caught) leaves the others current and makes no later
+ * job fail; it stays pending, and the job whose date it is says so. A lost connection is
+ * thrown (the job's retry refreshes everything again).
+ */
+export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<RefreshResult> {
+  await pool.query(REGISTER_SQL, [jobId]);
   const client = await pool.connect();
   let released = false;
   try {
     await client.query('SELECT pg_advisory_lock($1)', [AGGREGATES_LOCK]);
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      const { rows } = await client.query<{ dates: string[] }>(
-        `SELECT coalesce(array_agg(date::text ORDER BY date), '{}') AS dates
-           FROM job_affected_dates WHERE job_id = $1`,
+      const { rows } = await client.query<{ dates: string[] }>(DATES_SQL, [jobId]);
+      const dates = rows[0]?.dates ?? [];
+      const { rows: own } = await client.query<{ date: string }>(
+        'SELECT date::text FROM job_affected_dates WHERE job_id = $1',
         [jobId],
       );
-      const dates = rows[0]?.dates ?? [];
-      if (dates.length) {
-        await runSteps(client, dates);
-        await client.query(BUMP_VERSION_SQL, [jobId]);
-      }
-      await client.query('COMMIT');
-      return { dates: dates.length };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      const failures: Failure = { dates: [] };
+      await refreshIsolating(client, jobId, dates, failures);
+      const ownDates = new Set(own.map((row) => row.date));
+      return {
+        dates: dates.length - failures.dates.length,
+        failed: failures.dates,
+        ownFailed: failures.dates.filter((date) => ownDates.has(date)),
+        error: failures.error,
+      };
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [AGGREGATES_LOCK]).catch(() => undefined);
     }
@@ -189,5 +218,42 @@ export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<{
     throw error;
   } finally {
     if (!released) client.release();
+  }
+}
+
+interface Failure {
+  dates: string[];
+  error?: unknown;
+}
+
+/** Refreshes `dates` in one transaction, or, if that fails, each half the same way. */
+async function refreshIsolating(client: pg.PoolClient, jobId: string, dates: string[], failures: Failure): Promise<void> {
+  if (!dates.length) return;
+  try {
+    await refreshOnce(client, jobId, dates);
+  } catch (error) {
+    if (isConnectionError(error)) throw error;
+    if (dates.length === 1) {
+      failures.dates.push(dates[0]!);
+      failures.error ??= error;
+      return;
+    }
+    const half = Math.ceil(dates.length / 2);
+    await refreshIsolating(client, jobId, dates.slice(0, half), failures);
+    await refreshIsolating(client, jobId, dates.slice(half), failures);
+  }
+}
+
+/** One REPEATABLE READ snapshot: recompute, clear the dates' pending marks, bump the data version. */
+async function refreshOnce(client: pg.PoolClient, jobId: string, dates: string[]): Promise<void> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  try {
+    await runSteps(client, dates);
+    await client.query('DELETE FROM aggregate_pending_dates WHERE date = ANY($1::date[])', [dates]);
+    await client.query(BUMP_VERSION_SQL, [jobId]);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }

@@ -22,8 +22,8 @@ import { lineRecord, readCsvBatches, truncateUtf8, type CsvBatch, type CsvLines 
 import type { CsvRecord } from '../../src/ingest/csv-tokenizer.js';
 import { InputFileError } from '../../src/ingest/errors.js';
 import { mapHeader, type HeaderMapping } from '../../src/ingest/headers.js';
-import type { RowFormat, RowProblem, RowValues } from '../../src/ingest/rows.js';
-import { uuid, Invalid } from '../../src/ingest/values.js';
+import { invalidField, type RowFormat, type RowProblem, type RowValues } from '../../src/ingest/rows.js';
+import { uuid, Invalid, withoutNul } from '../../src/ingest/values.js';
 import { readUpload } from '../../src/infra/file-store.js';
 import { KeySet, capacityFor } from './key-set.js';
 import type { ProgressReporter } from './progress.js';
@@ -258,8 +258,12 @@ class ChunkBuilder<Name extends string, R extends ValidRows> {
     if (fields.length !== this.mapping.width) {
       return this.reject(record, null, `expected ${this.mapping.width} fields, found ${fields.length}`);
     }
-    const key = uuid(fields[this.keyPosition] ?? '');
-    if (key instanceof Invalid) return this.reject(record, this.format.key, `${this.format.key} ${key.reason}`);
+    const keyField = fields[this.keyPosition] ?? '';
+    const key = uuid(keyField);
+    if (key instanceof Invalid) {
+      const problem = invalidField(this.format.key, keyField, key);
+      return this.reject(record, problem.column, problem.reason);
+    }
     const repeated = this.keysInChunk.has(key);
     if (this.replay) {
       if (!repeated) this.seeKey(line, key);
@@ -372,14 +376,11 @@ async function insertRejections(client: pg.ClientBase, jobId: string, kind: File
   if (!rejections.length) return;
   rejections.sort((a, b) => a.line - b.line);
   const lines = rejections.map(
-    (r) => `${jobId}\t${kind}\t${r.line}\t${copyField(r.column)}\t${copyField(r.reason)}\t${copyField(storedRaw(r.raw))}\n`,
+    (r) =>
+      `${jobId}\t${kind}\t${r.line}\t${copyField(r.column)}\t${copyField(withoutNul(r.reason))}\t` +
+      `${copyField(withoutNul(truncateUtf8(r.raw)))}\n`,
   );
   await copyInto(client, 'rejected_rows (job_id, file, line, "column", reason, raw)', lines);
-}
-
-/** Raw text as stored: at most 1 KiB, and without NUL (PostgreSQL text cannot hold it). */
-function storedRaw(raw: string): string {
-  return truncateUtf8(raw).replace(/\u0000/g, '\uFFFD');
 }
 
 /**

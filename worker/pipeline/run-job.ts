@@ -9,12 +9,13 @@ import pg from 'pg';
 import { FileKind, JobStage, JobStatus } from '../../src/generated/prisma/enums.js';
 import { readCsvRecords } from '../../src/ingest/csv-source.js';
 import { InputFileError } from '../../src/ingest/errors.js';
-import { mapHeader } from '../../src/ingest/headers.js';
+import { mapHeader, unknownColumnsWarning } from '../../src/ingest/headers.js';
 import { transactionsFormat, usersFormat, type RowFormat } from '../../src/ingest/rows.js';
 import { readUpload } from '../../src/infra/file-store.js';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
 import { workerMetrics } from '../../src/metrics/worker.js';
-import { refreshAggregates } from './aggregates.js';
+import { refreshAggregates, type RefreshResult } from './aggregates.js';
+import { AggregatesFailedError, aggregatesMessage, failureMessage } from './failures.js';
 import { carryOverIdenticalUpload } from './identical-upload.js';
 import { DEFAULT_CHUNK_RECORDS, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
 import { ProgressReporter, type PublishProgress } from './progress.js';
@@ -35,6 +36,8 @@ export interface RunJobDeps {
 export interface RunJobOptions {
   /** BullMQ's last attempt: a transient error then fails the job instead of waiting for a retry. */
   finalAttempt?: boolean;
+  /** This delivery's attempt number (1-based), named in a FAILED job's error. */
+  attempts?: number;
 }
 
 export type RunJobResult =
@@ -157,10 +160,10 @@ async function runLocked(
     return { status };
   } catch (error) {
     if (error instanceof InputFileError || options.finalAttempt) {
-      const message = error instanceof InputFileError ? error.message : `gave up after retries: ${errorMessage(error)}`;
-      log.warn({ err: error }, 'job failed');
-      await failJob(ctx, message, log);
-      if (error instanceof InputFileError) return { status: JobStatus.FAILED, error: message };
+      // Users see job.error: a stable sentence; the cause with PostgreSQL's text goes to the log.
+      const message = error instanceof InputFileError ? error.message : failureMessage(error, options.attempts ?? 1);
+      log.warn({ err: error instanceof AggregatesFailedError ? error.detail : error }, 'job failed');
+      return { status: JobStatus.FAILED, error: await failJob(ctx, error, message, log) };
     }
     throw error;
   }
@@ -221,7 +224,7 @@ async function preflight(pool: pg.Pool, jobId: string, files: FileInfo[]): Promi
     const mapping = mapHeader(label, header.fields, format.columns);
     if (!first) throw new InputFileError(`${label}: the file has a header but no data rows`);
     if (mapping.unknown.length) {
-      await addWarning(pool, jobId, `${label}: ignored unknown column${mapping.unknown.length > 1 ? 's' : ''}: ${mapping.unknown.join(', ')}`);
+      await addWarning(pool, jobId, unknownColumnsWarning(label, mapping.unknown));
     }
   }
 }
@@ -265,7 +268,11 @@ async function runFileStages(ctx: StageContext, files: FileInfo[], done: Set<str
 async function runAggregates(ctx: StageContext, log: Logger): Promise<void> {
   await ctx.progress.setStage(JobStage.AGGREGATES);
   const started = performance.now();
-  await refreshAggregates(ctx.pool, ctx.jobId);
+  const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
+  logFailedDates(log, refresh);
+  // Dates of other jobs that still fail stay pending without failing this job; its own
+  // failing dates leave its rows ahead of the aggregates: a retry may get them through.
+  if (refresh.ownFailed.length) throw new AggregatesFailedError(refresh.ownFailed, refresh.error);
   await recordTiming(ctx.pool, ctx.jobId, JobStage.AGGREGATES, performance.now() - started);
   log.info({ ms: Math.round(performance.now() - started) }, 'aggregates refreshed');
 }
@@ -318,20 +325,34 @@ async function finish(ctx: StageContext, status: JobStatus, error: string | null
   workerMetrics.recordJobFinished(status);
 }
 
-/** FAILED, after bringing the aggregates in line with whatever chunks were committed. */
-async function failJob(ctx: StageContext, message: string, log: Logger): Promise<void> {
-  try {
-    await refreshAggregates(ctx.pool, ctx.jobId);
-  } catch (error) {
-    log.error({ err: error }, 'aggregates refresh after failure failed');
+function logFailedDates(log: Logger, refresh: RefreshResult): void {
+  if (!refresh.failed.length) return;
+  log.error(
+    { err: refresh.error, failedDates: refresh.failed, ownFailedDates: refresh.ownFailed },
+    'the aggregates of some dates could not be refreshed: they stay pending for the next refresh',
+  );
+}
+
+/**
+ * FAILED, after bringing the aggregates in line with whatever chunks were committed
+ * (unless the refresh is what just failed). Returns the error stored: `message`, plus the
+ * dates left pending, if any.
+ */
+async function failJob(ctx: StageContext, cause: unknown, message: string, log: Logger): Promise<string> {
+  if (!(cause instanceof AggregatesFailedError)) {
+    try {
+      const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
+      logFailedDates(log, refresh);
+      if (refresh.ownFailed.length) message = `${message}; ${aggregatesMessage(refresh.ownFailed)}`;
+    } catch (error) {
+      log.error({ err: error }, 'aggregates refresh after failure failed: the dates stay pending');
+    }
   }
   try {
     await finish(ctx, JobStatus.FAILED, message);
   } catch (error) {
     log.error({ err: error }, 'could not mark the job FAILED');
   }
+  return message;
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

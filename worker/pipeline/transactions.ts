@@ -18,6 +18,7 @@
 // rejected) are kept in SeenKeys.
 import type pg from 'pg';
 import { transactionsFormat, type TransactionColumn } from '../../src/ingest/rows.js';
+import { MAX_CODE_LENGTH, MAX_COMPANY_LENGTH } from '../../src/ingest/values.js';
 import {
   COPY_BUFFER_BYTES,
   copyBytes,
@@ -72,6 +73,8 @@ interface ProbedRow {
 interface UserSnapshot {
   /** The binary COPY fields after a packed row: seq, region, company, job. */
   tail: Buffer;
+  /** Why the user's transactions are refused (a stored text over today's limits). */
+  refused?: string;
 }
 
 /** The COPY tail (seq, region, company, job) of the users a file references, loaded as chunks need them. */
@@ -87,12 +90,21 @@ class UserSnapshots {
     for (const id of ids) if (!this.byId.has(id)) missing.add(id);
     if (!missing.size) return;
     if (this.byId.size + missing.size > UserSnapshots.MAX_CACHED) this.byId.clear();
-    const { rows: found } = await client.query<{ id: string; seq: number; region: string; company: string }>(
-      `SELECT id, seq, region, coalesce(company, '') AS company FROM users
-        WHERE id = ANY (string_to_array($1, ',')::uuid[])`,
+    const { rows: found } = await client.query<{ id: string; seq: number; region: string; company: string; too_long: boolean }>(
+      `SELECT id, seq, region, coalesce(company, '') AS company,
+              char_length(region) > ${MAX_CODE_LENGTH} OR char_length(company) > ${MAX_COMPANY_LENGTH} AS too_long
+         FROM users WHERE id = ANY (string_to_array($1, ',')::uuid[])`,
       [[...missing].join(',')],
     );
-    for (const { id, seq, region, company } of found) this.byId.set(id, { tail: binaryTail(seq, region, company, this.jobId) });
+    for (const { id, seq, region, company, too_long: tooLong } of found) {
+      // Users stored before the length limits existed: their region and company would
+      // become keys of the aggregates, too long for a btree entry.
+      const refused = tooLong
+        ? `User_ID ${id}: the user's stored Region or Company_Name is longer than ${MAX_CODE_LENGTH} or ${MAX_COMPANY_LENGTH} ` +
+          'characters (stored before these limits); upload the user again with shorter ones'
+        : undefined;
+      this.byId.set(id, { tail: binaryTail(seq, region, company, this.jobId), refused });
+    }
     for (const id of missing) if (!this.byId.has(id)) this.byId.set(id, null);
   }
 
@@ -153,11 +165,11 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
         continue;
       }
       const user = this.users.get(ids[i] as string);
-      if (!user) {
+      if (!user || user.refused) {
         result.rejected.push({
           line: rows.line(i),
           column: 'User_ID',
-          reason: `User_ID ${ids[i]} is unknown: not in this upload's users file nor in the database`,
+          reason: user?.refused ?? `User_ID ${ids[i]} is unknown: not in this upload's users file nor in the database`,
           raw: rows.raw(i),
         });
         seen.addAt(rows.data, rows.start(i));
