@@ -2,13 +2,13 @@
 // Dashboard object to every field resolver.
 import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
-import { MAX_CODE_LENGTH } from '../ingest/values.js';
+import { longerThan, MAX_CODE_LENGTH, MAX_COMPANY_LENGTH } from '../ingest/values.js';
 
 export const MAX_FILTER_VALUES = 100;
 // A value longer than the data can hold matches nothing; refusing it keeps requests (and
 // what they leave in the cache) small. Regions and models are codes (MAX_CODE_LENGTH);
 // Company_Name is limited to 256 characters at ingest.
-export const MAX_FILTER_VALUE_LENGTH = { regions: MAX_CODE_LENGTH, companies: 256, models: MAX_CODE_LENGTH } as const;
+export const MAX_FILTER_VALUE_LENGTH = { regions: MAX_CODE_LENGTH, companies: MAX_COMPANY_LENGTH, models: MAX_CODE_LENGTH } as const;
 // No stored value holds a control character, and PostgreSQL cannot take a NUL in text.
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 export const MAX_TOP_COMPANIES = 100;
@@ -47,7 +47,8 @@ function normaliseList(values: readonly string[] | null | undefined, list: Filte
   }
   const maxLength = MAX_FILTER_VALUE_LENGTH[list];
   values.forEach((value, index) => {
-    if (value.length > maxLength) {
+    // Counted as ingest counts them (code points), so every stored value can be asked for.
+    if (longerThan(value, maxLength)) {
       throw badInput(`${argument}[${index}] is longer than ${maxLength} characters`, `${argument}[${index}]`);
     }
     if (CONTROL_RE.test(value)) {

@@ -51,6 +51,10 @@ describe('validateFilter', () => {
     expectBadInput(() => validateFilter({ regions: ['a', 'b', 'c', `${code}x`] }), 'filter.regions[3]');
     expectBadInput(() => validateFilter({ models: [`${code}x`] }), 'filter.models[0]');
     expectBadInput(() => validateFilter({ companies: ['ok', `${company}x`] }), 'filter.companies[1]');
+    // Characters are code points, as ingest counts them: 256 emoji are a storable company.
+    const emoji = '🏢'.repeat(256);
+    expect(validateFilter({ companies: [emoji] }).companies).toEqual([emoji]);
+    expectBadInput(() => validateFilter({ companies: [`${emoji}🏢`] }), 'filter.companies[0]');
   });
 
   it('refuses control characters (NUL, escape, DEL, C1) in values', () => {
