@@ -20,6 +20,19 @@ const authTokens = z
     return tokens;
   });
 
+const corsOrigins = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const origin of origins) {
+      if (origin !== '*' && !URL.canParse(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin (scheme://host[:port]) or *` });
+      else if (origin !== '*' && new URL(origin).origin !== origin) ctx.addIssue({ code: 'custom', message: `"${origin}" must be written as ${new URL(origin).origin}` });
+    }
+    return origins;
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/bi'),
@@ -38,6 +51,8 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Only the typed client's persisted operations run (admins may still send any). */
   PERSISTED_OPERATIONS_ONLY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Browser origins allowed to call /graphql with credentials (comma-separated; * = any, without credentials). Unset: same origin only in production, any origin without credentials otherwise. */
+  CORS_ORIGINS: corsOrigins,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

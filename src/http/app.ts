@@ -19,6 +19,7 @@ import { GRAPHIQL_EXAMPLES } from './graphiql.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
+import { useCors } from './cors.js';
 import { MAX_OPERATION_BODY_BYTES, useOperationBodyLimit } from './body-limit.js';
 import { checkReadiness } from './health.js';
 import { useQueryLimits } from './limits.js';
@@ -56,10 +57,13 @@ export function buildApp(services: AppServices): App {
         ? { subscriptionsProtocol: 'WS', title: 'AI usage BI', defaultQuery: GRAPHIQL_EXAMPLES }
         : false,
     landingPage: false,
+    // Replaced by useCors: Yoga's default echoes any Origin with credentials.
+    cors: false,
     logging: yogaLogger(log, maskError),
     // Order matters: metrics and logs see every operation, auth rejects before the
     // rate limit counts, and both run before an upload's body is read.
     plugins: [
+      useCors(env),
       useRequestLog(log, maskError),
       ...metrics.plugins,
       useAuth(verifier),
