@@ -21,7 +21,7 @@ import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
 import { useCors } from './cors.js';
 import { MAX_OPERATION_BODY_BYTES, useOperationBodyLimit } from './body-limit.js';
-import { checkReadiness } from './health.js';
+import { createReadinessCheck } from './health.js';
 import { useQueryLimits } from './limits.js';
 import { useUploadRateLimit } from './rate-limit.js';
 import { useRequestLog, yogaLogger } from './request-log.js';
@@ -89,8 +89,9 @@ export function buildApp(services: AppServices): App {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const checkReadiness = createReadinessCheck(services, log);
   app.get('/ready', async (_req, res) => {
-    const report = await checkReadiness(services);
+    const report = await checkReadiness();
     res.status(report.ready ? 200 : 503).json(report);
   });
   const adminOnly: RequestHandler[] = verifier.enabled ? [requireAdmin(verifier)] : [];
