@@ -140,6 +140,7 @@ export function buildApp(services: AppServices): App {
     },
     wsServer,
   );
+  logWsErrors(wsServer, log);
 
   return {
     server,
@@ -163,6 +164,25 @@ export function buildApp(services: AppServices): App {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * graphql-ws prints a socket's or the server's 'error' (a frame over maxPayload, invalid
+ * UTF-8, a bad opcode: client faults) with console.error, a multi-line stack trace. Its
+ * listeners are replaced by one structured log line. For a socket, ws has already sent the
+ * close frame with the matching code (1009 for an oversized frame) before the error.
+ */
+function logWsErrors(wsServer: WebSocketServer, log: AppServices['log']) {
+  wsServer.removeAllListeners('error');
+  wsServer.on('error', (error: Error) => log.error({ err: error }, 'WebSocket server error'));
+  // Registered after useServer's 'connection' listener, so graphql-ws's own is there to remove.
+  wsServer.on('connection', (socket, request) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => {
+      log.warn({ code: error.code, reason: error.message, remote: request.socket.remoteAddress }, 'WebSocket connection closed on a protocol error');
+      if (socket.readyState === socket.OPEN) socket.terminate();
+    });
+  });
 }
 
 type Enveloped = {
