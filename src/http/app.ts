@@ -29,6 +29,11 @@ import { useStreamingUploads, type NodeServerContext } from './uploads.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const METRICS_PATH = '/metrics';
+/** The close of a WebSocket whose connection_init carries no valid token (≤ 123 bytes). */
+export const WS_UNAUTHORIZED = {
+  code: 4401,
+  reason: 'Unauthorized: missing or invalid token; send {"authorization":"Bearer <token>"} as the connection_init payload',
+} as const;
 
 export interface App {
   server: Server;
@@ -108,12 +113,16 @@ export function buildApp(services: AppServices): App {
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
-      // No or bad token in connection_init: close 4403 before any operation is accepted.
-      // (useAuth still checks the role of every operation on the connection.)
+      // No or bad token in connection_init: close 4401 before any operation is accepted,
+      // saying what to send. graphql-ws clients treat 4401 as fatal (they retry 4403, its
+      // default for `false`, so a wrong token took ~40 s to surface). useAuth still checks
+      // the role of every operation on the connection.
       onConnect: (ctx) => {
         const accepted = verifier.roleOf(presentedAuthorization({ connectionParams: ctx.connectionParams })) !== null;
-        if (!accepted) log.info({ remote: ctx.extra.request.socket.remoteAddress }, 'WebSocket refused: missing or invalid token');
-        return accepted;
+        if (accepted) return true;
+        log.info({ remote: ctx.extra.request.socket.remoteAddress }, 'WebSocket refused: missing or invalid token');
+        ctx.extra.socket.close(WS_UNAUTHORIZED.code, WS_UNAUTHORIZED.reason);
+        return false; // graphql-ws's own close (4403) is a no-op on a socket already closing
       },
       onSubscribe: async (ctx, _id, payload) => {
         const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
