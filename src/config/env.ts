@@ -20,16 +20,17 @@ const authTokens = z
     return tokens;
   });
 
+/** An origin as a browser sends it (scheme://host[:port], no path, no trailing slash), or *. */
+const isOrigin = (value: string) => value === '*' || (URL.canParse(value) && new URL(value).origin === value);
+
 const corsOrigins = z
   .string()
   .optional()
   .transform((value, ctx) => {
     if (value === undefined) return undefined;
     const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const origin of origins) {
-      if (origin !== '*' && !URL.canParse(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin (scheme://host[:port]) or *` });
-      else if (origin !== '*' && new URL(origin).origin !== origin) ctx.addIssue({ code: 'custom', message: `"${origin}" must be written as ${new URL(origin).origin}` });
-    }
+    const bad = origins.filter((origin) => !isOrigin(origin));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `not an origin (scheme://host[:port]) nor *: ${bad.join(', ')}` });
     return origins;
   });
 
@@ -51,7 +52,7 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Only the typed client's persisted operations run (admins may still send any). */
   PERSISTED_OPERATIONS_ONLY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
-  /** Browser origins allowed to call /graphql with credentials (comma-separated; * = any, without credentials). Unset: same origin only in production, any origin without credentials otherwise. */
+  /** Origins allowed to call /graphql from a browser, with credentials (comma-separated; * = any, without). Unset: see http/cors.ts. */
   CORS_ORIGINS: corsOrigins,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

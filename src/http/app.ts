@@ -20,6 +20,7 @@ import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
 import { useCors } from './cors.js';
+import { logWsErrors, WS_UNAUTHORIZED } from './ws-errors.js';
 import { MAX_OPERATION_BODY_BYTES, useOperationBodyLimit } from './body-limit.js';
 import { createReadinessCheck } from './health.js';
 import { useQueryLimits } from './limits.js';
@@ -29,11 +30,6 @@ import { useStreamingUploads, type NodeServerContext } from './uploads.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const METRICS_PATH = '/metrics';
-/** The close of a WebSocket whose connection_init carries no valid token (≤ 123 bytes). */
-export const WS_UNAUTHORIZED = {
-  code: 4401,
-  reason: 'Unauthorized: missing or invalid token; send {"authorization":"Bearer <token>"} as the connection_init payload',
-} as const;
 
 export interface App {
   server: Server;
@@ -113,10 +109,9 @@ export function buildApp(services: AppServices): App {
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
-      // No or bad token in connection_init: close 4401 before any operation is accepted,
-      // saying what to send. graphql-ws clients treat 4401 as fatal (they retry 4403, its
-      // default for `false`, so a wrong token took ~40 s to surface). useAuth still checks
-      // the role of every operation on the connection.
+      // No or bad token in connection_init: close 4401 (not graphql-ws's 4403, which its
+      // clients retry) before any operation is accepted. useAuth still checks the role of
+      // every operation on the connection.
       onConnect: (ctx) => {
         const accepted = verifier.roleOf(presentedAuthorization({ connectionParams: ctx.connectionParams })) !== null;
         if (accepted) return true;
@@ -173,25 +168,6 @@ export function buildApp(services: AppServices): App {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/**
- * graphql-ws prints a socket's or the server's 'error' (a frame over maxPayload, invalid
- * UTF-8, a bad opcode: client faults) with console.error, a multi-line stack trace. Its
- * listeners are replaced by one structured log line. For a socket, ws has already sent the
- * close frame with the matching code (1009 for an oversized frame) before the error.
- */
-function logWsErrors(wsServer: WebSocketServer, log: AppServices['log']) {
-  wsServer.removeAllListeners('error');
-  wsServer.on('error', (error: Error) => log.error({ err: error }, 'WebSocket server error'));
-  // Registered after useServer's 'connection' listener, so graphql-ws's own is there to remove.
-  wsServer.on('connection', (socket, request) => {
-    socket.removeAllListeners('error');
-    socket.on('error', (error: Error & { code?: string }) => {
-      log.warn({ code: error.code, reason: error.message, remote: request.socket.remoteAddress }, 'WebSocket connection closed on a protocol error');
-      if (socket.readyState === socket.OPEN) socket.terminate();
-    });
-  });
 }
 
 type Enveloped = {
