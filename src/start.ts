@@ -56,15 +56,15 @@ function launch(target: Supervised) {
   });
   target.child = child;
   target.startedAt = Date.now();
-  logger.info({ process: target.name, pid: child.pid, restarts: target.restarts }, 'child started');
-  child.on('exit', (code, signal) => onExit(target, code, signal));
+  logger.info({ process: target.name, childPid: child.pid, restarts: target.restarts }, 'child started');
+  child.on('exit', (code, signal) => onExit(target, { childPid: child.pid, code, signal }));
 }
 
-function onExit(target: Supervised, code: number | null, signal: NodeJS.Signals | null) {
+function onExit(target: Supervised, exit: { childPid?: number; code: number | null; signal: NodeJS.Signals | null }) {
   target.child = null;
   const uptimeMs = Date.now() - target.startedAt;
   if (stopping) {
-    logger.info({ process: target.name, code, signal, uptimeMs }, 'child stopped');
+    logger.info({ process: target.name, ...exit, uptimeMs }, 'child stopped');
     exitWhenAllStopped();
     return;
   }
@@ -72,7 +72,7 @@ function onExit(target: Supervised, code: number | null, signal: NodeJS.Signals 
   const restartInMs = target.nextDelayMs;
   target.nextDelayMs = Math.min(target.nextDelayMs * 2, MAX_DELAY_MS);
   target.restarts++;
-  logger.error({ process: target.name, code, signal, uptimeMs, restartInMs, restarts: target.restarts }, 'child exited unexpectedly; restarting');
+  logger.error({ process: target.name, ...exit, uptimeMs, restartInMs, restarts: target.restarts }, 'child exited unexpectedly; restarting');
   target.timer = setTimeout(() => launch(target), restartInMs);
 }
 

@@ -18,7 +18,7 @@ const database = `bi_test_restart_${randomBytes(4).toString('hex')}`;
 interface LogLine {
   msg?: string;
   process?: string;
-  pid?: number;
+  childPid?: number;
   signal?: string | null;
   restartInMs?: number;
 }
@@ -97,10 +97,24 @@ describe('npm start restarts a dead child', () => {
         () => start.lines().find((line) => line.msg === 'child exited unexpectedly; restarting' && line.process === 'worker'),
         start.output,
       );
-      expect(workerExit).toMatchObject({ signal: 'SIGKILL', restartInMs: 1_000 });
-      const newWorker = await until('worker restarted', () => started('worker')[1]?.pid, start.output);
-      expect(newWorker).not.toBe(worker);
+      expect(workerExit).toMatchObject({ childPid: worker, signal: 'SIGKILL', restartInMs: 1_000 });
+      const secondWorker = await until('worker restarted', () => started('worker')[1]?.childPid, start.output);
+      expect(secondWorker).not.toBe(worker);
+      expect(pidOf('worker/main.ts')()).toBe(secondWorker);
+      // Dying again soon after: the delay doubles.
+      process.kill(secondWorker, 'SIGKILL');
+      const exits = await until(
+        'second worker exit logged',
+        () => {
+          const found = start.lines().filter((line) => line.msg === 'child exited unexpectedly; restarting' && line.process === 'worker');
+          return found.length === 2 ? found : undefined;
+        },
+        start.output,
+      );
+      expect(exits[1]).toMatchObject({ childPid: secondWorker, signal: 'SIGKILL', restartInMs: 2_000 });
+      const newWorker = await until('worker restarted again', () => started('worker')[2]?.childPid, start.output);
       expect(pidOf('worker/main.ts')()).toBe(newWorker);
+      expect(await ready()).toBe(200);
       expect(await ready()).toBe(200);
 
       // A job uploaded now is run by the new worker.
@@ -118,7 +132,7 @@ describe('npm start restarts a dead child', () => {
       expect(status).toBe('COMPLETED');
 
       process.kill(api, 'SIGKILL');
-      const newApi = await until('API restarted', () => started('api')[1]?.pid, start.output);
+      const newApi = await until('API restarted', () => started('api')[1]?.childPid, start.output);
       expect(newApi).not.toBe(api);
       expect(pidOf('src/main.ts')()).toBe(newApi);
       await until('ready again', async () => ((await ready()) === 200 ? true : undefined), start.output);
