@@ -3,12 +3,15 @@
 // a role that does not exist and at a host name that does not resolve. /ready is public:
 // it answers a stable code per dependency, never the driver's message (which names
 // roles, hosts and databases); that detail goes to the log.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../src/http/app.js';
 import { parseEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { createServices } from '../../src/services.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { freePort } from '../helpers/ports.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 
 describe('/ready with a dependency down', () => {
@@ -87,5 +90,43 @@ describe('/ready does not echo driver errors', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ dependency: 'postgres', level: 40 });
     expect((await fetch(`${base}/health`)).status).toBe(200);
+  });
+});
+
+describe('an API process with Redis down', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('ready_proc');
+  });
+  afterAll(() => db?.drop());
+
+  it('keeps serving and writes only structured log lines (no raw stack trace per reconnect)', async () => {
+    const port = await freePort();
+    const api = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../src/main.ts')], {
+      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1', PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    api.stdout.on('data', (data: Buffer) => (output += data.toString()));
+    api.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 60_000;
+      while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
+        if (Date.now() > deadline || api.exitCode !== null) throw new Error(`API did not start:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      // A few reconnect attempts happen meanwhile (ioredis retries within a second or two).
+      for (let probe = 0; probe < 5; probe++) {
+        expect((await fetch(`${base}/ready`)).status).toBe(503);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect(output).toMatch(/Redis connection error/);
+      expect(output).not.toMatch(/\n\s+at /);
+      for (const line of output.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
+      expect(api.exitCode).toBeNull();
+    } finally {
+      api.kill('SIGKILL');
+    }
   });
 });
