@@ -1,5 +1,6 @@
-// `npm start`: migrate, then run the API and one worker as child processes. Ctrl-C (or
-// SIGTERM) stops both cleanly; if either dies, the other is stopped too.
+// `npm start`: migrate, then run the API and one worker as child processes. A child that
+// dies is restarted with exponential backoff while the other keeps serving; Ctrl-C (or
+// SIGTERM) stops both cleanly and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadEnv } from './config/env.js';
@@ -7,36 +8,90 @@ import { logger } from './infra/logger.js';
 import { NODE_FLAGS, type ProcessKind } from './infra/node-flags.js';
 import { migrate } from './migrate.js';
 
+/** First restart delay; doubles per crash up to MAX_DELAY_MS. */
+const MIN_DELAY_MS = 1_000;
+const MAX_DELAY_MS = 30_000;
+/** A child that ran this long before dying counts as healthy: its next restart is quick again. */
+const STABLE_AFTER_MS = 60_000;
+
 const env = loadEnv();
 const applied = await migrate(env.DATABASE_URL);
 logger.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 
 const root = path.resolve(import.meta.dirname, '..');
-// Each child gets its V8 flags (heap sizes, see infra/node-flags.ts), the same as
-// `npm run start:api` / `start:worker` and the benchmarks give it.
+
+interface Supervised {
+  name: ProcessKind;
+  entry: string;
+  child: ChildProcess | null;
+  startedAt: number;
+  restarts: number;
+  nextDelayMs: number;
+  timer: NodeJS.Timeout | null;
+}
+
 const entries: Array<[name: ProcessKind, entry: string]> = [
   ['api', 'src/main.ts'],
   ['worker', 'worker/main.ts'],
 ];
-const children: ChildProcess[] = entries.map(([name, entry]) => {
-  const child = spawn(process.execPath, [...NODE_FLAGS[name], '--import', 'tsx', path.join(root, entry)], {
+const supervised: Supervised[] = entries.map(([name, entry]) => ({
+  name,
+  entry,
+  child: null,
+  startedAt: 0,
+  restarts: 0,
+  nextDelayMs: MIN_DELAY_MS,
+  timer: null,
+}));
+
+let stopping = false;
+
+function launch(target: Supervised) {
+  target.timer = null;
+  // Each child gets its V8 flags (heap sizes, see infra/node-flags.ts), the same as
+  // `npm run start:api` / `start:worker` and the benchmarks give it.
+  const child = spawn(process.execPath, [...NODE_FLAGS[target.name], '--import', 'tsx', path.join(root, target.entry)], {
     stdio: 'inherit',
     env: process.env,
   });
-  child.on('exit', (code, signal) => {
-    logger.info({ process: name, code, signal }, 'child exited');
-    stop(code ?? 0);
-  });
-  return child;
-});
-
-let stopping = false;
-function stop(code: number) {
-  if (!stopping) {
-    stopping = true;
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  }
-  if (children.every((child) => child.exitCode !== null || child.signalCode !== null)) process.exit(code);
+  target.child = child;
+  target.startedAt = Date.now();
+  logger.info({ process: target.name, childPid: child.pid, restarts: target.restarts }, 'child started');
+  child.on('exit', (code, signal) => onExit(target, { childPid: child.pid, code, signal }));
 }
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
+
+function onExit(target: Supervised, exit: { childPid?: number; code: number | null; signal: NodeJS.Signals | null }) {
+  target.child = null;
+  const uptimeMs = Date.now() - target.startedAt;
+  if (stopping) {
+    logger.info({ process: target.name, ...exit, uptimeMs }, 'child stopped');
+    exitWhenAllStopped();
+    return;
+  }
+  if (uptimeMs >= STABLE_AFTER_MS) target.nextDelayMs = MIN_DELAY_MS;
+  const restartInMs = target.nextDelayMs;
+  target.nextDelayMs = Math.min(target.nextDelayMs * 2, MAX_DELAY_MS);
+  target.restarts++;
+  logger.error({ process: target.name, ...exit, uptimeMs, restartInMs, restarts: target.restarts }, 'child exited unexpectedly; restarting');
+  target.timer = setTimeout(() => launch(target), restartInMs);
+}
+
+function stop(signal: NodeJS.Signals) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  for (const target of supervised) {
+    if (target.timer) clearTimeout(target.timer);
+    target.timer = null;
+    target.child?.kill('SIGTERM');
+  }
+  exitWhenAllStopped();
+}
+
+function exitWhenAllStopped() {
+  if (supervised.every((target) => target.child === null)) process.exit(0);
+}
+
+for (const target of supervised) launch(target);
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));

@@ -20,6 +20,20 @@ const authTokens = z
     return tokens;
   });
 
+/** An origin as a browser sends it (scheme://host[:port], no path, no trailing slash), or *. */
+const isOrigin = (value: string) => value === '*' || (URL.canParse(value) && new URL(value).origin === value);
+
+const corsOrigins = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = origins.filter((origin) => !isOrigin(origin));
+    if (bad.length) ctx.addIssue({ code: 'custom', message: `not an origin (scheme://host[:port]) nor *: ${bad.join(', ')}` });
+    return origins;
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/bi'),
@@ -40,6 +54,8 @@ const envSchema = z.object({
   PERSISTED_OPERATIONS_ONLY: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Memory the dashboard's result cache may hold per API process, in bytes; 0 = no cache. */
   DASHBOARD_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(32 * 1024 ** 2),
+  /** Origins allowed to call /graphql from a browser, with credentials (comma-separated; * = any, without). Unset: see http/cors.ts. */
+  CORS_ORIGINS: corsOrigins,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

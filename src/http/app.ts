@@ -19,9 +19,11 @@ import { GRAPHIQL_EXAMPLES } from './graphiql.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
+import { useCors } from './cors.js';
 import { EXPORTS_PATH, exportsRouter } from './exports.js';
+import { logWsErrors, WS_UNAUTHORIZED } from './ws-errors.js';
 import { MAX_OPERATION_BODY_BYTES, useOperationBodyLimit } from './body-limit.js';
-import { checkReadiness } from './health.js';
+import { createReadinessCheck } from './health.js';
 import { useQueryLimits } from './limits.js';
 import { useUploadRateLimit } from './rate-limit.js';
 import { useRequestLog, yogaLogger } from './request-log.js';
@@ -58,10 +60,13 @@ export function buildApp(services: AppServices): App {
         ? { subscriptionsProtocol: 'WS', title: 'AI usage BI', defaultQuery: GRAPHIQL_EXAMPLES }
         : false,
     landingPage: false,
+    // Replaced by useCors: Yoga's default echoes any Origin with credentials.
+    cors: false,
     logging: yogaLogger(log, maskError),
     // Order matters: metrics and logs see every operation, auth rejects before the
     // rate limit counts, and both run before an upload's body is read.
     plugins: [
+      useCors(env),
       useRequestLog(log, maskError),
       ...metrics.plugins,
       useAuth(verifier),
@@ -87,8 +92,9 @@ export function buildApp(services: AppServices): App {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const checkReadiness = createReadinessCheck(services, log);
   app.get('/ready', async (_req, res) => {
-    const report = await checkReadiness(services);
+    const report = await checkReadiness();
     res.status(report.ready ? 200 : 503).json(report);
   });
   const adminOnly: RequestHandler[] = verifier.enabled ? [requireAdmin(verifier)] : [];
@@ -106,12 +112,15 @@ export function buildApp(services: AppServices): App {
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
-      // No or bad token in connection_init: close 4403 before any operation is accepted.
-      // (useAuth still checks the role of every operation on the connection.)
+      // No or bad token in connection_init: close 4401 (not graphql-ws's 4403, which its
+      // clients retry) before any operation is accepted. useAuth still checks the role of
+      // every operation on the connection.
       onConnect: (ctx) => {
         const accepted = verifier.roleOf(presentedAuthorization({ connectionParams: ctx.connectionParams })) !== null;
-        if (!accepted) log.info({ remote: ctx.extra.request.socket.remoteAddress }, 'WebSocket refused: missing or invalid token');
-        return accepted;
+        if (accepted) return true;
+        log.info({ remote: ctx.extra.request.socket.remoteAddress }, 'WebSocket refused: missing or invalid token');
+        ctx.extra.socket.close(WS_UNAUTHORIZED.code, WS_UNAUTHORIZED.reason);
+        return false; // graphql-ws's own close (4403) is a no-op on a socket already closing
       },
       onSubscribe: async (ctx, _id, payload) => {
         // The persisted-operations rule, as on HTTP (Yoga's onParams does not run here).
@@ -143,6 +152,7 @@ export function buildApp(services: AppServices): App {
     },
     wsServer,
   );
+  logWsErrors(wsServer, log);
 
   return {
     server,

@@ -11,6 +11,15 @@ export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>([
 ]);
 export const isTerminal = (status: JobStatus) => TERMINAL_STATUSES.has(status);
 
+/**
+ * The channel prefix of a deployment: REDIS_PREFIX, plus the DB number of its Redis
+ * connection when that is not 0. Keys live in their DB but pub/sub ignores it, so two
+ * deployments sharing a server on DBs 1 and 2 would otherwise hear each other's events.
+ * Worker and API derive it from their connections, so they agree; DB 0 keeps the bare
+ * prefix (the channel names of existing deployments do not change).
+ */
+export const channelPrefix = (prefix: string, db: number | undefined) => (db ? `${prefix}:db${db}` : prefix);
+
 /** One job's progress channel; every API process subscribes to it while a client watches. */
 export const progressChannel = (prefix: string, jobId: string) => `${prefix}:job-progress:${jobId}`;
 /** Any job's status or stage changed: job list pages refresh from it. */

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { JobStage, JobStatus } from '../generated/prisma/enums.js';
 import {
   averageRate,
+  channelPrefix,
   isTerminal,
   jobsChangedChannel,
   progressChannel,
@@ -24,7 +25,7 @@ export interface ProgressPublisherOptions {
   pool: pg.Pool;
   /** A normal (not subscriber-mode) connection. */
   redis: Redis;
-  /** REDIS_PREFIX: channels are `${prefix}:job-progress:${jobId}` and `${prefix}:jobs-changed`. */
+  /** REDIS_PREFIX: channels are `${prefix}:job-progress:${jobId}` and `${prefix}:jobs-changed` (see channelPrefix for DB ≠ 0). */
   prefix: string;
   /** Minimum time between two events of one job while rows flow (default 250 ms: ≤ 4/s). */
   intervalMs?: number;
@@ -65,7 +66,8 @@ interface JobState {
 }
 
 export function createProgressPublisher(options: ProgressPublisherOptions): ProgressPublisher {
-  const { pool, redis, prefix } = options;
+  const { pool, redis } = options;
+  const prefix = channelPrefix(options.prefix, redis.options.db);
   const intervalMs = options.intervalMs ?? 250;
   const rateWindowMs = options.rateWindowMs ?? 5_000;
   const jobs = new Map<string, JobState>();

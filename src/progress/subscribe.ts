@@ -17,6 +17,7 @@ import type pg from 'pg';
 import { notFound } from '../errors.js';
 import {
   averageRate,
+  channelPrefix,
   isNewer,
   isTerminal,
   jobsChangedChannel,
@@ -34,6 +35,7 @@ export interface ProgressSubscribeDeps {
   redis: Redis;
   /** A connection used only in subscriber mode. */
   redisSubscriber: Redis;
+  /** REDIS_PREFIX (channelPrefix adds the connection's DB number). */
   prefix: string;
   /** The row is re-read after this long without a message (default 5 s). */
   pollMs?: number;
@@ -57,6 +59,8 @@ function eventTarget(deps: ProgressSubscribeDeps): TypedEventTarget<ChannelEvent
   }
   return target;
 }
+
+const channelsOf = (deps: ProgressSubscribeDeps) => channelPrefix(deps.prefix, deps.redisSubscriber.options.db);
 
 function parseJsonOrNull(message: string): unknown {
   try {
@@ -108,7 +112,7 @@ export async function followJobProgress(deps: ProgressSubscribeDeps, jobId: stri
       ).finally(armPoll);
     }, pollMs);
   };
-  const stopListening = await listen(deps, progressChannel(deps.prefix, jobId), (detail) => {
+  const stopListening = await listen(deps, progressChannel(channelsOf(deps), jobId), (detail) => {
     const event = parseProgressEvent(detail);
     if (event?.jobId !== jobId) return;
     stream.offer(event);
@@ -137,7 +141,7 @@ export async function followJobProgress(deps: ProgressSubscribeDeps, jobId: stri
 /** Follows status and stage changes of every job (job list pages). */
 export async function followJobChanges(deps: ProgressSubscribeDeps): Promise<AsyncIterableIterator<JobChangedEvent>> {
   const queue = new Queue<JobChangedEvent>();
-  const stopListening = await listen(deps, jobsChangedChannel(deps.prefix), (detail) => {
+  const stopListening = await listen(deps, jobsChangedChannel(channelsOf(deps)), (detail) => {
     const event = parseJobChangedEvent(detail);
     if (event) queue.push(event);
   });

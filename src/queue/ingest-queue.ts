@@ -1,6 +1,7 @@
 // The ingest queue: its name, payload schema and producer, shared by API and worker.
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { z } from 'zod';
+import { logger } from '../infra/logger.js';
 
 export const INGEST_QUEUE = 'ingest';
 
@@ -16,7 +17,11 @@ export const ingestJobOptions = {
 } as const;
 
 export function createIngestQueue(connection: ConnectionOptions, prefix: string): Queue<IngestPayload> {
-  return new Queue<IngestPayload>(INGEST_QUEUE, { connection, prefix });
+  const queue = new Queue<IngestPayload>(INGEST_QUEUE, { connection, prefix });
+  // Without a listener BullMQ console.errors every connection error (a raw stack trace per
+  // reconnect attempt); the connection's own listener (infra/redis.ts) logs them, throttled.
+  queue.on('error', (error) => logger.debug({ err: error }, 'ingest queue error'));
+  return queue;
 }
 
 /**

@@ -2,6 +2,7 @@
 // and over graphql-ws, against a real server. Each cell asserts the exact outcome.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTokenVerifier, bearerToken } from '../../src/auth/tokens.js';
 import { schema } from '../../src/graphql/schema.js';
@@ -300,11 +301,34 @@ const initPayload = (who: Credential) =>
 
 describe('auth matrix over graphql-ws', () => {
   for (const who of ['none', 'bad'] as const) {
-    it(`${who}: connection_init is refused with close 4403 before any operation`, async () => {
+    it(`${who}: connection_init is refused with close 4401 (saying what to send) before any operation`, async () => {
       const connection = await connectWs(initPayload(who));
-      expect(connection).toEqual({ accepted: false, code: 4403, reason: 'Forbidden' });
+      expect(connection).toEqual({
+        accepted: false,
+        code: 4401,
+        reason: 'Unauthorized: missing or invalid token; send {"authorization":"Bearer <token>"} as the connection_init payload',
+      });
     });
   }
+
+  it('a graphql-ws client with its default retries surfaces a wrong token at once (4401 is not retried)', async () => {
+    let attempts = 0;
+    const client = createClient({
+      url: t.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${CREDENTIALS.bad}` },
+      on: { connecting: () => void attempts++ },
+    });
+    try {
+      const outcome = await new Promise<unknown>((resolve) => {
+        client.subscribe({ query: '{ __typename }' }, { next: () => undefined, error: resolve, complete: () => resolve('completed') });
+      });
+      expect(outcome).toMatchObject({ code: 4401 });
+      expect(attempts).toBe(1);
+    } finally {
+      await client.dispose();
+    }
+  });
 
   for (const who of ['viewer', 'admin'] as const) {
     describe(who, () => {

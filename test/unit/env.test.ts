@@ -32,4 +32,10 @@ describe('environment', () => {
       ['v1', 'viewer'],
     ]);
   });
+
+  it('parses CORS_ORIGINS as origins, refusing what a browser never sends as Origin', () => {
+    expect(parseEnv({}).CORS_ORIGINS).toBeUndefined();
+    expect(parseEnv({ CORS_ORIGINS: 'https://app.example, http://localhost:5173' }).CORS_ORIGINS).toEqual(['https://app.example', 'http://localhost:5173']);
+    expect(() => parseEnv({ CORS_ORIGINS: 'https://app.example/, app.example' })).toThrow(/CORS_ORIGINS: .*https:\/\/app\.example\/, app\.example/);
+  });
 });
