@@ -1,14 +1,17 @@
-// Per-client concurrency: each identity (src/auth/identity.ts) runs at most `maxConcurrent`
-// queries/mutations at once in this process; its further operations wait in a FIFO queue
-// of at most `maxQueued`, beyond which they are refused with TOO_MANY_REQUESTS (429,
-// Retry-After). One client's burst then queues behind itself instead of in front of
-// everyone else's queries on the shared database pool. HTTP and WebSocket alike: both run
-// execute through these plugins. Subscriptions are not counted: a stream lives for
-// minutes and would hold a slot all that time; their setup is one cheap query.
+// Per-client concurrency: each identity (src/auth/identity.ts) has `maxConcurrent` slots
+// in this process; an operation takes one slot per root field it executes (aliases count:
+// 15 aliased dashboards are 15 dashboards' worth of queries), at most all of them, so an
+// alias-heavy operation runs alone. Further operations wait in a FIFO queue of at most
+// `maxQueued`, beyond which they are refused with TOO_MANY_REQUESTS (429, Retry-After).
+// One client's burst then queues behind itself instead of in front of everyone else's
+// queries on the shared database pool. HTTP and WebSocket alike: both run execute through
+// these plugins. Subscriptions are not counted: a stream lives for minutes and would hold
+// a slot all that time; their setup is one cheap query.
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { clientIdentity, type IdentityContext } from '../auth/identity.js';
 import type { TokenVerifier } from '../auth/tokens.js';
+import { collectFields, executedOperation, rootType } from './operation-fields.js';
 
 export interface OperationFairnessOptions {
   maxConcurrent: number;
@@ -22,51 +25,51 @@ const RETRY_AFTER_SECONDS = 1;
 type Release = () => void;
 
 interface ClientSlots {
-  running: number;
-  waiting: Array<(release: Release) => void>;
+  used: number;
+  waiting: Array<{ weight: number; start: () => void }>;
 }
 
 /** Slots per identity; a client's state exists only while it has operations in flight. */
 export function createConcurrencyLimiter(maxConcurrent: number, maxQueued: number) {
   const clients = new Map<string, ClientSlots>();
 
-  const releaseFor = (identity: string, slots: ClientSlots): Release => {
+  const take = (identity: string, slots: ClientSlots, weight: number): Release => {
+    slots.used += weight;
     let released = false;
-    const release = () => {
+    return () => {
       if (released) return;
       released = true;
-      const next = slots.waiting.shift();
-      // Hand the slot straight to the next waiter: `running` stays as it is.
-      if (next) return next(releaseFor(identity, slots));
-      slots.running -= 1;
-      if (!slots.running) clients.delete(identity);
+      slots.used -= weight;
+      // FIFO: the head waits until its weight fits; nobody overtakes it.
+      while (slots.waiting.length && slots.used + slots.waiting[0]!.weight <= maxConcurrent) slots.waiting.shift()!.start();
+      if (!slots.used && !slots.waiting.length) clients.delete(identity);
     };
-    return release;
   };
 
   return {
-    /** Resolves with the release of a slot once one is free; null at once when the queue is full. */
-    acquire(identity: string): Promise<Release> | null {
+    /** Resolves with the release once `weight` slots are free; null at once when the queue is full. */
+    acquire(identity: string, requested: number): Promise<Release> | null {
+      const weight = Math.min(Math.max(requested, 1), maxConcurrent);
       let slots = clients.get(identity);
-      if (!slots) clients.set(identity, (slots = { running: 0, waiting: [] }));
-      if (slots.running < maxConcurrent) {
-        slots.running += 1;
-        return Promise.resolve(releaseFor(identity, slots));
-      }
-      if (slots.waiting.length >= maxQueued) return null;
-      return new Promise<Release>((resolve) => slots.waiting.push(resolve));
-    },
-    /** Operations running and waiting for one identity (tests, metrics). */
-    load(identity: string) {
-      const slots = clients.get(identity);
-      return { running: slots?.running ?? 0, waiting: slots?.waiting.length ?? 0 };
+      if (!slots) clients.set(identity, (slots = { used: 0, waiting: [] }));
+      const client = slots;
+      if (!client.waiting.length && client.used + weight <= maxConcurrent) return Promise.resolve(take(identity, client, weight));
+      if (client.waiting.length >= maxQueued) return null;
+      return new Promise<Release>((resolve) => client.waiting.push({ weight, start: () => resolve(take(identity, client, weight)) }));
     },
   };
 }
 
+/** Root fields the operation will execute (aliases and fragments included). */
+function rootFieldCount(args: ExecutionArgs): number {
+  const op = executedOperation(args.schema, args.document, args.operationName, args.variableValues);
+  const root = op && rootType(op);
+  return op && root ? collectFields(op, op.operation.selectionSet, root).length : 1;
+}
+
 function tooManyOperations(options: OperationFairnessOptions, overHttp: boolean): GraphQLError {
   return new GraphQLError(
-    `Too many operations in flight: at most ${options.maxConcurrent} run and ${options.maxQueued} wait per client; retry in ${RETRY_AFTER_SECONDS} s`,
+    `Too many operations in flight: ${options.maxConcurrent} root fields run and ${options.maxQueued} operations wait per client; retry in ${RETRY_AFTER_SECONDS} s`,
     {
       extensions: {
         code: 'TOO_MANY_REQUESTS',
@@ -86,7 +89,7 @@ export function useOperationFairness(options: OperationFairnessOptions): Plugin 
       const context = args.contextValue as IdentityContext;
       const identity = clientIdentity(context, options.verifier);
       setExecuteFn(async (executeArgs: ExecutionArgs) => {
-        const slot = limiter.acquire(identity);
+        const slot = limiter.acquire(identity, rootFieldCount(executeArgs));
         if (!slot) return { errors: [tooManyOperations(options, context.request !== undefined)] };
         const release = await slot;
         try {

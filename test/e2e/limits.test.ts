@@ -209,6 +209,10 @@ describe('uploadCsv rate limit cannot be dodged', () => {
 // ---------------------------------------------------------------- fairness
 
 describe('per-client concurrency', () => {
+  /** The first of the requests to answer; a generous bound so a missing limit fails instead of hanging on the lock. */
+  const firstAnswer = (requests: Array<Promise<Awaited<ReturnType<typeof post>>>>) =>
+    Promise.race([...requests, new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000))]);
+
   /** Backends of this test's database waiting for a lock. */
   async function lockWaiters() {
     const { rows } = await t.db.pool.query<{ n: number }>(
@@ -226,10 +230,10 @@ describe('per-client concurrency', () => {
       await locker.query('LOCK TABLE ingest_jobs IN ACCESS EXCLUSIVE MODE');
       for (let i = 0; i < MAX_CONCURRENT + 2; i++) blocked.push(post('{ jobs(first: 1) { edges { cursor } } }'));
       // Exactly one of the six is refused: the queue holds one.
-      const first = await Promise.race(blocked.map((request, index) => request.then((result) => ({ index, result }))));
-      expect(first.result.status).toBe(429);
-      expect(codes(first.result.body)).toEqual(['TOO_MANY_REQUESTS']);
-      expect(first.result.headers.get('retry-after')).toBe('1');
+      const first = await firstAnswer(blocked);
+      expect(first?.status).toBe(429);
+      expect(codes(first!.body)).toEqual(['TOO_MANY_REQUESTS']);
+      expect(first!.headers.get('retry-after')).toBe('1');
 
       while ((await lockWaiters()) < MAX_CONCURRENT) await new Promise((resolve) => setTimeout(resolve, 20));
       // The other client is not behind the first one's queue.
@@ -244,5 +248,26 @@ describe('per-client concurrency', () => {
     }
     const results = await Promise.all(blocked);
     expect(results.map((r) => r.status).sort()).toEqual([...Array(MAX_CONCURRENT + 1).fill(200), 429]);
+  });
+
+  it(`counts an operation's root fields: one with ${MAX_CONCURRENT} aliases takes every slot`, async () => {
+    const locker = await t.db.pool.connect();
+    const blocked: Array<Promise<Awaited<ReturnType<typeof post>>>> = [];
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE ingest_jobs IN ACCESS EXCLUSIVE MODE');
+      const aliases = Array.from({ length: MAX_CONCURRENT }, (_, i) => `j${i}: jobs(first: 1) { edges { cursor } }`).join(' ');
+      blocked.push(post(`{ ${aliases} }`));
+      while ((await lockWaiters()) < MAX_CONCURRENT) await new Promise((resolve) => setTimeout(resolve, 20));
+      // One more waits in the queue (it holds one), the next is refused.
+      for (let i = 0; i < 2; i++) blocked.push(post('{ jobs(first: 1) { edges { cursor } } }'));
+      const first = await firstAnswer(blocked);
+      expect(first?.status).toBe(429);
+    } finally {
+      await locker.query('COMMIT');
+      locker.release();
+    }
+    const results = await Promise.all(blocked);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 429]);
   });
 });
