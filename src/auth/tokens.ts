@@ -9,6 +9,11 @@ export interface TokenVerifier {
   readonly enabled: boolean;
   /** The role the presented token grants, or null (missing, malformed or unknown). */
   roleOf(presented: string | null | undefined): Role | null;
+  /**
+   * A stable key of the configured token the presented credential matched (a digest
+   * prefix, never the token), or null: however the header is spelled, one token is one key.
+   */
+  tokenIdOf(presented: string | null | undefined): string | null;
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -19,23 +24,30 @@ export function bearerToken(header: string | null | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-export function createTokenVerifier(tokens: ReadonlyMap<string, Role>): TokenVerifier {
-  const known = [...tokens].map(([token, role]) => ({ digest: sha256(token), role }));
-  return {
-    enabled: known.length > 0,
-    roleOf(presented) {
-      if (!known.length) return 'admin';
-      const token = bearerToken(presented);
-      if (!token) return null;
-      const digest = sha256(token);
-      let granted: Role | null = null;
-      for (const entry of known) {
-        if (timingSafeEqual(entry.digest, digest)) granted = entry.role;
-      }
-      return granted;
-    },
-  };
+interface KnownToken {
+  digest: Buffer;
+  role: Role;
+  id: string;
 }
 
-/** A stable, non-reversible key for a token (rate-limit buckets, logs): never the token. */
-export const tokenKey = (presented: string) => sha256(presented).toString('hex').slice(0, 32);
+export function createTokenVerifier(tokens: ReadonlyMap<string, Role>): TokenVerifier {
+  const known: KnownToken[] = [...tokens].map(([token, role]) => {
+    const digest = sha256(token);
+    return { digest, role, id: digest.toString('hex').slice(0, 32) };
+  });
+  const match = (presented: string | null | undefined): KnownToken | null => {
+    const token = bearerToken(presented);
+    if (!token) return null;
+    const digest = sha256(token);
+    let matched: KnownToken | null = null;
+    for (const entry of known) {
+      if (timingSafeEqual(entry.digest, digest)) matched = entry;
+    }
+    return matched;
+  };
+  return {
+    enabled: known.length > 0,
+    roleOf: (presented) => (known.length ? (match(presented)?.role ?? null) : 'admin'),
+    tokenIdOf: (presented) => match(presented)?.id ?? null,
+  };
+}

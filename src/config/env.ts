@@ -48,6 +48,10 @@ const envSchema = z.object({
   /** uploadCsv calls allowed per token (per client IP when auth is off) in each window. */
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Slots per client (token, or address when auth is off) per API process: a query/mutation takes one per root field, at most all. */
+  MAX_CONCURRENT_OPERATIONS_PER_CLIENT: z.coerce.number().int().min(1).default(4),
+  /** A client's operations waiting for a slot (FIFO); beyond this they get 429 TOO_MANY_REQUESTS. */
+  MAX_QUEUED_OPERATIONS_PER_CLIENT: z.coerce.number().int().min(0).default(64),
   /** Port of the worker's Prometheus /metrics server; unset = no server. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Only the typed client's persisted operations run (admins may still send any). */

@@ -24,6 +24,7 @@ import { EXPORTS_PATH, exportsRouter } from './exports.js';
 import { logWsErrors, WS_UNAUTHORIZED } from './ws-errors.js';
 import { MAX_OPERATION_BODY_BYTES, useOperationBodyLimit } from './body-limit.js';
 import { createReadinessCheck } from './health.js';
+import { useOperationFairness } from './fairness.js';
 import { useQueryLimits } from './limits.js';
 import { useUploadRateLimit } from './rate-limit.js';
 import { useRequestLog, yogaLogger } from './request-log.js';
@@ -82,6 +83,12 @@ export function buildApp(services: AppServices): App {
       useStreamingUploads({ maxFileSize: env.MAX_UPLOAD_BYTES, onBytes: (bytes) => metrics.uploadBytes.inc(bytes) }),
       useOperationBodyLimit(),
       ...(persisted ? [persisted.plugin] : []),
+      // Last: it wraps execute, so an operation refused above never takes a slot.
+      useOperationFairness({
+        maxConcurrent: env.MAX_CONCURRENT_OPERATIONS_PER_CLIENT,
+        maxQueued: env.MAX_QUEUED_OPERATIONS_PER_CLIENT,
+        verifier,
+      }),
     ],
     // role and requestId are set by useAuth and useRequestLog; these are fail-closed defaults.
     context: (): GraphQLContext => ({ ...services, role: null, requestId: '' }),

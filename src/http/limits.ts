@@ -1,22 +1,47 @@
 // Abuse limits on every operation (HTTP and WebSocket): graphql-armor's depth, alias,
-// token, directive and cost limits, field suggestions off in production, and a code on
-// every parse/validation error so clients can switch on it like on the domain errors.
+// token and directive limits, field suggestions off in production, a code on every
+// parse/validation error so clients can switch on it like on the domain errors, and our
+// own cost limit, computed once the variables are known (see operationCost).
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { GraphQLArmorConfig } from '@escape.tech/graphql-armor-types';
-import { GraphQLError, type ValidationContext } from 'graphql';
+import {
+  getArgumentValues,
+  getNamedType,
+  getNullableType,
+  GraphQLError,
+  isCompositeType,
+  isListType,
+  isObjectType,
+  isInterfaceType,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
+  type ExecutionArgs,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type SelectionSetNode,
+  type ValidationContext,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { MAX_TOP_COMPANIES } from '../dashboard/filter.js';
+import { FileKind, JobStage } from '../generated/prisma/enums.js';
+import { JOBS_PAGE, REJECTED_ROWS_PAGE } from '../graphql/modules/jobs.js';
+import { collectFields, executedOperation, rootType, type ExecutedOperation } from './operation-fields.js';
 
 /**
  * Sized from our own operations, measured with these rules: the deepest (Job, Jobs) is 5
- * levels, the costliest (Jobs) 249, the longest (Job) 90 tokens; a dashboard query
- * asking for every KPI and series is depth 3, cost 146, 125 tokens.
+ * levels, the longest (Job) 90 tokens. Costs (operationCost, at the largest variables a
+ * client may send): Jobs with first: 100 is 3,605, Job with rejectedFirst: 500 is 3,040,
+ * the full dashboard with limit: 100 is 2,640; a page of jobs each with a page of
+ * rejected rows (jobs(first: 100) { … rejectedRows(first: 500) … }) is about 300,000.
  */
 export const QUERY_LIMITS = {
   maxDepth: 10,
   maxAliases: 15,
   maxTokens: 2000,
   maxDirectives: 30,
-  maxCost: 5000,
+  maxCost: 10_000,
 } as const;
 
 export const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
@@ -34,7 +59,9 @@ export function armorConfig(production: boolean): GraphQLArmorConfig {
     maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...report },
     maxAliases: { n: QUERY_LIMITS.maxAliases, ...report },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, ...report },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost, ...report },
+    // Armor's cost limit reads literals only (a variable page size costs nothing there);
+    // operationCost replaces it.
+    costLimit: { enabled: false },
     // Counted while parsing (no validation context): it throws a GraphQLError from parse.
     maxTokens: { n: QUERY_LIMITS.maxTokens },
     blockFieldSuggestion: { enabled: production },
@@ -69,5 +96,120 @@ export function useErrorCodesForInvalidDocuments(): Plugin {
 }
 
 export function useQueryLimits(production: boolean): Plugin[] {
-  return [EnvelopArmorPlugin(armorConfig(production)) as Plugin, useErrorCodesForInvalidDocuments()];
+  return [EnvelopArmorPlugin(armorConfig(production)) as Plugin, useErrorCodesForInvalidDocuments(), useCostLimit(QUERY_LIMITS.maxCost)];
+}
+
+// ---- Cost ------------------------------------------------------------------------------
+// Every field costs 1; the fields under a list cost once per item it may hold: a
+// connection's edges as many as the page asks for (first/last, else the default, never
+// above the resolver's maximum), other lists their known bound. What the resolvers clamp
+// or refuse and what the cost counts come from the same constants.
+
+type Args = Record<string, unknown> | null;
+/** How many items a list field may return, from its arguments (null: unreadable → the maximum). */
+type ListSize = (args: Args) => number;
+
+const page =
+  ({ defaultSize, maxSize }: { defaultSize: number; maxSize: number }): ListSize =>
+  (args) => {
+    if (!args) return maxSize;
+    const requested = (args.first ?? args.last ?? defaultSize) as number;
+    return Math.max(0, Math.min(requested, maxSize));
+  };
+const fixed = (size: number): ListSize => () => size;
+const limitArgument =
+  (defaultSize: number, maxSize: number): ListSize =>
+  (args) =>
+    Math.max(0, Math.min((args?.limit ?? defaultSize) as number, maxSize));
+
+/** Lists sized by their data, not by an argument: a nominal bound (models, regions of a dataset). */
+const DATA_SIZED = 20;
+/** Trend buckets: a year of them at each granularity. */
+const TREND_BUCKETS: Record<string, number> = { DAY: 366, WEEK: 53, MONTH: 12 };
+
+/** Connection fields: the page size multiplies their `edges`. */
+export const PAGE_SIZES: Readonly<Record<string, ListSize>> = {
+  'Query.jobs': page(JOBS_PAGE),
+  'Job.rejectedRows': page(REJECTED_ROWS_PAGE),
+};
+
+/** Every other list of objects in the schema (a test checks none is missing). */
+export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
+  'Job.files': fixed(Object.keys(FileKind).length),
+  'Job.stageTimings': fixed(Object.keys(JobStage).length),
+  'Dashboard.topCompanies': limitArgument(10, MAX_TOP_COMPANIES),
+  'Dashboard.spendTrend': (args) => TREND_BUCKETS[String(args?.granularity ?? 'DAY')] ?? TREND_BUCKETS.DAY!,
+  'Dashboard.costByModel': fixed(DATA_SIZED),
+  'Dashboard.costByRegion': fixed(DATA_SIZED),
+  'Dashboard.subscribers': fixed(DATA_SIZED),
+};
+
+/** A list missing from LIST_SIZES (never in our schema; the test makes sure). */
+const UNKNOWN_LIST_SIZE = 100;
+
+function fieldDefinition(schema: GraphQLSchema, parentType: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
+  if (parentType === schema.getQueryType()) {
+    if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  }
+  return isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[name] : undefined;
+}
+
+function argumentsOf(op: ExecutedOperation, field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1]): Args {
+  try {
+    return getArgumentValues(field, node, op.variables);
+  } catch {
+    // Execution fails this field; its siblings still run, so cost it at the maximum.
+    return null;
+  }
+}
+
+function selectionCost(op: ExecutedOperation, selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, pageSize?: number): number {
+  let total = 0;
+  for (const { node, parentType: type } of collectFields(op, selectionSet, parentType)) {
+    total += 1;
+    const field = fieldDefinition(op.schema, type, node.name.value);
+    const childType = field ? getNamedType(field.type) : undefined;
+    if (!node.selectionSet || !field || !isCompositeType(childType)) continue;
+    const coordinate = `${type.name}.${node.name.value}`;
+    const args = () => argumentsOf(op, field, node);
+    const connection = PAGE_SIZES[coordinate];
+    let items = 1;
+    if (isListType(getNullableType(field.type))) {
+      if (node.name.value === 'edges' && pageSize !== undefined) items = pageSize;
+      else if (childType.name.startsWith('__')) items = 1; // introspection: bounded by the schema
+      else items = (LIST_SIZES[coordinate] ?? fixed(UNKNOWN_LIST_SIZE))(args());
+    }
+    total += items * selectionCost(op, node.selectionSet, childType, connection?.(args()));
+  }
+  return total;
+}
+
+/** The cost of the operation as it will execute with these variables (see the model above). */
+export function operationCost(op: ExecutedOperation): number {
+  const root = rootType(op);
+  return root ? selectionCost(op, op.operation.selectionSet, root) : 0;
+}
+
+function tooCostly(cost: number, maxCost: number, overHttp: boolean): GraphQLError {
+  return new GraphQLError(
+    `Query cost ${cost} exceeds the limit of ${maxCost}: each field costs 1, and the fields under a list once per item it may return (first/last/limit, or the default page size); ask for smaller pages or fewer aliases`,
+    { extensions: { code: VALIDATION_FAILED, cost, maxCost, ...(overHttp ? { http: { status: 400 } } : {}) } },
+  );
+}
+
+/** Refuses an operation whose cost, with its variables, exceeds maxCost (HTTP 400). */
+export function useCostLimit(maxCost: number): Plugin {
+  const check = (args: ExecutionArgs, refuse: (result: { errors: GraphQLError[] }) => void) => {
+    const op = executedOperation(args.schema, args.document, args.operationName, args.variableValues);
+    if (!op) return;
+    const cost = operationCost(op);
+    const overHttp = (args.contextValue as { request?: Request } | undefined)?.request !== undefined;
+    if (cost > maxCost) refuse({ errors: [tooCostly(cost, maxCost, overHttp)] });
+  };
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => check(args, setResultAndStopExecution),
+  };
 }

@@ -1,13 +1,15 @@
 // uploadCsv rate limit: a fixed window counted in Redis, so every API process shares it.
-// The bucket is the token (a hash of it) when auth is on, the client address when off.
+// The bucket is the client's identity (src/auth/identity.ts): the configured token it
+// authenticated with, the client address when auth is off. Every uploadCsv the mutation
+// will execute counts (aliases, inline fragments, fragment spreads; not one @skip drops).
 // Checked before the resolver runs, i.e. before any file byte is stored.
-import type { IncomingMessage } from 'node:http';
-import { getOperationAST, GraphQLError, Kind } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
-import { presentedAuthorization } from '../auth/plugin.js';
-import { tokenKey, type TokenVerifier } from '../auth/tokens.js';
+import { clientIdentity, type IdentityContext } from '../auth/identity.js';
+import type { TokenVerifier } from '../auth/tokens.js';
 import type { Logger } from '../infra/logger.js';
+import { collectFields, executedOperation, rootType, type ExecutedOperation } from './operation-fields.js';
 
 export interface UploadRateLimitOptions {
   redis: Redis;
@@ -19,34 +21,26 @@ export interface UploadRateLimitOptions {
   log: Logger;
 }
 
-interface RateLimitContext {
-  request?: Request;
-  connectionParams?: Readonly<Record<string, unknown>>;
-  req?: IncomingMessage;
-}
-
 const LIMITED_FIELD = 'uploadCsv';
+
+function limitedCalls(op: ExecutedOperation): number {
+  const root = rootType(op);
+  if (op.operation.operation !== 'mutation' || !root) return 0;
+  return collectFields(op, op.operation.selectionSet, root).filter(({ node }) => node.name.value === LIMITED_FIELD).length;
+}
 
 export function useUploadRateLimit(options: UploadRateLimitOptions): Plugin {
   const { redis, prefix, limit, windowSeconds, verifier, log } = options;
 
-  const bucketOf = (context: RateLimitContext) => {
-    const authorization = presentedAuthorization(context);
-    if (verifier.enabled && authorization) return `token:${tokenKey(authorization)}`;
-    return `ip:${context.req?.socket.remoteAddress ?? 'unknown'}`;
-  };
-
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const operation = getOperationAST(args.document, args.operationName);
-      if (operation?.operation !== 'mutation') return;
-      const calls = operation.selectionSet.selections.filter(
-        (selection) => selection.kind === Kind.FIELD && selection.name.value === LIMITED_FIELD,
-      ).length;
+      const op = executedOperation(args.schema, args.document, args.operationName, args.variableValues);
+      const calls = op ? limitedCalls(op) : 0;
       if (!calls) return;
 
+      const context = args.contextValue as IdentityContext;
       const window = Math.floor(Date.now() / 1000 / windowSeconds);
-      const key = `${prefix}:ratelimit:${LIMITED_FIELD}:${bucketOf(args.contextValue as RateLimitContext)}:${window}`;
+      const key = `${prefix}:ratelimit:${LIMITED_FIELD}:${clientIdentity(context, verifier)}:${window}`;
       let used: number;
       try {
         const replies = await redis.multi().incrby(key, calls).expire(key, windowSeconds + 1).exec();
@@ -58,7 +52,7 @@ export function useUploadRateLimit(options: UploadRateLimitOptions): Plugin {
       }
       if (used <= limit) return;
       const retryAfter = (window + 1) * windowSeconds - Math.floor(Date.now() / 1000);
-      const overHttp = (args.contextValue as RateLimitContext).request !== undefined;
+      const overHttp = context.request !== undefined;
       setResultAndStopExecution({
         errors: [
           new GraphQLError(`Too many uploads: at most ${limit} per ${windowSeconds} s; retry in ${retryAfter} s`, {

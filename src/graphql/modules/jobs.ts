@@ -9,6 +9,10 @@ export const JobStatusEnum = builder.enumType(JobStatus, { name: 'JobStatus' });
 export const JobStageEnum = builder.enumType(JobStage, { name: 'JobStage' });
 export const FileKindEnum = builder.enumType(FileKind, { name: 'FileKind' });
 
+/** Page sizes (`first`/`last` above maxSize are clamped to it); the cost limit reads them too. */
+export const JOBS_PAGE = { defaultSize: 20, maxSize: 100 } as const;
+export const REJECTED_ROWS_PAGE = { defaultSize: 50, maxSize: 500 } as const;
+
 const StageTiming = builder.objectRef<{ stage: JobStage; ms: number }>('StageTiming').implement({
   description: 'Wall time spent in one stage.',
   fields: (t) => ({
@@ -70,8 +74,7 @@ export const JobRef = builder.prismaObject('IngestJob', {
           checkCursors(args, 'bigint');
           return { orderBy: { id: 'asc' } };
         },
-        maxSize: 500,
-        defaultSize: 50,
+        ...REJECTED_ROWS_PAGE,
       },
       { name: 'RejectedRowConnection' },
       { name: 'RejectedRowEdge' },
@@ -94,8 +97,7 @@ builder.queryFields((t) => ({
     type: 'IngestJob',
     cursor: 'id',
     description: 'Jobs, newest first.',
-    maxSize: 100,
-    defaultSize: 20,
+    ...JOBS_PAGE,
     args: { status: t.arg({ type: JobStatusEnum }) },
     resolve: (query, _root, args, ctx) => {
       checkCursors(args, 'uuid');
