@@ -35,7 +35,7 @@ describe('HTTP endpoints', () => {
     expect(health.status).toBe(200);
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, postgres: 'ok', redis: 'ok' });
+    expect(await ready.json()).toEqual({ ready: true, checks: { postgres: { ok: true }, redis: { ok: true } } });
   });
 });
 
