@@ -19,7 +19,7 @@ import { GRAPHIQL_EXAMPLES } from './graphiql.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
-import { useCors } from './cors.js';
+import { corsMiddleware, useCors } from './cors.js';
 import { EXPORTS_PATH, exportsRouter } from './exports.js';
 import { logWsErrors, WS_UNAUTHORIZED } from './ws-errors.js';
 import { MAX_OPERATION_BODY_BYTES, useOperationBodyLimit } from './body-limit.js';
@@ -109,7 +109,7 @@ export function buildApp(services: AppServices): App {
     res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(BULL_BOARD_PATH, ...adminOnly, bullBoardRouter([services.ingestQueue]));
-  app.use(EXPORTS_PATH, exportsRouter({ pool: services.db.pool, verifier, log }));
+  app.use(EXPORTS_PATH, corsMiddleware(env), exportsRouter({ pool: services.db.pool, verifier, log }));
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
   const server = createServer(app);

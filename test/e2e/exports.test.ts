@@ -112,6 +112,22 @@ describe('GET /exports/jobs/{id}/rejected-rows.csv', () => {
     expect(await upper.text()).toBe('file,line,column,reason,raw\r\n');
   });
 
+  it('answers a browser app on another origin under the CORS rule of /graphql', async () => {
+    const id = await jobWithRejections([]);
+    const preflight = await fetch(exportUrl(id), {
+      method: 'OPTIONS',
+      headers: { origin: 'http://console.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization');
+    // Development and test default: any origin, without credentials.
+    const download = await fetch(exportUrl(id), { headers: { origin: 'http://console.example', authorization: `Bearer ${VIEWER}` } });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('access-control-allow-origin')).toBe('*');
+    expect(download.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(download.headers.get('access-control-expose-headers')).toContain('content-disposition');
+  });
+
   it('streams a job with 1M rejected rows with the API process in constant memory', async () => {
     const id = randomUUID();
     await t.db.pool.query(`INSERT INTO ingest_jobs (id, status) VALUES ($1, 'COMPLETED_WITH_ERRORS')`, [id]);
