@@ -34,6 +34,12 @@ const envSchema = z.object({
   /** uploadCsv calls allowed per token (per client IP when auth is off) in each window. */
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Multipart uploads in flight per API process; the next is refused (503) before its body is read. */
+  MAX_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).default(4),
+  /** An upload whose body sends no byte for this long ends with 408 and leaves nothing stored. */
+  UPLOAD_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(30),
+  /** Uploaded bytes of jobs that ended longer ago than this are deleted (the job and its counts stay). */
+  UPLOAD_RETENTION_DAYS: z.coerce.number().min(0).default(7),
   /** Port of the worker's Prometheus /metrics server; unset = no server. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Only the typed client's persisted operations run (admins may still send any). */

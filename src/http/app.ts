@@ -72,7 +72,12 @@ export function buildApp(services: AppServices): App {
         verifier,
         log,
       }),
-      useStreamingUploads({ maxFileSize: env.MAX_UPLOAD_BYTES, onBytes: (bytes) => metrics.uploadBytes.inc(bytes) }),
+      useStreamingUploads({
+        maxFileSize: env.MAX_UPLOAD_BYTES,
+        maxConcurrent: env.MAX_CONCURRENT_UPLOADS,
+        idleTimeoutSeconds: env.UPLOAD_IDLE_TIMEOUT_SECONDS,
+        onBytes: (bytes) => metrics.uploadBytes.inc(bytes),
+      }),
       useOperationBodyLimit(),
       ...(env.PERSISTED_OPERATIONS_ONLY ? [usePersistedOperationsOnly(verifier)] : []),
     ],

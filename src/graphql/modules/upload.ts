@@ -2,7 +2,8 @@
 import type { FileUpload } from 'graphql-upload-minimal';
 import { builder } from '../builder.js';
 import { isUuid, JobRef } from './jobs.js';
-import { badInput, notFound } from '../../errors.js';
+import { badInput, DomainError, notFound } from '../../errors.js';
+import { uploadFailure } from '../../http/uploads.js';
 import { cancelJob, createUploadJob, retryJob } from '../../jobs/service.js';
 import type { GraphQLContext } from '../context.js';
 
@@ -25,6 +26,15 @@ function jobId(id: string | number): string {
   return value;
 }
 
+/** A file part's bytes; a failure of the body (framing, stall, disconnect) becomes a client error. */
+async function* clientBytes(stream: AsyncIterable<Buffer>, variable: string): AsyncGenerator<Buffer> {
+  try {
+    yield* stream;
+  } catch (error) {
+    throw uploadFailure(error, variable);
+  }
+}
+
 builder.mutationFields((t) => ({
   uploadCsv: t.prismaField({
     type: JobRef,
@@ -34,16 +44,26 @@ builder.mutationFields((t) => ({
       transactions: t.arg({ type: 'File' }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const uploads: Array<{ kind: 'USERS' | 'TRANSACTIONS'; upload: Promise<FileUpload> }> = [];
-      if (args.users) uploads.push({ kind: 'USERS', upload: args.users });
-      if (args.transactions) uploads.push({ kind: 'TRANSACTIONS', upload: args.transactions });
+      // One file part mapped to both variables (the spec's "file deduplication") would be
+      // read by two consumers at once; a job needs two different files anyway.
+      if (args.users && args.users === args.transactions) {
+        throw new DomainError('BAD_USER_INPUT', 'the same file cannot be both users and transactions', {
+          argument: 'transactions',
+          http: { status: 400 },
+        });
+      }
+      const uploads: Array<{ kind: 'USERS' | 'TRANSACTIONS'; variable: string; upload: Promise<FileUpload> }> = [];
+      if (args.users) uploads.push({ kind: 'USERS', variable: 'users', upload: args.users });
+      if (args.transactions) uploads.push({ kind: 'TRANSACTIONS', variable: 'transactions', upload: args.transactions });
       if (!uploads.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
       // Opened lazily: a part's promise resolves only after the previous part's bytes are read.
-      const files = uploads.map(({ kind, upload }) => ({
+      const files = uploads.map(({ kind, variable, upload }) => ({
         kind,
         open: async () => {
-          const file = await upload;
-          return { name: file.filename, stream: file.createReadStream() };
+          const file = await upload.catch((error: unknown) => {
+            throw uploadFailure(error, variable);
+          });
+          return { name: file.filename, stream: clientBytes(file.createReadStream(), variable) };
         },
       }));
       const id = await createUploadJob(serviceDeps(ctx), files);
