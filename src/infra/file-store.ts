@@ -26,11 +26,12 @@ export interface StoredFile {
 
 /**
  * Streams `source` into upload_chunks for `fileId`, hashing on the way. Over `maxBytes`
- * it stops reading and throws UploadTooLargeError; the caller's transaction rollback
- * (or the job row's cascade) removes the partial chunks.
+ * it stops reading and throws UploadTooLargeError; the caller deletes the job row, whose
+ * cascade removes the partial chunks. Given a pool, each chunk INSERT takes a connection
+ * for itself only: none is held while the next chunk's bytes arrive over the network.
  */
 export async function storeUpload(
-  client: pg.ClientBase,
+  client: Pick<pg.Pool, 'query'> | pg.ClientBase,
   fileId: string,
   source: AsyncIterable<Buffer>,
   maxBytes: number,

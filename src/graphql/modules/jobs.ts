@@ -74,7 +74,9 @@ builder.queryFields((t) => ({
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, { id }, ctx) =>
-      isUuid(String(id)) ? ctx.db.prisma.ingestJob.findUnique({ ...query, where: { id: String(id) } }) : null,
+      isUuid(String(id))
+        ? ctx.db.prisma.ingestJob.findUnique({ ...query, where: { id: String(id), uploadLeaseUntil: null } })
+        : null,
   }),
   jobs: t.prismaConnection(
     {
@@ -87,7 +89,8 @@ builder.queryFields((t) => ({
     resolve: (query, _root, { status }, ctx) =>
       ctx.db.prisma.ingestJob.findMany({
         ...query,
-        where: status ? { status } : {},
+        // A job whose upload is still arriving is not listed (uploadLeaseUntil set).
+        where: status ? { status, uploadLeaseUntil: null } : { uploadLeaseUntil: null },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       }),
     },
