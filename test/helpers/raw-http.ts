@@ -1,6 +1,6 @@
 // HTTP/1.1 over a raw socket (node:net): multipart bodies exactly as written, byte by byte,
 // including ones no HTTP client would produce (control bytes in headers, broken framing).
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 
 export interface RawResponse {
   /** 0 when the server closed the socket without a status line. */
@@ -23,6 +23,17 @@ export interface RawRequestOptions {
 
 /** POSTs to `url` over a fresh socket and reads the answer until the server closes it. */
 export function rawPost(url: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+  return openRawPost(url, options).response;
+}
+
+export interface OpenRequest {
+  socket: Socket;
+  /** Resolves when the server closes the socket (or the timeout destroys it). */
+  response: Promise<RawResponse>;
+}
+
+/** rawPost that hands back the socket too: write more later, or destroy it mid-body. */
+export function openRawPost(url: string, options: RawRequestOptions = {}): OpenRequest {
   const { hostname, port, pathname } = new URL(url);
   const body = Buffer.from(options.body ?? '');
   const length = options.contentLength === undefined ? body.length : options.contentLength;
@@ -35,8 +46,8 @@ export function rawPost(url: string, options: RawRequestOptions = {}): Promise<R
     '',
     '',
   ].join('\r\n');
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
+  const socket = connect(Number(port), hostname);
+  const response = new Promise<RawResponse>((resolve, reject) => {
     const received: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(), options.timeoutMs ?? 20_000);
     socket.on('data', (data: Buffer) => received.push(data));
@@ -50,16 +61,17 @@ export function rawPost(url: string, options: RawRequestOptions = {}): Promise<R
         reject(error);
       }
     });
-    socket.on('connect', () => {
-      socket.write(head);
-      if (options.abortAfter !== undefined) {
-        socket.end(body.subarray(0, options.abortAfter));
-        socket.destroy();
-        return;
-      }
-      socket.write(body);
-    });
   });
+  socket.on('connect', () => {
+    socket.write(head);
+    if (options.abortAfter !== undefined) {
+      socket.end(body.subarray(0, options.abortAfter));
+      socket.destroy();
+      return;
+    }
+    socket.write(body);
+  });
+  return { socket, response };
 }
 
 function parseResponse(text: string): RawResponse {
