@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { GraphQLError } from 'graphql';
-import { processRequest } from 'graphql-upload-minimal';
+import { processRequest, Upload } from 'graphql-upload-minimal';
 import type { Plugin } from 'graphql-yoga';
 import { DomainError } from '../errors.js';
 
@@ -89,10 +89,46 @@ async function parseMultipart({ req, res }: NodeServerContext, options: Streamin
     // every chunk without changing the flow (pipe's backpressure still applies).
     const { onBytes } = options;
     if (onBytes) req.on('data', (chunk: Buffer) => onBytes(chunk.length));
-    return (await parsed) as never;
+    const operations: unknown = await parsed;
+    requestUploads.set(req, collectUploads(operations));
+    return operations as never;
   } catch (error) {
     closeAfterResponse({ req, res });
     throw multipartError(error);
+  }
+}
+
+/** Every file the multipart map placed in a request's operations. */
+const requestUploads = new WeakMap<IncomingMessage, Upload[]>();
+
+function collectUploads(value: unknown, found: Upload[] = [], depth = 0): Upload[] {
+  if (value instanceof Upload) found.push(value);
+  else if (value !== null && typeof value === 'object' && depth < 16) {
+    for (const child of Object.values(value)) collectUploads(child, found, depth + 1);
+  }
+  return found;
+}
+
+/**
+ * busboy finishes a form, and graphql-upload-minimal rejects a mapped file whose part never
+ * came, only once every file stream has been read to its end. A file mapped to a place no
+ * resolver reads (an undeclared variable, say) would block that forever, and with it a
+ * resolver waiting for a missing part: the request would hang. The resolver names the
+ * uploads it reads (their promises, as the Upload scalar hands them over); the others are
+ * read and discarded.
+ */
+export function discardUnusedUploads(req: IncomingMessage | undefined, used: ReadonlyArray<unknown>): void {
+  for (const upload of (req && requestUploads.get(req)) ?? []) {
+    if (used.includes(upload.promise)) continue;
+    upload.promise.then((file) => {
+      try {
+        const stream = file.createReadStream();
+        stream.on('error', ignoreRepeatedParserError);
+        stream.resume();
+      } catch {
+        // The part's stream already failed: the parser has moved past it.
+      }
+    }, ignoreRepeatedParserError);
   }
 }
 
@@ -118,6 +154,7 @@ function guardParser(req: IncomingMessage, onParser: (parser: Writable) => void)
 }
 
 // Only repeats reach here after the first: processRequest has already failed the request.
+// (Also for a discarded file: processRequest reports its failure to the request.)
 const ignoreRepeatedParserError = () => undefined;
 
 /** Ends the parse (and so every file stream) with UploadIdleError when the body stalls. */

@@ -104,6 +104,22 @@ describe('GraphQL multipart spec edge cases', () => {
   });
 });
 
+describe('files the operation never reads', () => {
+  it('a file mapped to an undeclared variable does not stall the request waiting on a missing one (400, not a hang)', async () => {
+    const [operations, , file] = uploadParts('t.csv');
+    const body = multipartBody([
+      operations!,
+      { headers: ['Content-Disposition: form-data; name="map"'], body: '{"0":["variables.u"],"1":["variables.t"]}' },
+      { headers: ['Content-Disposition: form-data; name="1"; filename="t.csv"'], body: file!.body },
+    ]);
+    const response = await rawPost(t.url, { headers: multipartHeaders(), body, timeoutMs: 15_000 });
+    expect(response.status).toBe(400);
+    expect(codeOf(response)).toBe('BAD_USER_INPUT');
+    expect(bodyOf(response).errors?.[0]?.message).toMatch(/file for "users".*never sent/);
+    expect(await storedRows()).toEqual({ jobs: 0, files: 0, chunks: 0 });
+  });
+});
+
 describe('who may send a multipart body', () => {
   it('a viewer gets 403 FORBIDDEN and no token 401 before the body is read; a keep-alive fetch client sees both', async () => {
     // Node's fetch (undici) keeps the connection alive: the refusal must not reset the next

@@ -1,9 +1,10 @@
 // Mutations that start and steer ingestion: uploadCsv, cancelJob, retryJob.
+import type { IncomingMessage } from 'node:http';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { builder } from '../builder.js';
 import { isUuid, JobRef } from './jobs.js';
 import { badInput, DomainError, notFound } from '../../errors.js';
-import { uploadFailure } from '../../http/uploads.js';
+import { discardUnusedUploads, uploadFailure } from '../../http/uploads.js';
 import { cancelJob, createUploadJob, retryJob } from '../../jobs/service.js';
 import type { GraphQLContext } from '../context.js';
 
@@ -44,6 +45,7 @@ builder.mutationFields((t) => ({
       transactions: t.arg({ type: 'File' }),
     },
     resolve: async (query, _root, args, ctx) => {
+      discardUnusedUploads((ctx as { req?: IncomingMessage }).req, [args.users, args.transactions]);
       // One file part mapped to both variables (the spec's "file deduplication") would be
       // read by two consumers at once; a job needs two different files anyway.
       if (args.users && args.users === args.transactions) {
@@ -60,10 +62,13 @@ builder.mutationFields((t) => ({
       const files = uploads.map(({ kind, variable, upload }) => ({
         kind,
         open: async () => {
-          const file = await upload.catch((error: unknown) => {
+          try {
+            const file = await upload;
+            // createReadStream throws when the part's stream failed before this call.
+            return { name: file.filename, stream: clientBytes(file.createReadStream(), variable) };
+          } catch (error) {
             throw uploadFailure(error, variable);
-          });
-          return { name: file.filename, stream: clientBytes(file.createReadStream(), variable) };
+          }
         },
       }));
       const id = await createUploadJob(serviceDeps(ctx), files);
