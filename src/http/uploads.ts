@@ -189,11 +189,12 @@ function multipartError(error: unknown): GraphQLError {
  * fails: every such failure comes from the client's body (framing, a file part never sent,
  * a stall, a disconnect), so it is a 4xx with a code, never an INTERNAL_SERVER_ERROR.
  */
-export function uploadFailure(error: unknown, variable: string): DomainError {
+export function uploadFailure(error: unknown, variable: string): unknown {
   if (error instanceof DomainError) return error;
   if (error instanceof UploadIdleError) return new DomainError('REQUEST_TIMEOUT', error.message, { http: { status: 408 } });
   const { status, message } = error as { status?: number; message?: string };
-  if (status === 413) return new DomainError('PAYLOAD_TOO_LARGE', message ?? 'file too large', { http: { status } });
+  // The file limit: createUploadJob reports it in its own words, with the limit.
+  if (status === 413) return error;
   if (message === FILE_MISSING) {
     return new DomainError('BAD_USER_INPUT', `the file for "${variable}" is named in the multipart map but its part was never sent`, {
       argument: variable,

@@ -1,6 +1,7 @@
 // Uploaded files live in PostgreSQL (upload_chunks), streamed in fixed-size chunks:
 // every worker on every machine reads them through the database both sides already
-// share, with no local disk and no object store to run. Rows are deleted with the job.
+// share, with no local disk and no object store to run. Rows are deleted with the job, or
+// UPLOAD_RETENTION_DAYS after it ended (purgeExpiredUploads in jobs/service.ts).
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
