@@ -7,7 +7,9 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
   | 'CONFLICT'
-  | 'TOO_MANY_REQUESTS';
+  | 'TOO_MANY_REQUESTS'
+  | 'BAD_REQUEST'
+  | 'REQUEST_TIMEOUT';
 
 export class DomainError extends Error {
   constructor(

@@ -3,9 +3,11 @@
 // connection_init payload `{ authorization: 'Bearer …' }` on WebSocket.
 //   no or bad token → UNAUTHENTICATED (HTTP: 401 before the body is read)
 //   viewer + mutation → FORBIDDEN (HTTP: 403); admin → everything
+//   viewer + multipart (an upload, i.e. a mutation) → 403 before the body is read
 import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Role } from '../graphql/context.js';
+import { closeAfterResponse, isMultipart, type NodeServerContext } from '../http/uploads.js';
 import type { TokenVerifier } from './tokens.js';
 
 /** What the plugin reads from the context Yoga (HTTP) or app.ts (WebSocket) builds. */
@@ -45,8 +47,17 @@ const operationKind = (document: DocumentNode, operationName?: string | null) =>
 export function useAuth(verifier: TokenVerifier): Plugin<AuthInitialContext> {
   return {
     // HTTP: refuse before Yoga (or the multipart parser) reads the body.
-    onRequestParse({ request }) {
-      if (verifier.roleOf(request.headers.get('authorization')) === null) throw unauthenticated(true);
+    // A refusal answers before the body is read, so the connection is closed after it.
+    onRequestParse({ request, serverContext }) {
+      const role = verifier.roleOf(request.headers.get('authorization'));
+      if (role === null) {
+        closeAfterResponse(serverContext as unknown as NodeServerContext);
+        throw unauthenticated(true);
+      }
+      if (role !== 'admin' && isMultipart(request)) {
+        closeAfterResponse(serverContext as unknown as NodeServerContext);
+        throw forbidden(true, 'uploads (multipart requests carry mutations)');
+      }
     },
     onContextBuilding({ context, extendContext }) {
       extendContext({ role: verifier.roleOf(presentedAuthorization(context)) });

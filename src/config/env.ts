@@ -52,6 +52,12 @@ const envSchema = z.object({
   MAX_CONCURRENT_OPERATIONS_PER_CLIENT: z.coerce.number().int().min(1).default(4),
   /** A client's operations waiting for a slot (FIFO); beyond this they get 429 TOO_MANY_REQUESTS. */
   MAX_QUEUED_OPERATIONS_PER_CLIENT: z.coerce.number().int().min(0).default(64),
+  /** Multipart uploads in flight per API process; the next is refused (503) before its body is read. */
+  MAX_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).default(4),
+  /** An upload whose body sends no byte for this long ends with 408 and leaves nothing stored. */
+  UPLOAD_IDLE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).default(30),
+  /** Uploaded bytes of jobs that ended longer ago than this are deleted (the job and its counts stay). */
+  UPLOAD_RETENTION_DAYS: z.coerce.number().min(0).default(7),
   /** Port of the worker's Prometheus /metrics server; unset = no server. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Only the typed client's persisted operations run (admins may still send any). */

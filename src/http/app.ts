@@ -29,6 +29,7 @@ import { useQueryLimits } from './limits.js';
 import { useUploadRateLimit } from './rate-limit.js';
 import { useRequestLog, yogaLogger } from './request-log.js';
 import { useStreamingUploads, type NodeServerContext } from './uploads.js';
+import { startUploadSweeps, type UploadSweeps } from '../jobs/service.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const METRICS_PATH = '/metrics';
@@ -80,7 +81,12 @@ export function buildApp(services: AppServices): App {
         verifier,
         log,
       }),
-      useStreamingUploads({ maxFileSize: env.MAX_UPLOAD_BYTES, onBytes: (bytes) => metrics.uploadBytes.inc(bytes) }),
+      useStreamingUploads({
+        maxFileSize: env.MAX_UPLOAD_BYTES,
+        maxConcurrent: env.MAX_CONCURRENT_UPLOADS,
+        idleTimeoutSeconds: env.UPLOAD_IDLE_TIMEOUT_SECONDS,
+        onBytes: (bytes) => metrics.uploadBytes.inc(bytes),
+      }),
       useOperationBodyLimit(),
       ...(persisted ? [persisted.plugin] : []),
       // Last: it wraps execute, so an operation refused above never takes a slot.
@@ -161,12 +167,16 @@ export function buildApp(services: AppServices): App {
   );
   logWsErrors(wsServer, log);
 
+  // Partial uploads of a dead process, and uploaded bytes past UPLOAD_RETENTION_DAYS.
+  let sweeps: UploadSweeps | undefined;
+
   return {
     server,
     yoga,
     metrics,
     start: (port = env.PORT) =>
       new Promise((resolve, reject) => {
+        sweeps ??= startUploadSweeps(services.db.pool, env.UPLOAD_RETENTION_DAYS, log);
         // Without auth, only this machine may connect (SPEC §6).
         const host = env.HOST ?? (verifier.enabled ? '0.0.0.0' : '127.0.0.1');
         if (!verifier.enabled) log.warn('AUTH_TOKENS is empty: auth is off, listening on 127.0.0.1 only');
@@ -177,6 +187,7 @@ export function buildApp(services: AppServices): App {
         });
       }),
     async stop() {
+      sweeps?.stop();
       await wsHandle.dispose();
       wsServer.close();
       server.closeIdleConnections();

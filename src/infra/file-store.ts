@@ -1,6 +1,7 @@
 // Uploaded files live in PostgreSQL (upload_chunks), streamed in fixed-size chunks:
 // every worker on every machine reads them through the database both sides already
-// share, with no local disk and no object store to run. Rows are deleted with the job.
+// share, with no local disk and no object store to run. Rows are deleted with the job, or
+// UPLOAD_RETENTION_DAYS after it ended (purgeExpiredUploads in jobs/service.ts).
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
@@ -26,11 +27,12 @@ export interface StoredFile {
 
 /**
  * Streams `source` into upload_chunks for `fileId`, hashing on the way. Over `maxBytes`
- * it stops reading and throws UploadTooLargeError; the caller's transaction rollback
- * (or the job row's cascade) removes the partial chunks.
+ * it stops reading and throws UploadTooLargeError; the caller deletes the job row, whose
+ * cascade removes the partial chunks. Given a pool, each chunk INSERT takes a connection
+ * for itself only: none is held while the next chunk's bytes arrive over the network.
  */
 export async function storeUpload(
-  client: pg.ClientBase,
+  client: Pick<pg.Pool, 'query'> | pg.ClientBase,
   fileId: string,
   source: AsyncIterable<Buffer>,
   maxBytes: number,

@@ -6,6 +6,7 @@ import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { badInput, conflict, DomainError, notFound } from '../errors.js';
 import { storeUpload, UploadTooLargeError } from '../infra/file-store.js';
+import type { Logger } from '../infra/logger.js';
 import { bullJobId, enqueueIngest, type IngestPayload } from '../queue/ingest-queue.js';
 
 export interface JobServiceDeps {
@@ -34,30 +35,45 @@ export interface PendingUpload {
 
 const MAX_NAME_LENGTH = 255;
 
+/** How long a partial upload stays valid without renewal; renewed every third of it. */
+export const UPLOAD_LEASE_SECONDS = 60;
+
 /**
  * Stores the files (streamed, hashed, size-limited) and queues a new job; returns its id.
- * Everything is written in one transaction: a file over the limit or a broken stream
- * leaves no job and no chunk behind.
+ * No transaction spans the upload: a client can take minutes to send its bytes, and a
+ * pooled connection held that long starves every other query. The job row is written
+ * first with an upload lease (hidden from the API, never queued), each chunk is written
+ * with a connection taken from the pool for that one INSERT, and the lease is cleared when
+ * every file is stored. A failure (too large, broken or stalled stream, client gone) deletes
+ * the job and its chunks; if this process dies first, the lapsed lease lets
+ * sweepAbandonedUploads delete them.
  */
 export async function createUploadJob(deps: JobServiceDeps, files: Array<UploadFile | PendingUpload>): Promise<string> {
   if (!files.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
   const kinds = new Set(files.map((file) => file.kind));
   if (kinds.size !== files.length) throw badInput('at most one file of each kind');
   const jobId = randomUUID();
-  const client = await deps.pool.connect();
-  let broken: Error | undefined;
+  await deps.pool.query(
+    `INSERT INTO ingest_jobs (id, status, upload_lease_until) VALUES ($1, 'QUEUED', now() + make_interval(secs => $2))`,
+    [jobId, UPLOAD_LEASE_SECONDS],
+  );
+  const lease = renewLease(deps.pool, jobId);
   try {
-    await client.query('BEGIN');
-    await client.query(`INSERT INTO ingest_jobs (id, status) VALUES ($1, 'QUEUED')`, [jobId]);
-    const sizes = await storeFiles(client, jobId, files, deps.maxUploadBytes);
-    await client.query('UPDATE ingest_jobs SET total_bytes = $2 WHERE id = $1', [jobId, sizes.reduce((a, b) => a + b, 0)]);
-    await client.query('COMMIT');
+    const sizes = await storeFiles(deps.pool, jobId, files, deps.maxUploadBytes);
+    const { rowCount } = await deps.pool.query(
+      `UPDATE ingest_jobs SET total_bytes = $2, upload_lease_until = NULL, created_at = now(), updated_at = now()
+        WHERE id = $1 AND upload_lease_until IS NOT NULL`,
+      [jobId, sizes.reduce((a, b) => a + b, 0)],
+    );
+    // Only when this process stalled longer than the lease and a sweep took the job.
+    if (!rowCount) throw new Error(`upload ${jobId} lost its lease before it completed`);
   } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    clearInterval(lease);
+    // Should this fail too (database gone), the lease lapses and the sweep removes the job.
+    await deps.pool.query('DELETE FROM ingest_jobs WHERE id = $1', [jobId]).catch(() => undefined);
     throw uploadError(error, deps.maxUploadBytes);
-  } finally {
-    client.release(broken);
   }
+  clearInterval(lease);
   try {
     await enqueueIngest(deps.queue, jobId);
   } catch (error) {
@@ -68,13 +84,112 @@ export async function createUploadJob(deps: JobServiceDeps, files: Array<UploadF
   return jobId;
 }
 
+/** Keeps a partial upload's lease alive while this process is still receiving it. */
+function renewLease(pool: pg.Pool, jobId: string): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    pool
+      .query(
+        `UPDATE ingest_jobs SET upload_lease_until = now() + make_interval(secs => $2)
+          WHERE id = $1 AND upload_lease_until IS NOT NULL`,
+        [jobId, UPLOAD_LEASE_SECONDS],
+      )
+      .catch(() => undefined); // the next renewal retries; a lapse only costs this upload
+  }, (UPLOAD_LEASE_SECONDS * 1000) / 3);
+  timer.unref();
+  return timer;
+}
+
+/** Deletes partial uploads whose lease lapsed: their API process died mid-upload. */
+export async function sweepAbandonedUploads(pool: pg.Pool): Promise<number> {
+  const { rowCount } = await pool.query('DELETE FROM ingest_jobs WHERE upload_lease_until < now()');
+  return rowCount ?? 0;
+}
+
+/** Statuses after which a job's uploaded bytes are never read again (unless retried). */
+const ENDED = `('COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED')`;
+const RETENTION_LOCK = [4_201_339, 1] as const;
+const RETENTION_BATCH = 50;
+
+/**
+ * Deletes the uploaded bytes (upload_chunks) of jobs that ended more than `retentionDays`
+ * ago; the job, its files' counts and its rejected rows stay, and files_purged_at records
+ * when. Every API process calls this periodically; a transaction-level advisory lock makes
+ * one run at a time across the fleet (the others skip), and each batch is its own short
+ * transaction. Returns the number of jobs purged.
+ */
+export async function purgeExpiredUploads(pool: pg.Pool, retentionDays: number): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [...RETENTION_LOCK]);
+      if (!rows[0]?.locked) {
+        await client.query('ROLLBACK');
+        return purged;
+      }
+      // FOR UPDATE: a retryJob racing this batch either sees files_purged_at or waits for it.
+      const { rowCount } = await client.query(
+        `WITH expired AS (
+           SELECT id FROM ingest_jobs
+            WHERE files_purged_at IS NULL AND status IN ${ENDED}
+              AND finished_at < now() - make_interval(secs => $1)
+            ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+         marked AS (UPDATE ingest_jobs j SET files_purged_at = now() FROM expired e WHERE j.id = e.id RETURNING j.id),
+         chunks AS (DELETE FROM upload_chunks c USING job_files f, marked m WHERE c.file_id = f.id AND f.job_id = m.id)
+         SELECT id FROM marked`,
+        [retentionDays * 86_400, RETENTION_BATCH],
+      );
+      await client.query('COMMIT');
+      purged += rowCount ?? 0;
+      if ((rowCount ?? 0) < RETENTION_BATCH) return purged;
+    } catch (error) {
+      broken = error instanceof Error ? error : new Error(String(error));
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+export interface UploadSweeps {
+  stop(): void;
+}
+
+/** How often an API process sweeps abandoned uploads and expired upload bytes. */
+export const SWEEP_INTERVAL_MS = 60_000;
+
+/** Runs both sweeps now (start-up) and every SWEEP_INTERVAL_MS; failures are logged and retried. */
+export function startUploadSweeps(pool: pg.Pool, retentionDays: number, log: Logger): UploadSweeps {
+  let running: Promise<void> | undefined;
+  const sweep = () => {
+    running ??= (async () => {
+      try {
+        const abandoned = await sweepAbandonedUploads(pool);
+        const purged = await purgeExpiredUploads(pool, retentionDays);
+        if (abandoned || purged) log.info({ abandoned, purged, retentionDays }, 'upload sweep');
+      } catch (error) {
+        log.warn({ err: error }, 'upload sweep failed; retried at the next interval');
+      } finally {
+        running = undefined;
+      }
+    })();
+  };
+  sweep();
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
 /**
  * Streams every file at once: a multipart body may carry them in any order, and waiting
- * on one while the other's bytes are next in the body would stall. pg queues the queries
- * of one client, so the interleaved chunk inserts share the transaction safely.
+ * on one while the other's bytes are next in the body would stall. Each statement takes
+ * a pooled connection for itself only.
  */
 async function storeFiles(
-  client: pg.PoolClient,
+  pool: pg.Pool,
   jobId: string,
   files: Array<UploadFile | PendingUpload>,
   maxBytes: number,
@@ -89,19 +204,19 @@ async function storeFiles(
     const file = 'open' in pending ? { kind: pending.kind, ...(await pending.open()) } : pending;
     opened.push(file);
     const fileId = randomUUID();
-    await client.query(`INSERT INTO job_files (id, job_id, kind, name, size_bytes, sha256) VALUES ($1, $2, $3, $4, 0, '')`, [
+    await pool.query(`INSERT INTO job_files (id, job_id, kind, name, size_bytes, sha256) VALUES ($1, $2, $3, $4, 0, '')`, [
       fileId,
       jobId,
       file.kind,
       sanitizeFileName(file.name, file.kind),
     ]);
-    const stored = await storeUpload(client, fileId, file.stream, maxBytes);
-    await client.query('UPDATE job_files SET size_bytes = $2, sha256 = $3 WHERE id = $1', [fileId, stored.sizeBytes, stored.sha256]);
+    const stored = await storeUpload(pool, fileId, file.stream, maxBytes);
+    await pool.query('UPDATE job_files SET size_bytes = $2, sha256 = $3 WHERE id = $1', [fileId, stored.sizeBytes, stored.sha256]);
     return stored.sizeBytes;
   }).map((store) => store.catch(stopAll));
   const results = await Promise.allSettled(stores);
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  // Every store has settled, so no chunk insert can run after the caller's ROLLBACK.
+  // Every store has settled, so no chunk insert can run after the caller's DELETE.
   if (failed) throw failed.reason;
   return results.map((result) => (result as PromiseFulfilledResult<number>).value);
 }
@@ -138,7 +253,7 @@ export async function cancelJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jo
             finished_at = CASE WHEN status = 'QUEUED' THEN now() ELSE finished_at END,
             cancel_requested = (status = 'RUNNING'),
             progress_seq = progress_seq + 1, updated_at = now()
-      WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
+      WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') AND upload_lease_until IS NULL
       RETURNING status, attempts`,
     [jobId],
   );
@@ -165,13 +280,19 @@ export async function retryJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, job
         SET status = 'QUEUED', cancel_requested = false, error = NULL, finished_at = NULL,
             attempts = j.attempts + 1, progress_seq = j.progress_seq + 1, updated_at = now()
        FROM (SELECT id, status FROM ingest_jobs WHERE id = $1 FOR UPDATE) previous
-      WHERE j.id = previous.id AND j.status IN ('FAILED', 'CANCELLED')
+      WHERE j.id = previous.id AND j.status IN ('FAILED', 'CANCELLED') AND j.files_purged_at IS NULL
       RETURNING j.attempts, previous.status AS previous`,
     [jobId],
   );
   const row = rows[0];
   if (!row) {
-    const status = await statusOf(deps.pool, jobId);
+    const { status, filesPurgedAt } = await stateOf(deps.pool, jobId);
+    if (filesPurgedAt && (status === 'FAILED' || status === 'CANCELLED')) {
+      throw conflict(
+        `job ${jobId} cannot be retried: its uploaded files were removed at ${filesPurgedAt.toISOString()}, ` +
+          'after the upload retention period (UPLOAD_RETENTION_DAYS); upload the files again as a new job',
+      );
+    }
     if (status === 'QUEUED' || status === 'RUNNING') return requeueIfLost(deps, jobId);
     throw conflict(`job ${jobId} is ${status}: only FAILED or CANCELLED jobs can be retried`);
   }
@@ -206,8 +327,14 @@ async function requeueIfLost(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jobId
   if (bumped[0]) await enqueueIngest(deps.queue, jobId, bumped[0].attempts);
 }
 
-async function statusOf(pool: pg.Pool, jobId: string): Promise<string> {
-  const { rows } = await pool.query<{ status: string }>('SELECT status FROM ingest_jobs WHERE id = $1', [jobId]);
+/** A job whose upload is still arriving does not exist yet for clients. */
+async function stateOf(pool: pg.Pool, jobId: string): Promise<{ status: string; filesPurgedAt: Date | null }> {
+  const { rows } = await pool.query<{ status: string; files_purged_at: Date | null }>(
+    'SELECT status, files_purged_at FROM ingest_jobs WHERE id = $1 AND upload_lease_until IS NULL',
+    [jobId],
+  );
   if (!rows[0]) throw notFound('job', jobId);
-  return rows[0].status;
+  return { status: rows[0].status, filesPurgedAt: rows[0].files_purged_at };
 }
+
+const statusOf = async (pool: pg.Pool, jobId: string) => (await stateOf(pool, jobId)).status;

@@ -89,7 +89,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _root, args, ctx) => {
       const id = normaliseJobId(args.id);
-      return id ? ctx.db.prisma.ingestJob.findUnique({ ...query, where: { id } }) : null;
+      return id ? ctx.db.prisma.ingestJob.findUnique({ ...query, where: { id, uploadLeaseUntil: null } }) : null;
     },
   }),
   jobs: t.prismaConnection(
@@ -103,7 +103,8 @@ builder.queryFields((t) => ({
       checkCursors(args, 'uuid');
       return ctx.db.prisma.ingestJob.findMany({
         ...query,
-        where: args.status ? { status: args.status } : {},
+        // A job whose upload is still arriving is not listed (uploadLeaseUntil set).
+        where: args.status ? { status: args.status, uploadLeaseUntil: null } : { uploadLeaseUntil: null },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       });
     },

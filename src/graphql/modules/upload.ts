@@ -1,8 +1,10 @@
 // Mutations that start and steer ingestion: uploadCsv, cancelJob, retryJob.
+import type { IncomingMessage } from 'node:http';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { builder } from '../builder.js';
 import { jobIdArgument, JobRef } from './jobs.js';
-import { badInput } from '../../errors.js';
+import { badInput, DomainError } from '../../errors.js';
+import { discardUnusedUploads, uploadFailure } from '../../http/uploads.js';
 import { cancelJob, createUploadJob, retryJob } from '../../jobs/service.js';
 import type { GraphQLContext } from '../context.js';
 
@@ -19,6 +21,15 @@ async function changedJob(ctx: GraphQLContext, query: object, id: string) {
   return ctx.db.prisma.ingestJob.findUniqueOrThrow({ ...query, where: { id } });
 }
 
+/** A file part's bytes; a failure of the body (framing, stall, disconnect) becomes a client error. */
+async function* clientBytes(stream: AsyncIterable<Buffer>, variable: string): AsyncGenerator<Buffer> {
+  try {
+    yield* stream;
+  } catch (error) {
+    throw uploadFailure(error, variable);
+  }
+}
+
 builder.mutationFields((t) => ({
   uploadCsv: t.prismaField({
     type: JobRef,
@@ -28,16 +39,30 @@ builder.mutationFields((t) => ({
       transactions: t.arg({ type: 'File' }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const uploads: Array<{ kind: 'USERS' | 'TRANSACTIONS'; upload: Promise<FileUpload> }> = [];
-      if (args.users) uploads.push({ kind: 'USERS', upload: args.users });
-      if (args.transactions) uploads.push({ kind: 'TRANSACTIONS', upload: args.transactions });
+      discardUnusedUploads((ctx as { req?: IncomingMessage }).req, [args.users, args.transactions]);
+      // One file part mapped to both variables (the spec's "file deduplication") would be
+      // read by two consumers at once; a job needs two different files anyway.
+      if (args.users && args.users === args.transactions) {
+        throw new DomainError('BAD_USER_INPUT', 'the same file cannot be both users and transactions', {
+          argument: 'transactions',
+          http: { status: 400 },
+        });
+      }
+      const uploads: Array<{ kind: 'USERS' | 'TRANSACTIONS'; variable: string; upload: Promise<FileUpload> }> = [];
+      if (args.users) uploads.push({ kind: 'USERS', variable: 'users', upload: args.users });
+      if (args.transactions) uploads.push({ kind: 'TRANSACTIONS', variable: 'transactions', upload: args.transactions });
       if (!uploads.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
       // Opened lazily: a part's promise resolves only after the previous part's bytes are read.
-      const files = uploads.map(({ kind, upload }) => ({
+      const files = uploads.map(({ kind, variable, upload }) => ({
         kind,
         open: async () => {
-          const file = await upload;
-          return { name: file.filename, stream: file.createReadStream() };
+          try {
+            const file = await upload;
+            // createReadStream throws when the part's stream failed before this call.
+            return { name: file.filename, stream: clientBytes(file.createReadStream(), variable) };
+          } catch (error) {
+            throw uploadFailure(error, variable);
+          }
         },
       }));
       const id = await createUploadJob(serviceDeps(ctx), files);
