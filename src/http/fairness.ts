@@ -6,12 +6,16 @@
 // One client's burst then queues behind itself instead of in front of everyone else's
 // queries on the shared database pool. HTTP and WebSocket alike: both run execute through
 // these plugins. Subscriptions are not counted: a stream lives for minutes and would hold
-// a slot all that time; their setup is one cheap query.
+// a slot all that time; their setup is one cheap query. Uploads (multipart requests) are
+// not counted either: they wait on the client's network, not on CPU or the pool, and
+// MAX_CONCURRENT_UPLOADS bounds them (counted, four slow uploads held every slot of their
+// token, and its queries queued behind them).
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { clientIdentity, type IdentityContext } from '../auth/identity.js';
 import type { TokenVerifier } from '../auth/tokens.js';
 import { collectFields, executedOperation, rootType } from './operation-fields.js';
+import { isMultipart } from './uploads.js';
 
 export interface OperationFairnessOptions {
   maxConcurrent: number;
@@ -87,6 +91,7 @@ export function useOperationFairness(options: OperationFairnessOptions): Plugin 
     // by the same `finally` whatever happens (a later hook stopping execution included).
     onExecute({ args, executeFn, setExecuteFn }) {
       const context = args.contextValue as IdentityContext;
+      if (context.request && isMultipart(context.request)) return;
       const identity = clientIdentity(context, options.verifier);
       setExecuteFn(async (executeArgs: ExecutionArgs) => {
         const slot = limiter.acquire(identity, rootFieldCount(executeArgs));

@@ -191,8 +191,9 @@ describe('slow and stalled uploads', () => {
   it('10 uploads dribbling a byte at a time hold no pooled connection: /ready and queries answer, partial jobs are hidden', async () => {
     const uploads = Array.from({ length: 10 }, () => dribble(t.url, 500));
     try {
-      // Wait (at most 3 s) until every upload has stored its job and file rows and waits on the network.
-      for (let i = 0; i < 30 && (await storedRows()).files < 10; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      // Wait (at most 20 s: a loaded machine accepts ten sockets slowly) until every upload
+      // has stored its job and file rows and waits on the network.
+      for (let i = 0; i < 200 && (await storedRows()).files < 10; i++) await new Promise((resolve) => setTimeout(resolve, 100));
       for (let round = 0; round < 3; round++) {
         expect((await fetch(`${base}/ready`, { signal: AbortSignal.timeout(10_000) })).status).toBe(200);
         expect(await jobsAnswer()).toEqual({ status: 200, body: { data: { jobs: { edges: [] } } } });
