@@ -241,6 +241,29 @@ describe('dashboard series CSV, a hand-checked case', () => {
     }
   });
 
+  it('Dashboard.exportUrls encodes the validated filter and refuses what the series fields refuse', async () => {
+    const { dashboard } = await graphql<{ dashboard: { exportUrls: Record<string, string> } }>(
+      app,
+      `query ($filter: DashboardFilter) { dashboard(filter: $filter) {
+         exportUrls { spendTrend(granularity: MONTH) costByModel costByRegion topCompanies(limit: 5) } } }`,
+      { filter: { from: '2026-01-01', to: '2026-01-31', regions: ['US', 'EU', 'US'], companies: ['+1', 'Acme, "Inc"'] } },
+    );
+    const filter = 'from=2026-01-01&to=2026-01-31&region=EU&region=US&company=%2B1&company=Acme%2C+%22Inc%22';
+    expect(dashboard.exportUrls).toEqual({
+      spendTrend: `/exports/dashboard/spend-trend.csv?${filter}&granularity=MONTH`,
+      costByModel: `/exports/dashboard/cost-by-model.csv?${filter}`,
+      costByRegion: `/exports/dashboard/cost-by-region.csv?${filter}`,
+      topCompanies: `/exports/dashboard/top-companies.csv?${filter}&limit=5`,
+    });
+    const response = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${VIEWER}` },
+      body: JSON.stringify({ query: '{ dashboard { exportUrls { topCompanies(limit: 0) } } }' }),
+    });
+    const { errors } = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
   it('links the rejected rows of a job from Job.rejectedRowsCsvUrl', async () => {
     const id = randomUUID();
     await app.db.pool.query(`INSERT INTO ingest_jobs (id, status) VALUES ($1, 'COMPLETED_WITH_ERRORS')`, [id]);
