@@ -39,8 +39,17 @@ export interface DashboardFilter {
 
 type FilterList = keyof typeof MAX_FILTER_VALUE_LENGTH;
 
-function normaliseList(values: readonly string[] | null | undefined, list: FilterList): string[] | null {
-  const argument = `filter.${list}`;
+/** How errors name each filter part: GraphQL's `filter.regions`, the CSV export's `region`. */
+export type FilterArgumentNames = Record<'from' | 'to' | FilterList, string>;
+const GRAPHQL_FILTER_NAMES: FilterArgumentNames = {
+  from: 'filter.from',
+  to: 'filter.to',
+  regions: 'filter.regions',
+  companies: 'filter.companies',
+  models: 'filter.models',
+};
+
+function normaliseList(values: readonly string[] | null | undefined, argument: string, list: FilterList): string[] | null {
   if (!values || values.length === 0) return null;
   if (values.length > MAX_FILTER_VALUES) {
     throw badInput(`${argument} accepts at most ${MAX_FILTER_VALUES} values, got ${values.length}`, argument);
@@ -59,19 +68,22 @@ function normaliseList(values: readonly string[] | null | undefined, list: Filte
 }
 
 /** Throws BAD_USER_INPUT naming the argument (`filter.from`, `filter.regions`, …). */
-export function validateFilter(input: DashboardFilterInput | null | undefined): DashboardFilter {
+export function validateFilter(
+  input: DashboardFilterInput | null | undefined,
+  names: FilterArgumentNames = GRAPHQL_FILTER_NAMES,
+): DashboardFilter {
   const from = input?.from ?? null;
   const to = input?.to ?? null;
   // Both are real YYYY-MM-DD dates (the Date scalar checked them): string order is date order.
   if (from !== null && to !== null && from > to) {
-    throw badInput(`filter.from (${from}) is after filter.to (${to})`, 'filter.from');
+    throw badInput(`${names.from} (${from}) is after ${names.to} (${to})`, names.from);
   }
   return {
     from,
     to,
-    regions: normaliseList(input?.regions, 'regions'),
-    companies: normaliseList(input?.companies, 'companies'),
-    models: normaliseList(input?.models, 'models'),
+    regions: normaliseList(input?.regions, names.regions, 'regions'),
+    companies: normaliseList(input?.companies, names.companies, 'companies'),
+    models: normaliseList(input?.models, names.models, 'models'),
   };
 }
 

@@ -16,6 +16,8 @@ import {
   validateTopCompaniesLimit,
 } from '../../dashboard/filter.js';
 import type { DataVersion, DateRange } from '../../dashboard/queries.js';
+import type { SeriesName, SeriesOptions } from '../../exports/dashboard-series.js';
+import { dashboardSeriesPath } from '../../exports/paths.js';
 import { builder } from '../builder.js';
 
 const GranularityEnum = builder.enumType('Granularity', {
@@ -118,6 +120,29 @@ const DashboardMetaRef = builder.objectRef<DataVersion>('DashboardMeta').impleme
   }),
 });
 
+/** Options of a series without one: any value, the path leaves it out. */
+const NO_OPTIONS: SeriesOptions = { granularity: 'DAY', limit: 10 };
+const seriesPath = (view: DashboardView, name: SeriesName, options: Partial<SeriesOptions> = {}) =>
+  dashboardSeriesPath(name, view.filter, { ...NO_OPTIONS, ...options });
+
+const DashboardExportUrlsRef = builder.objectRef<DashboardView>('DashboardExportUrls').implement({
+  description:
+    'CSV downloads of the series of the same names, for this filter: paths relative to the API origin ' +
+    '(GET with the same Authorization header as /graphql). Arguments as on the Dashboard field.',
+  fields: (t) => ({
+    spendTrend: t.string({
+      args: { granularity: t.arg({ type: GranularityEnum, defaultValue: 'DAY' }) },
+      resolve: (view, args) => seriesPath(view, 'spend-trend', { granularity: validateGranularity(args.granularity) }),
+    }),
+    costByModel: t.string({ resolve: (view) => seriesPath(view, 'cost-by-model') }),
+    costByRegion: t.string({ resolve: (view) => seriesPath(view, 'cost-by-region') }),
+    topCompanies: t.string({
+      args: { limit: t.arg.int({ defaultValue: 10 }) },
+      resolve: (view, args) => seriesPath(view, 'top-companies', { limit: validateTopCompaniesLimit(args.limit) }),
+    }),
+  }),
+});
+
 const DashboardRef = builder.objectRef<DashboardView>('Dashboard').implement({
   description: 'KPIs and chart series over the transactions matching the filter.',
   fields: (t) => ({
@@ -145,6 +170,7 @@ const DashboardRef = builder.objectRef<DashboardView>('Dashboard').implement({
     companies: t.stringList({ resolve: (view) => view.filterValues('companies') }),
     models: t.stringList({ resolve: (view) => view.filterValues('models') }),
     meta: t.field({ type: DashboardMetaRef, resolve: (view) => view.version() }),
+    exportUrls: t.field({ type: DashboardExportUrlsRef, resolve: (view) => view }),
   }),
 });
 

@@ -3,6 +3,7 @@ import { builder } from '../builder.js';
 import { checkCursors } from '../cursors.js';
 import { notFound } from '../../errors.js';
 import { normaliseJobId } from '../../jobs/job-id.js';
+import { rejectedRowsPath } from '../../exports/paths.js';
 import { FileKind, JobStage, JobStatus } from '../../generated/prisma/enums.js';
 
 export const JobStatusEnum = builder.enumType(JobStatus, { name: 'JobStatus' });
@@ -66,6 +67,10 @@ export const JobRef = builder.prismaObject('IngestJob', {
         Object.entries(job.stageTimings as Record<string, number>).map(([stage, ms]) => ({ stage: stage as JobStage, ms })),
     }),
     files: t.relation('files', { query: { orderBy: { kind: 'asc' } } }),
+    rejectedRowsCsvUrl: t.string({
+      description: 'Every rejected row as CSV: a path relative to the API origin (GET with the Authorization header of /graphql).',
+      resolve: (job) => rejectedRowsPath(job.id),
+    }),
     rejectedRows: t.relatedConnection(
       'rejectedRows',
       {
