@@ -44,7 +44,7 @@ export type RunJobResult =
   | { status: 'SKIPPED'; reason: string }
   | { status: Exclude<JobStatus, 'QUEUED' | 'RUNNING'>; error?: string };
 
-/** Another delivery of the same job holds its lock; BullMQ retries this one later. */
+/** Another delivery of the same job holds its lock: the worker looks again later, without spending an attempt. */
 export class JobBusyError extends Error {}
 
 const JOB_LOCK_NAMESPACE = 4_201_338;
