@@ -2,7 +2,7 @@
 // pipeline/run-job.ts. Shutdown order on SIGTERM/SIGINT: stop taking jobs and wait for the
 // running ones (worker.close), then Redis, then the database. If the process is killed
 // before that, the job is redelivered and resumes from its last committed chunk.
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { loadEnv } from '../src/config/env.js';
 import { logger } from '../src/infra/logger.js';
 import { createPool } from '../src/infra/pg-pool.js';
@@ -10,7 +10,7 @@ import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
 import { createProgressPublisher } from '../src/progress/publisher.js';
 import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
-import { runJob } from './pipeline/run-job.js';
+import { JobBusyError, runJob, type RunJobResult } from './pipeline/run-job.js';
 
 const env = loadEnv();
 // Per running job: its dedicated connection, upload reads, progress writes and the publisher.
@@ -35,13 +35,19 @@ SELECT 1 FROM failed`;
 
 const worker = new Worker<IngestPayload>(
   INGEST_QUEUE,
-  async (job) => {
+  async (job, token) => {
     const { jobId } = ingestPayloadSchema.parse(job.data);
     const attempt = job.attemptsMade + 1;
-    const result = await runJob({ pool, log: logger, publish: (id) => publisher.publish(id) }, jobId, {
-      finalAttempt: attempt >= (job.opts.attempts ?? 1),
-      attempts: attempt,
-    });
+    let result: RunJobResult;
+    try {
+      result = await runJob({ pool, log: logger, publish: (id) => publisher.publish(id) }, jobId, {
+        finalAttempt: attempt >= (job.opts.attempts ?? 1),
+        attempts: attempt,
+      });
+    } catch (error) {
+      if (error instanceof JobBusyError) return lookAgainLater(job, token);
+      throw error;
+    }
     // Bad input never gets better: no BullMQ retries.
     if (result.status === 'FAILED') throw new UnrecoverableError(result.error ?? 'job failed');
     return result;
@@ -71,6 +77,21 @@ logger.info({ queue: INGEST_QUEUE, prefix: env.REDIS_PREFIX, concurrency: env.WO
 const metricsServer =
   env.WORKER_METRICS_PORT === undefined ? undefined : await startWorkerMetricsServer(env, env.WORKER_METRICS_PORT);
 if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
+
+/**
+ * Another delivery runs this job (a stalled-job redelivery, or retryJob's copy of a job it
+ * found lost). Failing would spend an attempt, and with the attempts spent the 'failed'
+ * handler below would mark the job FAILED under the running holder, whose finish then
+ * leaves it FAILED. So this delivery goes back to the delayed set without an attempt
+ * (BullMQ's moveToDelayed + DelayedError) and looks again every WORKER_BUSY_RECHECK_MS
+ * for as long as the holder runs: the holder's lock ends with its run or its connection,
+ * and this delivery then finds the job finished (SKIPPED) or resumes what a dead holder left.
+ */
+async function lookAgainLater(job: Job<IngestPayload>, token: string | undefined): Promise<never> {
+  logger.info({ jobId: job.data.jobId, recheckMs: env.WORKER_BUSY_RECHECK_MS }, 'job is being run by another delivery: looking again later');
+  await job.moveToDelayed(Date.now() + env.WORKER_BUSY_RECHECK_MS, token);
+  throw new DelayedError();
+}
 
 /** The queue gave up (its 'failed' event logged the cause): job.error says what to do. */
 async function markLostJobFailed(jobId: string | undefined): Promise<void> {

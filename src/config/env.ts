@@ -45,6 +45,8 @@ const envSchema = z.object({
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
   AUTH_TOKENS: authTokens,
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** How often a delivery of a job another worker is running looks again whether that run ended (ms). */
+  WORKER_BUSY_RECHECK_MS: z.coerce.number().int().min(100).default(5_000),
   /** uploadCsv calls allowed per token (per client IP when auth is off) in each window. */
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),

@@ -4,7 +4,8 @@
 // BullMQ delivers at least once, so a run may start on a job a crashed run left RUNNING:
 // stages already timed in stage_timings are skipped, files resume after their
 // committed_records, and the aggregates stage is idempotent. A session advisory lock keeps
-// two deliveries of one job from running at the same time.
+// two deliveries of one job from running at the same time; the one that finds it held
+// throws JobBusyError and waits (worker/main.ts).
 import pg from 'pg';
 import { FileKind, JobStage, JobStatus } from '../../src/generated/prisma/enums.js';
 import { readCsvRecords } from '../../src/ingest/csv-source.js';
@@ -44,7 +45,7 @@ export type RunJobResult =
   | { status: 'SKIPPED'; reason: string }
   | { status: Exclude<JobStatus, 'QUEUED' | 'RUNNING'>; error?: string };
 
-/** Another delivery of the same job holds its lock; BullMQ retries this one later. */
+/** Another delivery of the same job holds its lock: the worker looks again later, without spending an attempt. */
 export class JobBusyError extends Error {}
 
 const JOB_LOCK_NAMESPACE = 4_201_338;
