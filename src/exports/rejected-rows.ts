@@ -55,6 +55,7 @@ export async function* rejectedRowRecords(pool: pg.Pool, jobId: string, batchRow
 }
 
 export async function jobExists(pool: pg.Pool, jobId: string): Promise<boolean> {
-  const { rowCount } = await pool.query('SELECT 1 FROM ingest_jobs WHERE id = $1', [jobId]);
+  // A job whose upload is still arriving does not exist yet for readers (as in GraphQL).
+  const { rowCount } = await pool.query('SELECT 1 FROM ingest_jobs WHERE id = $1 AND upload_lease_until IS NULL', [jobId]);
   return rowCount === 1;
 }
