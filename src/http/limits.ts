@@ -142,6 +142,8 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Dashboard.costByModel': fixed(DATA_SIZED),
   'Dashboard.costByRegion': fixed(DATA_SIZED),
   'Dashboard.subscribers': fixed(DATA_SIZED),
+  // At most one per day judged; a year of days bounds what a client should ask for.
+  'Dashboard.spendAnomalies': fixed(TREND_BUCKETS.DAY!),
 };
 
 /** A list missing from LIST_SIZES (never in our schema; the test makes sure). */
