@@ -1,6 +1,7 @@
 // SPEC §8 comparisons over the dashboard filter: the previous period (the same filter
 // shifted to the N days before `from`) and spend anomalies (median/MAD over the 28 days
 // before each date). Pure functions: the spend series comes from ./queries.ts.
+import { badInput } from '../errors.js';
 import type { DashboardFilter } from './filter.js';
 
 const DAY_MS = 86_400_000;
@@ -10,10 +11,19 @@ export const addDays = (date: string, days: number): string =>
 
 const daysBetween = (from: string, to: string): number => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 
-/** The filter shifted to the N = to − from + 1 days immediately before `from`; null unless both dates are set. */
+/** The first date a Date can hold (PostgreSQL has no year 0). */
+const FIRST_DATE = '0001-01-01';
+
+/**
+ * The filter shifted to the N = to − from + 1 days immediately before `from`; null unless
+ * both dates are set. BAD_USER_INPUT when that period would start before 0001-01-01.
+ */
 export function previousPeriodFilter(filter: DashboardFilter): (DashboardFilter & { from: string; to: string }) | null {
   if (filter.from === null || filter.to === null) return null;
   const days = daysBetween(filter.from, filter.to) + 1;
+  if (daysBetween(FIRST_DATE, filter.from) < days) {
+    throw badInput(`filter.from (${filter.from}): the ${days} days before it start before ${FIRST_DATE}, so previousPeriod has no dates`, 'filter.from');
+  }
   return { ...filter, from: addDays(filter.from, -days), to: addDays(filter.from, -1) };
 }
 
@@ -84,7 +94,6 @@ export interface AnomalySpan {
 }
 
 const later = (a: string, b: string): string => (a > b ? a : b);
-const earlier = (a: string, b: string): string => (a < b ? a : b);
 
 /**
  * The span for a filter over data from `dataStart` to `asOf`; null when no date can be an
@@ -93,7 +102,8 @@ const earlier = (a: string, b: string): string => (a < b ? a : b);
  */
 export function anomalySpan(filter: Pick<DashboardFilter, 'from' | 'to'>, dataStart: string, asOf: string): AnomalySpan | null {
   const from = later(filter.from ?? dataStart, dataStart);
-  const to = earlier(filter.to ?? asOf, addDays(asOf, ANOMALY_WINDOW_DAYS));
+  // Compared in days: asOf + 28 may not be a four-digit year (past 9999-12-31) when `to` is.
+  const to = filter.to === null ? asOf : daysBetween(asOf, filter.to) > ANOMALY_WINDOW_DAYS ? addDays(asOf, ANOMALY_WINDOW_DAYS) : filter.to;
   if (from > to) return null;
   return { seriesStart: later(dataStart, addDays(from, -ANOMALY_WINDOW_DAYS)), from, to };
 }

@@ -206,6 +206,19 @@ describe('spendAnomalies and previousPeriod over planted series', () => {
     expect(((none.previousPeriod as Json).kpis as Json).activeSubscriberUtilization).toBeNull();
   });
 
+  it('answers the widest dates: previousPeriod refused by name (it would start before 0001-01-01), anomalies as for the data', async () => {
+    const widest = { from: '0001-01-01', to: '9999-12-31' };
+    const response = await graphql<{ dashboard: Json }>(app.app, QUERY, { filter: widest });
+    expect(response.errors?.map((e) => [e.path?.join('.'), e.extensions?.code, e.extensions?.argument])).toEqual([
+      ['dashboard.previousPeriod', 'BAD_USER_INPUT', 'filter.from'],
+    ]);
+    expect(response.data?.dashboard.previousPeriod).toBeNull();
+    expectSameDashboard(response.data?.dashboard.spendAnomalies, await referenceSpendAnomalies(app.db.pool, { to: day(DAYS + 40) }));
+    // The earliest from that still has a previous period: one day before it is 0001-01-01.
+    const earliest = await insights(app, { from: '0001-01-02', to: '0001-01-02' });
+    expect(earliest.previousPeriod).toMatchObject({ from: '0001-01-01', to: '0001-01-01', kpis: { conversations: 0 } });
+  });
+
   it('is null unless the filter has both from and to', async () => {
     for (const filter of [undefined, {}, { from: day(10) }, { to: day(10) }, { regions: ['US'], to: day(20) }]) {
       expect((await insights(app, filter)).previousPeriod, JSON.stringify(filter)).toBeNull();
