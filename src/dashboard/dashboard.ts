@@ -13,6 +13,7 @@ import {
   type SubscriberCounts,
 } from './distinct-index.js';
 import { filterKey, type DashboardFilter, type Granularity } from './filter.js';
+import { anomalySpan, detectSpendAnomalies, previousPeriodFilter, type SpendAnomaly } from './insights.js';
 import * as queries from './queries.js';
 
 export interface Kpis {
@@ -84,6 +85,12 @@ export interface CompanyCost {
   highestUsedModel: string | null;
 }
 
+export interface PeriodKpis {
+  from: string;
+  to: string;
+  kpis: Kpis;
+}
+
 export class DashboardView {
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly cache: DashboardCache;
@@ -118,6 +125,13 @@ export class DashboardView {
       const { version } = await this.version();
       return this.cache.getOrCompute(`${version}|${name}|${dependsOnFilter ? this.key : ''}`, compute);
     });
+  }
+
+  /** The same request over another filter: reads the data version this request read. */
+  private withFilter(filter: DashboardFilter): DashboardView {
+    const view = new DashboardView(this.db, filter);
+    view.memo.set('version', this.version());
+    return view;
   }
 
   private index(): Promise<DistinctIndex> {
@@ -171,6 +185,29 @@ export class DashboardView {
         modelEfficiency: ratio(completionTokens, promptTokens),
         activeSubscriberUtilization: ratio(activeInM, activeSubscribers),
       };
+    });
+  }
+
+  /** kpis over the N days before `from` (SPEC §8); null unless the filter has both dates. */
+  previousPeriod(): Promise<PeriodKpis | null> {
+    const previous = previousPeriodFilter(this.filter);
+    if (!previous) return Promise.resolve(null);
+    // kpis of the shifted filter, memoised and cached under that filter like any kpis.
+    return this.once('previousPeriod', async () => ({
+      from: previous.from,
+      to: previous.to,
+      kpis: await this.withFilter(previous).kpis(),
+    }));
+  }
+
+  /** Dates of unusual spend for the filter (SPEC §8: median/MAD over the 28 days before each). */
+  spendAnomalies(): Promise<SpendAnomaly[]> {
+    return this.figures('spendAnomalies', async () => {
+      const range = await this.dateRange();
+      const span = range && anomalySpan(this.filter, range.min, range.max);
+      if (!span) return [];
+      const spend = await queries.dailySpend(this.db, { ...this.filter, from: span.seriesStart, to: span.to });
+      return detectSpendAnomalies(spend, span);
     });
   }
 

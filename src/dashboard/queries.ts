@@ -43,6 +43,21 @@ export async function sums(db: Queryable, filter: DashboardFilter, grouping: Sum
   return (await db.query<SumsRow>(text, params.values)).rows;
 }
 
+/**
+ * Spend per date (exact NUMERIC text) over the matching cells, for the dates that have
+ * any, from the smallest daily table the filter's lists need.
+ */
+export async function dailySpend(db: Queryable, filter: DashboardFilter): Promise<Map<string, string>> {
+  const params = new Params();
+  const table = sumsTable(dimensionsUsed(filter, []));
+  const { rows } = await db.query<{ date: string; cost: string }>(
+    `SELECT date::text AS date, sum(cost)::text AS cost FROM ${table}
+      WHERE ${filterPredicate(filter, params)} GROUP BY date`,
+    params.values,
+  );
+  return new Map(rows.map((row) => [row.date, row.cost]));
+}
+
 // ------------------------------------------------------------------ filter values, freshness
 
 export interface DateRange {

@@ -33,7 +33,8 @@ import { collectFields, executedOperation, rootType, type ExecutedOperation } fr
  * Sized from our own operations, measured with these rules: the deepest (Job, Jobs) is 5
  * levels, the longest (Job) 90 tokens. Costs (operationCost, at the largest variables a
  * client may send): Jobs with first: 100 is 3,605, Job with rejectedFirst: 500 is 3,040,
- * the full dashboard with limit: 100 is 2,640; a page of jobs each with a page of
+ * the full dashboard with limit: 100 is 2,640 (4,489 with previousPeriod and
+ * spendAnomalies, a year of anomalies); a page of jobs each with a page of
  * rejected rows (jobs(first: 100) { … rejectedRows(first: 500) … }) is about 300,000.
  */
 export const QUERY_LIMITS = {
@@ -142,6 +143,8 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Dashboard.costByModel': fixed(DATA_SIZED),
   'Dashboard.costByRegion': fixed(DATA_SIZED),
   'Dashboard.subscribers': fixed(DATA_SIZED),
+  // At most one per day judged; a year of days bounds what a client should ask for.
+  'Dashboard.spendAnomalies': fixed(TREND_BUCKETS.DAY!),
 };
 
 /** A list missing from LIST_SIZES (never in our schema; the test makes sure). */

@@ -3,14 +3,16 @@
 import { expect } from 'vitest';
 import type { App } from '../../src/http/app.js';
 
+const KPIS = `
+  totalCost promptTokens completionTokens totalTokens conversations activeDays
+  avgSpendPerDay avgTokensPerDay avgTokensPerConversation
+  highestUsedModel leastUsedModel costliestModel modelEfficiency activeSubscriberUtilization`;
+
+/** Every field of `dashboard` (previousPeriod and spendAnomalies included). */
 export const FULL_DASHBOARD = /* GraphQL */ `
   query Dashboard($filter: DashboardFilter, $granularity: Granularity, $limit: Int) {
     dashboard(filter: $filter) {
-      kpis {
-        totalCost promptTokens completionTokens totalTokens conversations activeDays
-        avgSpendPerDay avgTokensPerDay avgTokensPerConversation
-        highestUsedModel leastUsedModel costliestModel modelEfficiency activeSubscriberUtilization
-      }
+      kpis { ${KPIS} }
       spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }
       costByModel { model cost promptTokens completionTokens conversations efficiency }
       costByRegion { region cost conversations activeUsers }
@@ -19,6 +21,8 @@ export const FULL_DASHBOARD = /* GraphQL */ `
       dateRange { min max }
       regions companies models
       meta { asOf lastJobId }
+      previousPeriod { from to kpis { ${KPIS} } }
+      spendAnomalies { date cost baseline score direction }
     }
   }
 `;

@@ -2,6 +2,7 @@
 // users (SPEC §4 stated directly: no aggregate tables, no solo/spanning decomposition),
 // shaped like the GraphQL `dashboard` result.
 import type pg from 'pg';
+import { referencePreviousFilter, referenceSpendAnomalies } from './insights-reference.js';
 
 export interface FilterInput {
   from?: string | null;
@@ -31,6 +32,7 @@ export async function referenceDashboard(
   filter: FilterInput,
   granularity: Granularity,
   limit: number,
+  insights = true,
 ): Promise<Record<string, unknown>> {
   const params = [
     filter.from ?? null,
@@ -139,6 +141,7 @@ export async function referenceDashboard(
     )
   ).rows;
   const values = async (sql: string) => (await pool.query<{ v: string }>(sql)).rows.map((row) => row.v);
+  const previous = insights ? referencePreviousFilter(filter) : null;
 
   return {
     kpis,
@@ -175,5 +178,11 @@ export async function referenceDashboard(
     regions: await values('SELECT region AS v FROM transactions GROUP BY 1 ORDER BY region COLLATE "C"'),
     companies: await values(`SELECT company AS v FROM transactions WHERE company <> '' GROUP BY 1 ORDER BY company COLLATE "C"`),
     models: await values('SELECT model AS v FROM transactions GROUP BY 1 ORDER BY model COLLATE "C"'),
+    previousPeriod: previous && {
+      from: previous.from,
+      to: previous.to,
+      kpis: (await referenceDashboard(pool, previous, granularity, limit, false)).kpis,
+    },
+    spendAnomalies: insights ? await referenceSpendAnomalies(pool, filter) : [],
   };
 }

@@ -83,6 +83,8 @@ describe('dashboard on an empty database', () => {
       companies: [],
       models: [],
       meta: { asOf: null, lastJobId: null },
+      previousPeriod: null,
+      spendAnomalies: [],
     });
   });
 });

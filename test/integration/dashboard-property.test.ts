@@ -1,6 +1,7 @@
 // Property test: for generated data sets (several seeds, each loaded in two jobs through
 // the real refreshAggregates) and many random filters, every field of `dashboard`, run
-// through the app's GraphQL endpoint, equals plain SQL over transactions and users.
+// through the app's GraphQL endpoint, equals plain SQL over transactions and users
+// (previousPeriod and spendAnomalies included).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   COMPANIES,
@@ -65,6 +66,8 @@ describe.each(SEEDS)('dashboard equals plain SQL over transactions (seed %i)', (
   it(`matches for ${FILTERS_PER_SEED} random filters`, async () => {
     const rnd = random(seed * 1000 + 17);
     let nonEmpty = 0;
+    let anomalies = 0;
+    let previousNonEmpty = 0;
     for (let i = 0; i < FILTERS_PER_SEED; i++) {
       const filter = randomFilter(rnd);
       const granularity = rnd.pick(GRANULARITIES);
@@ -78,8 +81,12 @@ describe.each(SEEDS)('dashboard equals plain SQL over transactions (seed %i)', (
       const expected = await referenceDashboard(app.db.pool, filter ?? {}, granularity, limit);
       expectSameDashboard(response.data?.dashboard, expected, `dashboard(${JSON.stringify(filter)}, ${granularity})`);
       if ((expected.kpis as { conversations: number }).conversations > 0) nonEmpty++;
+      anomalies += (expected.spendAnomalies as unknown[]).length;
+      if ((expected.previousPeriod as { kpis: { conversations: number } } | null)?.kpis.conversations) previousNonEmpty++;
     }
     // The random filters must mostly select something, or the comparison proves little.
     expect(nonEmpty).toBeGreaterThan(FILTERS_PER_SEED / 2);
+    expect(anomalies).toBeGreaterThan(0);
+    expect(previousNonEmpty).toBeGreaterThan(0);
   });
 });

@@ -5,6 +5,7 @@ import {
   type CompanyCost,
   type Kpis,
   type ModelCost,
+  type PeriodKpis,
   type RegionCost,
   type TrendPoint,
 } from '../../dashboard/dashboard.js';
@@ -15,6 +16,7 @@ import {
   validateGranularity,
   validateTopCompaniesLimit,
 } from '../../dashboard/filter.js';
+import { type SpendAnomaly } from '../../dashboard/insights.js';
 import type { DataVersion, DateRange } from '../../dashboard/queries.js';
 import type { SeriesName, SeriesOptions } from '../../exports/dashboard-series.js';
 import { dashboardSeriesPath } from '../../exports/paths.js';
@@ -53,6 +55,32 @@ const KpisRef = builder.objectRef<Kpis>('Kpis').implement({
     costliestModel: t.exposeString('costliestModel', { nullable: true }),
     modelEfficiency: t.exposeFloat('modelEfficiency', { nullable: true, description: 'completionTokens / promptTokens.' }),
     activeSubscriberUtilization: t.exposeFloat('activeSubscriberUtilization', { nullable: true }),
+  }),
+});
+
+const PeriodKpisRef = builder.objectRef<PeriodKpis>('PeriodKpis').implement({
+  description: 'kpis over the same filter shifted to the N = to − from + 1 days immediately before `from` (SPEC §8).',
+  fields: (t) => ({
+    from: t.expose('from', { type: 'Date' }),
+    to: t.expose('to', { type: 'Date' }),
+    kpis: t.field({ type: KpisRef, resolve: (period) => period.kpis }),
+  }),
+});
+
+const AnomalyDirectionEnum = builder.enumType('AnomalyDirection', {
+  description: 'HIGH: spend above the baseline; LOW: below it.',
+  values: ['HIGH', 'LOW'] as const,
+});
+
+const SpendAnomalyRef = builder.objectRef<SpendAnomaly>('SpendAnomaly').implement({
+  description:
+    'A date whose spend is far from the median of the 28 days before it: |score| ≥ 3.5 with score = (cost − baseline) / (1.4826 × MAD) (SPEC §8).',
+  fields: (t) => ({
+    date: t.expose('date', { type: 'Date' }),
+    cost: t.exposeFloat('cost', { description: "The filter's spend on the date (0 when none)." }),
+    baseline: t.exposeFloat('baseline', { description: 'Median spend over the window (up to 28 days before the date).' }),
+    score: t.exposeFloat('score'),
+    direction: t.field({ type: AnomalyDirectionEnum, resolve: (anomaly) => anomaly.direction }),
   }),
 });
 
@@ -147,6 +175,18 @@ const DashboardRef = builder.objectRef<DashboardView>('Dashboard').implement({
   description: 'KPIs and chart series over the transactions matching the filter.',
   fields: (t) => ({
     kpis: t.field({ type: KpisRef, resolve: (view) => view.kpis() }),
+    previousPeriod: t.field({
+      type: PeriodKpisRef,
+      nullable: true,
+      description: 'The same figures for the N days before `from`; null unless the filter has both `from` and `to`.',
+      resolve: (view) => view.previousPeriod(),
+    }),
+    spendAnomalies: t.field({
+      type: [SpendAnomalyRef],
+      description:
+        'Dates in [from, to] (absent: the first data date / the last) with unusual spend for the filter, by date. Dates without data count as 0.',
+      resolve: (view) => view.spendAnomalies(),
+    }),
     spendTrend: t.field({
       type: [TrendPointRef],
       args: { granularity: t.arg({ type: GranularityEnum, defaultValue: 'DAY' }) },
