@@ -17,6 +17,13 @@ export interface IngestHarness {
   queue: Queue<IngestPayload>;
   upload(files: { users?: string | Buffer; transactions?: string | Buffer }): Promise<string>;
   run(jobId: string, deps?: Partial<RunJobDeps>): Promise<RunJobResult>;
+  /** Uploads, runs the job, and reads back its row and rejected rows. */
+  ingest(files: { users?: string | Buffer; transactions?: string | Buffer }): Promise<{
+    jobId: string;
+    result: RunJobResult;
+    job: JobRow;
+    rejected: Awaited<ReturnType<IngestHarness['rejected']>>;
+  }>;
   job(jobId: string): Promise<JobRow>;
   files(jobId: string): Promise<Record<string, FileCounts>>;
   rejected(jobId: string): Promise<Array<{ file: string; line: number; column: string | null; reason: string; raw: string }>>;
@@ -61,7 +68,7 @@ export async function createHarness(label: string): Promise<IngestHarness> {
   const db = await createTestDatabase(label);
   const redis = new Redis(db.redisUrl, { maxRetriesPerRequest: null });
   const queue = createIngestQueue(redis, db.redisPrefix);
-  return {
+  const harness: IngestHarness = {
     db,
     queue,
     async upload(files) {
@@ -73,6 +80,11 @@ export async function createHarness(label: string): Promise<IngestHarness> {
       return createUploadJob({ pool: db.pool, queue, maxUploadBytes: 1024 ** 3 }, uploads);
     },
     run: (jobId, deps = {}) => runJob({ pool: db.pool, progressIntervalMs: 0, ...deps }, jobId),
+    async ingest(files) {
+      const jobId = await harness.upload(files);
+      const result = await harness.run(jobId);
+      return { jobId, result, job: await harness.job(jobId), rejected: await harness.rejected(jobId) };
+    },
     async job(jobId) {
       const { rows } = await db.pool.query<JobRow>('SELECT * FROM ingest_jobs WHERE id = $1', [jobId]);
       if (!rows[0]) throw new Error(`no job ${jobId}`);
@@ -102,6 +114,7 @@ export async function createHarness(label: string): Promise<IngestHarness> {
       await db.drop();
     },
   };
+  return harness;
 }
 
 /** A deterministic UUID for fixtures: `id(7)` → 00000000-0000-4000-8000-000000000007. */

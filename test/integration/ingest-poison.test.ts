@@ -31,11 +31,6 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function ingest(files: { users?: string | Buffer; transactions?: string | Buffer }) {
-  const jobId = await h.upload(files);
-  const result = await h.run(jobId);
-  return { jobId, result, job: await h.job(jobId), rejected: await h.rejected(jobId) };
-}
 
 async function stored(table: string, column: string, ids: string[]): Promise<number> {
   const { rows } = await h.db.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = ANY($1)`, [ids]);
@@ -79,7 +74,7 @@ describe('a NUL byte rejects its row, not the file', () => {
     expect(text.indexOf(NUL)).toBeLessThan(64 * 1024);
     expect(text.lastIndexOf(NUL)).toBeGreaterThan(64 * 1024);
 
-    const { result, rejected } = await ingest({ transactions: text });
+    const { result, rejected } = await h.ingest({ transactions: text });
     expect(result.status).toBe('COMPLETED_WITH_ERRORS');
     expect(rejected.map((row) => [row.line, row.column])).toEqual(expected);
     for (const row of rejected) expect(row.reason).toBe(`${row.column} contains a NUL byte (0x00), shown as U+FFFD in the raw text`);
@@ -94,7 +89,7 @@ describe('a NUL byte rejects its row, not the file', () => {
     const reorder = (fields: string[]) => order.map((i) => fields[i]!).join(',');
     const rows = Array.from({ length: 600 }, (_, i) => reorder(TX_FIELDS(2000 + i, '2024-03-02')));
     TX_COLUMNS.forEach((_, column) => rows.push(reorder(withNul(TX_FIELDS(2700 + column, '2024-03-02'), column))));
-    const { result, rejected } = await ingest({ transactions: csv(header, rows) });
+    const { result, rejected } = await h.ingest({ transactions: csv(header, rows) });
     expect(result.status).toBe('COMPLETED_WITH_ERRORS');
     expect(rejected.map((row) => row.column)).toEqual(TX_COLUMNS);
     expect(rejected.map((row) => row.line)).toEqual(TX_COLUMNS.map((_, i) => 602 + i));
@@ -109,7 +104,7 @@ describe('a NUL byte rejects its row, not the file', () => {
     const text = csv(USERS_HEADER, rows);
     expect(text.indexOf(NUL)).toBeLessThan(64 * 1024);
     expect(text.lastIndexOf(NUL)).toBeGreaterThan(64 * 1024);
-    const { result, rejected } = await ingest({ users: text });
+    const { result, rejected } = await h.ingest({ users: text });
     expect(result.status).toBe('COMPLETED_WITH_ERRORS');
     expect(rejected.map((row) => row.column).sort()).toEqual([...USER_COLUMNS, 'User_Name'].sort());
     expectNoNul(rejected);
@@ -117,7 +112,7 @@ describe('a NUL byte rejects its row, not the file', () => {
   });
 
   it('a NUL in the header line still marks a binary file', async () => {
-    const { result, job } = await ingest({ transactions: `${TX_HEADER.replace('Token', `To${NUL}ken`)}\n${tx(5000)}\n` });
+    const { result, job } = await h.ingest({ transactions: `${TX_HEADER.replace('Token', `To${NUL}ken`)}\n${tx(5000)}\n` });
     expect(result.status).toBe('FAILED');
     expect(job.error).toBe('the file is not CSV text: it holds binary data (NUL bytes)');
   });
@@ -142,7 +137,7 @@ describe('texts that reach keys are bounded at validation', () => {
       // The widest key the limits allow: 128 + 256 + 128 four-byte characters (2 KiB) fit a btree entry.
       [T(53), U(44), long(128, '🚀'), C(53), 'prompt', '1', '0.1', '0.1', '2024-03-05T10:00:00Z'].join(','),
     ]);
-    const { result, rejected } = await ingest({ users, transactions });
+    const { result, rejected } = await h.ingest({ users, transactions });
     expect(result.status).toBe('COMPLETED_WITH_ERRORS');
     expect(rejected.map((row) => [row.file, row.line, row.column, row.reason])).toEqual([
       ['USERS', 2, 'Company_Name', 'Company_Name is longer than 256 characters'],
@@ -161,7 +156,7 @@ describe('texts that reach keys are bounded at validation', () => {
       `INSERT INTO users (id, name, region, is_active_sub, company, updated_at) VALUES ($1, 'Old', 'US', true, $2, now())`,
       [U(45), long(300)],
     );
-    const { result, rejected } = await ingest({ transactions: csv(TX_HEADER, [tx(55, '2024-03-06', U(45)), tx(56, '2024-03-06')]) });
+    const { result, rejected } = await h.ingest({ transactions: csv(TX_HEADER, [tx(55, '2024-03-06', U(45)), tx(56, '2024-03-06')]) });
     expect(result.status).toBe('COMPLETED_WITH_ERRORS');
     expect(rejected.map((r) => [r.line, r.column, r.reason])).toEqual([
       [2, 'User_ID', `User_ID ${U(45)}: the user's stored Region or Company_Name is longer than 128 or 256 characters ` +
@@ -172,7 +167,7 @@ describe('texts that reach keys are bounded at validation', () => {
 
   it('names at most 20 ignored columns in the warning, each clipped', async () => {
     const extra = Array.from({ length: 30 }, (_, i) => `extra ${i} ${'y'.repeat(100)}`);
-    const { result, job } = await ingest({
+    const { result, job } = await h.ingest({
       users: csv(`${USERS_HEADER},${extra.join(',')}`, [`${user(46)},${extra.map(() => '').join(',')}`]),
     });
     expect(result.status).toBe('COMPLETED');
@@ -183,7 +178,7 @@ describe('texts that reach keys are bounded at validation', () => {
   it('a model name over the limit is rejected on the string path too', async () => {
     const header = 'Timestamp,RowId,User_ID,Model_Name,Conversation_ID,Token_Type,Token_Count,Rate_Per_1k,Calculated_Cost';
     const row = ['2024-03-05T10:00:00Z', T(60), U(1), long(129), C(60), 'prompt', '1', '0.1', '0.1'].join(',');
-    const { rejected } = await ingest({ transactions: csv(header, [row]) });
+    const { rejected } = await h.ingest({ transactions: csv(header, [row]) });
     expect(rejected.map((r) => [r.line, r.column, r.reason])).toEqual([[2, 'Model_Name', 'Model_Name is longer than 128 characters']]);
   });
 });
