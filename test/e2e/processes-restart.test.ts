@@ -1,9 +1,8 @@
 // `npm start` as a supervisor: real child processes killed with SIGKILL. The other child
 // keeps serving, the dead one comes back (the API on the same port), each exit and
 // restart is one structured log line, and SIGINT still stops everything.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requestData, upload } from '../../src/client/http.js';
@@ -11,8 +10,8 @@ import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js
 import { pgConfig } from '../../src/infra/migrations.js';
 import { ADMIN_URL, databaseUrl } from '../helpers/env.js';
 import { freePort } from '../helpers/ports.js';
+import { spawnEntry } from '../helpers/processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const database = `bi_test_restart_${randomBytes(4).toString('hex')}`;
 
 interface LogLine {
@@ -24,21 +23,14 @@ interface LogLine {
 }
 
 function runStart(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/start.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const proc = spawnEntry('src/start.ts', { LOG_LEVEL: 'info', ...env });
   const lines = (): LogLine[] =>
-    output
+    proc
+      .output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine);
-  return { child, exited, output: () => output, lines };
+  return { ...proc, lines };
 }
 
 /** The pid of the supervisor's child running `entry` (read from ps, not from our own logs). */

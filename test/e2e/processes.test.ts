@@ -1,7 +1,5 @@
 // The entry points as an operator runs them: real child processes, real signals.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requestData } from '../../src/client/http.js';
@@ -9,22 +7,10 @@ import { JobsQuery } from '../../src/client/operations/jobs.js';
 import { pgConfig } from '../../src/infra/migrations.js';
 import { ADMIN_URL, databaseUrl } from '../helpers/env.js';
 import { freePort } from '../helpers/ports.js';
+import { spawnEntry } from '../helpers/processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const database = `bi_test_start_${randomBytes(4).toString('hex')}`;
 
-function run(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
 
 afterAll(async () => {
   const admin = new pg.Client(pgConfig(ADMIN_URL));
@@ -35,7 +21,7 @@ afterAll(async () => {
 
 describe('process entry points', () => {
   it('a bad env var stops the API with one clear message, not a stack trace', async () => {
-    const api = run('src/main.ts', { PORT: 'abc', MAX_UPLOAD_BYTES: '-5' });
+    const api = spawnEntry('src/main.ts', { PORT: 'abc', MAX_UPLOAD_BYTES: '-5' });
     expect(await api.exited).toBe(1);
     expect(api.output()).toMatch(/Invalid environment:\n {2}PORT: .+\n {2}MAX_UPLOAD_BYTES: .+/);
     expect(api.output()).not.toMatch(/\n\s+at /);
@@ -43,7 +29,7 @@ describe('process entry points', () => {
 
   it('npm start migrates a new database, serves the API with a worker, and stops both on SIGINT', async () => {
     const port = await freePort();
-    const start = run('src/start.ts', {
+    const start = spawnEntry('src/start.ts', {
       DATABASE_URL: databaseUrl(database),
       PORT: String(port),
       REDIS_PREFIX: `bi_test_start_${randomBytes(4).toString('hex')}`,
