@@ -4,15 +4,12 @@
 // closes, over raw sockets. After every batch the process must be alive and ready; no
 // answer may be a 5xx other than the upload cap's 503; at the end no partial upload is
 // left. A failure names its seed and case: FUZZ_SEED=<seed> reproduces the run.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/ports.js';
+import { startApi, type ApiProc } from '../helpers/processes.js';
 import { Rng } from '../helpers/random.js';
 import { openRawPost, type RawResponse } from '../helpers/raw-http.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const ADMIN = 'fuzz-admin-6b0e2d';
 const VIEWER = 'fuzz-viewer-1c9f4a';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
@@ -21,50 +18,26 @@ const BATCH = 10;
 const MAX_UPLOAD_BYTES = 4096;
 
 let db: TestDatabase;
-let api: ChildProcess;
-let output = '';
+let api: ApiProc;
 let url: string;
 let base: string;
 
 beforeAll(async () => {
   db = await createTestDatabase('multipart_fuzz');
-  const port = await freePort();
-  api = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: db.url,
-      REDIS_URL: db.redisUrl,
-      REDIS_PREFIX: db.redisPrefix,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      AUTH_TOKENS: `${ADMIN}:admin,${VIEWER}:viewer`,
-      MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
-      UPLOAD_RATE_LIMIT: '100000',
-      UPLOAD_IDLE_TIMEOUT_SECONDS: '1',
-      MAX_CONCURRENT_UPLOADS: String(BATCH),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  api = await startApi(db, {
+    HOST: '127.0.0.1',
+    AUTH_TOKENS: `${ADMIN}:admin,${VIEWER}:viewer`,
+    MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+    UPLOAD_RATE_LIMIT: '100000',
+    UPLOAD_IDLE_TIMEOUT_SECONDS: '1',
+    MAX_CONCURRENT_UPLOADS: String(BATCH),
   });
-  api.stdout!.on('data', (data: Buffer) => (output += data.toString()));
-  api.stderr!.on('data', (data: Buffer) => (output += data.toString()));
-  base = `http://127.0.0.1:${port}`;
+  base = api.base;
   url = `${base}/graphql`;
-  const deadline = Date.now() + 60_000;
-  while (!(await fetch(`${base}/ready`).then((r) => r.ok, () => false))) {
-    if (Date.now() > deadline || api.exitCode !== null) throw new Error(`API not ready:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 });
 
 afterAll(async () => {
-  if (api && api.exitCode === null) {
-    const exited = new Promise((resolve) => api.once('exit', resolve));
-    api.kill('SIGTERM');
-    await exited;
-  }
+  await api?.kill9();
   await db?.drop();
 });
 
@@ -217,9 +190,9 @@ describe(`multipart fuzz (seed ${SEED}, ${CASES} cases)`, () => {
         const context = `seed ${SEED} case ${fuzz.label}: ${response.status} ${response.body.slice(0, 300)}\nsent: ${JSON.stringify(fuzz.body.toString('latin1').slice(0, 800))}`;
         if (fuzz.abortAfter === undefined) expect(response.status, context).toBeGreaterThanOrEqual(200);
         expect(response.status === 503 || response.status < 500, context).toBe(true);
-        expect(response.body, context + output.slice(-3000)).not.toMatch(/INTERNAL_SERVER_ERROR|\n\s+at /);
+        expect(response.body, context + api.output().slice(-3000)).not.toMatch(/INTERNAL_SERVER_ERROR|\n\s+at /);
       });
-      expect(api.exitCode, `API exited after batch at ${at}:\n${output}`).toBeNull();
+      expect(api.alive(), `API exited after batch at ${at}:\n${api.output()}`).toBe(true);
       expect((await fetch(`${base}/ready`, { signal: AbortSignal.timeout(10_000) })).status, `batch at ${at}`).toBe(200);
     }
     console.info(`multipart fuzz seed ${SEED}: statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
@@ -235,6 +208,6 @@ describe(`multipart fuzz (seed ${SEED}, ${CASES} cases)`, () => {
       if (partial) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(partial).toBe(0);
-    expect(output).not.toMatch(/Unhandled|uncaught/i);
+    expect(api.output()).not.toMatch(/Unhandled|uncaught/i);
   });
 });
