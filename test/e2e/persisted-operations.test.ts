@@ -5,6 +5,7 @@ import { parse, validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { DashboardFiltersQuery, DashboardQuery } from '../../src/client/operations/dashboard.js';
 import { JobsQuery } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
 import { schema } from '../../src/graphql/schema.js';
@@ -28,7 +29,7 @@ async function post(token: string, body: object) {
     body: JSON.stringify(body),
   });
   return (await response.json()) as {
-    data?: { jobs?: { edges: unknown[] } };
+    data?: { jobs?: { edges: unknown[] }; dashboard?: Record<string, unknown> };
     errors?: Array<{ message: string; extensions?: { code?: string } }>;
   };
 }
@@ -48,6 +49,22 @@ describe('persisted operations only', () => {
     });
     expect(result.errors).toBeUndefined();
     expect(result.data?.jobs?.edges).toEqual([]);
+  });
+
+  it('serves a frontend\'s dashboard by hash to a viewer: the filter bar, then the page with a filter', async () => {
+    const idOf = (document: { __meta__?: { hash?: string } }) => {
+      const hash = String(document.__meta__?.hash ?? '');
+      expect(loadPersistedDocuments().has(hash)).toBe(true);
+      return hash.replace(/^sha256:/, '');
+    };
+    const filters = await post(VIEWER, { extensions: { persistedQuery: { version: 1, sha256Hash: idOf(DashboardFiltersQuery) } } });
+    expect(filters.errors).toBeUndefined();
+    const page = await post(VIEWER, {
+      extensions: { persistedQuery: { version: 1, sha256Hash: idOf(DashboardQuery) } },
+      variables: { filter: { from: '2026-01-01', to: '2026-01-31', regions: ['EU'] }, granularity: 'WEEK', limit: 5 },
+    });
+    expect(page.errors).toBeUndefined();
+    expect(page.data?.dashboard).toMatchObject({ kpis: { totalCost: 0 }, previousPeriod: { from: '2025-12-01', to: '2025-12-31' }, spendAnomalies: [] });
   });
 
   it('refuses an arbitrary document from a viewer', async () => {

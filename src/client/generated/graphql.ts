@@ -4,9 +4,29 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** HIGH: spend above the baseline; LOW: below it. */
+export type AnomalyDirection =
+  | 'HIGH'
+  | 'LOW';
+
+/** Inclusive UTC date range and optional lists; an absent or empty list means all values. */
+export type DashboardFilter = {
+  companies?: Array<string> | null | undefined;
+  from?: string | null | undefined;
+  models?: Array<string> | null | undefined;
+  regions?: Array<string> | null | undefined;
+  to?: string | null | undefined;
+};
+
 export type FileKind =
   | 'TRANSACTIONS'
   | 'USERS';
+
+/** Trend bucket: a UTC day, an ISO week (starting Monday) or a calendar month. */
+export type Granularity =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
 
 export type JobStage =
   | 'AGGREGATES'
@@ -20,6 +40,22 @@ export type JobStatus =
   | 'FAILED'
   | 'QUEUED'
   | 'RUNNING';
+
+export type KpiFieldsFragment = { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null };
+
+export type DashboardFiltersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardFiltersQuery = { dashboard: { regions: Array<string>, companies: Array<string>, models: Array<string>, dateRange: { min: string, max: string } | null } };
+
+export type DashboardQueryVariables = Exact<{
+  filter?: DashboardFilter | null | undefined;
+  granularity?: Granularity | null | undefined;
+  limit?: number | null | undefined;
+}>;
+
+
+export type DashboardQuery = { dashboard: { kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { from: string, to: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ region: string, active: number, inactive: number, engaged: number }>, dateRange: { min: string, max: string } | null, meta: { asOf: string | null, lastJobId: string | null }, exportUrls: { spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
 
 export type DemoKpisQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -98,6 +134,24 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const KpiFieldsFragmentDoc = new TypedDocumentString(`
+    fragment KpiFields on Kpis {
+  totalCost
+  promptTokens
+  completionTokens
+  totalTokens
+  conversations
+  activeDays
+  avgSpendPerDay
+  avgTokensPerDay
+  avgTokensPerConversation
+  highestUsedModel
+  leastUsedModel
+  costliestModel
+  modelEfficiency
+  activeSubscriberUtilization
+}
+    `, {"fragmentName":"KpiFields"}) as unknown as TypedDocumentString<KpiFieldsFragment, unknown>;
 export const JobFieldsFragmentDoc = new TypedDocumentString(`
     fragment JobFields on Job {
   id
@@ -125,6 +179,105 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"JobFields"}) as unknown as TypedDocumentString<JobFieldsFragment, unknown>;
+export const DashboardFiltersDocument = new TypedDocumentString(`
+    query DashboardFilters {
+  dashboard {
+    dateRange {
+      min
+      max
+    }
+    regions
+    companies
+    models
+  }
+}
+    `, {"hash":"sha256:ef4c2376f608c73017d76edf827e4d1ed1261e810755fb73c8cc28ecff5a6d8a"}) as unknown as TypedDocumentString<DashboardFiltersQuery, DashboardFiltersQueryVariables>;
+export const DashboardDocument = new TypedDocumentString(`
+    query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
+  dashboard(filter: $filter) {
+    kpis {
+      ...KpiFields
+    }
+    previousPeriod {
+      from
+      to
+      kpis {
+        ...KpiFields
+      }
+    }
+    spendTrend(granularity: $granularity) {
+      bucketStart
+      cost
+      totalTokens
+      conversations
+      activeUsers
+    }
+    spendAnomalies {
+      date
+      cost
+      baseline
+      score
+      direction
+    }
+    costByModel {
+      model
+      cost
+      promptTokens
+      completionTokens
+      conversations
+      efficiency
+    }
+    costByRegion {
+      region
+      cost
+      conversations
+      activeUsers
+    }
+    topCompanies(limit: $limit) {
+      company
+      cost
+      conversations
+      activeUsers
+      highestUsedModel
+    }
+    subscribers {
+      region
+      active
+      inactive
+      engaged
+    }
+    dateRange {
+      min
+      max
+    }
+    meta {
+      asOf
+      lastJobId
+    }
+    exportUrls {
+      spendTrend(granularity: $granularity)
+      costByModel
+      costByRegion
+      topCompanies(limit: $limit)
+    }
+  }
+}
+    fragment KpiFields on Kpis {
+  totalCost
+  promptTokens
+  completionTokens
+  totalTokens
+  conversations
+  activeDays
+  avgSpendPerDay
+  avgTokensPerDay
+  avgTokensPerConversation
+  highestUsedModel
+  leastUsedModel
+  costliestModel
+  modelEfficiency
+  activeSubscriberUtilization
+}`, {"hash":"sha256:1ed7a7ca99017086e5e8c278765a084cea5f2bcbce1c15127c11ef40bef99385"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const DemoKpisDocument = new TypedDocumentString(`
     query DemoKpis {
   dashboard {

@@ -1,0 +1,59 @@
+import { graphql } from '../generated/index.js';
+
+// The dashboard as a frontend asks for it: the filter bar's choices, then one query for
+// the page (KPIs with the previous period, every chart series, anomalies, export links).
+// These ship in the persisted documents, so PERSISTED_OPERATIONS_ONLY serves a console.
+
+export const KpiFieldsFragment = graphql(`
+  fragment KpiFields on Kpis {
+    totalCost
+    promptTokens
+    completionTokens
+    totalTokens
+    conversations
+    activeDays
+    avgSpendPerDay
+    avgTokensPerDay
+    avgTokensPerConversation
+    highestUsedModel
+    leastUsedModel
+    costliestModel
+    modelEfficiency
+    activeSubscriberUtilization
+  }
+`);
+
+/** What the filter bar offers: the date range and the values of each list. */
+export const DashboardFiltersQuery = graphql(`
+  query DashboardFilters {
+    dashboard {
+      dateRange { min max }
+      regions
+      companies
+      models
+    }
+  }
+`);
+
+export const DashboardQuery = graphql(`
+  query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
+    dashboard(filter: $filter) {
+      kpis { ...KpiFields }
+      previousPeriod { from to kpis { ...KpiFields } }
+      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }
+      spendAnomalies { date cost baseline score direction }
+      costByModel { model cost promptTokens completionTokens conversations efficiency }
+      costByRegion { region cost conversations activeUsers }
+      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }
+      subscribers { region active inactive engaged }
+      dateRange { min max }
+      meta { asOf lastJobId }
+      exportUrls {
+        spendTrend(granularity: $granularity)
+        costByModel
+        costByRegion
+        topCompanies(limit: $limit)
+      }
+    }
+  }
+`);
