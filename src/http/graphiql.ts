@@ -1,4 +1,7 @@
-// What GraphiQL opens with (development only): one example of each kind of operation.
+// GraphiQL (development only): served from our own install, no CDN, so it works offline
+// and behind proxies; opens with one example of each kind of operation.
+import type { GraphiQLOptions } from 'graphql-yoga';
+
 export const GRAPHIQL_EXAMPLES = `# Example operations: pick one with the ▶ button.
 # Uploads need a multipart request (see README, "API guide").
 
@@ -22,3 +25,20 @@ subscription JobProgress($jobId: ID!) {
   jobProgress(jobId: $jobId) { sequence status stage processedRows totalRows percent rowsPerSecond etaSeconds rejectedRows }
 }
 `;
+
+export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
+  title: 'AI usage BI',
+  defaultQuery: GRAPHIQL_EXAMPLES,
+  // Subscriptions over SSE on /graphql: GraphiQL sends its headers pane (Authorization)
+  // with every HTTP request, but never in graphql-ws's connection_init.
+  subscriptionsProtocol: 'SSE',
+};
+
+/**
+ * The GraphiQL page with its whole bundle (JS, CSS, editor workers) inlined. Imported on
+ * the first page view: the 9 MB bundle stays out of an API that never serves GraphiQL.
+ */
+export async function renderLocalGraphiQL(options: GraphiQLOptions): Promise<string> {
+  const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+  return renderGraphiQL(options);
+}
