@@ -15,7 +15,7 @@ import { requireAdmin } from '../auth/express.js';
 import { presentedAuthorization, useAuth } from '../auth/plugin.js';
 import { createTokenVerifier } from '../auth/tokens.js';
 import { persistedOperationsOnly } from './persisted-operations.js';
-import { GRAPHIQL_EXAMPLES } from './graphiql.js';
+import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { createMaskError } from './errors.js';
@@ -57,10 +57,8 @@ export function buildApp(services: AppServices): App {
     multipart: false,
     maxRequestBodySize: false,
     maskedErrors: { maskError, isDev: env.NODE_ENV === 'development' },
-    graphiql:
-      env.NODE_ENV === 'development'
-        ? { subscriptionsProtocol: 'WS', title: 'AI usage BI', defaultQuery: GRAPHIQL_EXAMPLES }
-        : false,
+    graphiql: env.NODE_ENV === 'development' ? GRAPHIQL_OPTIONS : false,
+    renderGraphiQL: localGraphiQL(),
     landingPage: false,
     // Replaced by useCors: Yoga's default echoes any Origin with credentials.
     cors: false,

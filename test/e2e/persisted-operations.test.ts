@@ -173,6 +173,8 @@ describe('GraphiQL (development)', () => {
     try {
       const page = await (await fetch(dev.url, { headers: { accept: 'text/html' } })).text();
       expect(page).toContain('RecentJobs');
+      // Served whole from our install: no script, style or worker from a CDN.
+      expect(page).not.toMatch(/(?:src|href)=["']?https?:\/\//);
     } finally {
       await dev.close();
     }
