@@ -254,6 +254,10 @@ async function runServer(databaseUrl: string, mode: 'cache' | 'nocache'): Promis
     PORT: String(port),
     REDIS_PREFIX: `bench_dashboard_${port}`,
     BENCH_DASHBOARD_SERVE: mode,
+    // autocannon's connections all come from one address (one client, auth off): without
+    // this, the per-client concurrency limit would queue 12 of 16 and the bench would
+    // measure the queue, not the dashboard. 16 connections stand for 16 clients here.
+    MAX_CONCURRENT_OPERATIONS_PER_CLIENT: '64',
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000, 'dashboard server');
