@@ -282,20 +282,7 @@ export const DemoKpisDocument = new TypedDocumentString(`
     query DemoKpis {
   dashboard {
     kpis {
-      totalCost
-      promptTokens
-      completionTokens
-      totalTokens
-      conversations
-      activeDays
-      avgSpendPerDay
-      avgTokensPerDay
-      avgTokensPerConversation
-      highestUsedModel
-      leastUsedModel
-      costliestModel
-      modelEfficiency
-      activeSubscriberUtilization
+      ...KpiFields
     }
     dateRange {
       min
@@ -303,7 +290,22 @@ export const DemoKpisDocument = new TypedDocumentString(`
     }
   }
 }
-    `, {"hash":"sha256:1d2ae8ff6025e9048c3e9939caf878a623f40054a89a1a299836ff9e424433b0"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
+    fragment KpiFields on Kpis {
+  totalCost
+  promptTokens
+  completionTokens
+  totalTokens
+  conversations
+  activeDays
+  avgSpendPerDay
+  avgTokensPerDay
+  avgTokensPerConversation
+  highestUsedModel
+  leastUsedModel
+  costliestModel
+  modelEfficiency
+  activeSubscriberUtilization
+}`, {"hash":"sha256:df41c506fde43227d64ed491e38160d135800b727b1d74e8694935f8b4ae4dea"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
 export const JobsDocument = new TypedDocumentString(`
     query Jobs($first: Int, $after: String, $status: JobStatus) {
   jobs(first: $first, after: $after, status: $status) {

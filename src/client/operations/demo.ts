@@ -4,22 +4,7 @@ import { graphql } from '../generated/index.js';
 export const DemoKpisQuery = graphql(`
   query DemoKpis {
     dashboard {
-      kpis {
-        totalCost
-        promptTokens
-        completionTokens
-        totalTokens
-        conversations
-        activeDays
-        avgSpendPerDay
-        avgTokensPerDay
-        avgTokensPerConversation
-        highestUsedModel
-        leastUsedModel
-        costliestModel
-        modelEfficiency
-        activeSubscriberUtilization
-      }
+      kpis { ...KpiFields }
       dateRange { min max }
     }
   }
