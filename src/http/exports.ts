@@ -29,10 +29,9 @@ import { EXPORTS_PATH } from '../exports/paths.js';
 import { jobExists, REJECTED_ROWS_HEADER, rejectedRowRecords } from '../exports/rejected-rows.js';
 import { parseDate } from '../graphql/builder.js';
 import type { Logger } from '../infra/logger.js';
+import { normaliseJobId } from '../jobs/job-id.js';
 
 export { EXPORTS_PATH };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ExportsDeps {
   pool: pg.Pool;
@@ -128,15 +127,15 @@ export function exportsRouter({ pool, verifier, log }: ExportsDeps): Router {
   if (verifier.enabled) router.use(requireRole(verifier, 'viewer'));
 
   router.get('/jobs/:id/rejected-rows.csv', async (req, res) => {
-    const id = req.params.id.toLowerCase();
+    const id = normaliseJobId(req.params.id);
     let found: boolean;
     try {
-      found = UUID.test(id) && (await jobExists(pool, id));
+      found = id !== null && (await jobExists(pool, id));
     } catch (error) {
       log.error({ err: error }, 'CSV export: job lookup failed');
       return unavailable(res);
     }
-    if (!found) return notFound(res, `No job ${req.params.id.slice(0, 64)}`);
+    if (!found || id === null) return notFound(res, `No job ${clip(req.params.id)}`);
     await sendCsv(res, log, `job-${id}-rejected-rows.csv`, REJECTED_ROWS_HEADER, rejectedRowRecords(pool, id));
   });
 
