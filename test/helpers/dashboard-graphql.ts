@@ -27,6 +27,23 @@ export const FULL_DASHBOARD = /* GraphQL */ `
   }
 `;
 
+/** The kpis of an empty set of transactions (activeSubscriberUtilization depends on the users). */
+export const EMPTY_KPIS = {
+  totalCost: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  totalTokens: 0,
+  conversations: 0,
+  activeDays: 0,
+  avgSpendPerDay: null,
+  avgTokensPerDay: null,
+  avgTokensPerConversation: null,
+  highestUsedModel: null,
+  leastUsedModel: null,
+  costliestModel: null,
+  modelEfficiency: null,
+};
+
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
   errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];

@@ -13,7 +13,7 @@ import {
   type TransactionRow,
   type UserRow,
 } from '../helpers/dashboard-data.js';
-import { FULL_DASHBOARD, expectSameDashboard, graphql } from '../helpers/dashboard-graphql.js';
+import { EMPTY_KPIS, FULL_DASHBOARD, expectSameDashboard, graphql } from '../helpers/dashboard-graphql.js';
 import { referenceDashboard } from '../helpers/dashboard-reference.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -46,21 +46,6 @@ function captureSql(): { statements: string[]; stop(): void } {
   };
 }
 
-const EMPTY_KPIS = {
-  totalCost: 0,
-  promptTokens: 0,
-  completionTokens: 0,
-  totalTokens: 0,
-  conversations: 0,
-  activeDays: 0,
-  avgSpendPerDay: null,
-  avgTokensPerDay: null,
-  avgTokensPerConversation: null,
-  highestUsedModel: null,
-  leastUsedModel: null,
-  costliestModel: null,
-  modelEfficiency: null,
-};
 
 describe('dashboard on an empty database', () => {
   let app: TestApp;

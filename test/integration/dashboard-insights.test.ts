@@ -5,7 +5,7 @@
 // independent median/MAD (test/helpers/insights-reference.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, loadDataSet, type TransactionRow, type UserRow } from '../helpers/dashboard-data.js';
-import { expectSameDashboard, graphql } from '../helpers/dashboard-graphql.js';
+import { EMPTY_KPIS, expectSameDashboard, graphql } from '../helpers/dashboard-graphql.js';
 import { referenceDashboard, type FilterInput } from '../helpers/dashboard-reference.js';
 import { referenceSpendAnomalies } from '../helpers/insights-reference.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -183,23 +183,8 @@ describe('spendAnomalies and previousPeriod over planted series', () => {
     expect(result.previousPeriod).toEqual({
       from: '2024-01-30',
       to: '2024-02-29',
-      kpis: {
-        totalCost: 0,
-        promptTokens: 0,
-        completionTokens: 0,
-        totalTokens: 0,
-        conversations: 0,
-        activeDays: 0,
-        avgSpendPerDay: null,
-        avgTokensPerDay: null,
-        avgTokensPerConversation: null,
-        highestUsedModel: null,
-        leastUsedModel: null,
-        costliestModel: null,
-        modelEfficiency: null,
-        // Two active subscribers exist; none transacted in the period.
-        activeSubscriberUtilization: 0,
-      },
+      // Two active subscribers exist; none transacted in the period.
+      kpis: { ...EMPTY_KPIS, activeSubscriberUtilization: 0 },
     });
     const none = await insights(app, { from: '2024-03-01', to: '2024-03-31', regions: ['JP'] });
     // JP's only user is not an active subscriber: the ratio's denominator is 0.
