@@ -4,9 +4,9 @@
 // before, back under its memory bound, with nothing partial left in the database and the
 // aggregates still matching the transactions table.
 import { randomUUID } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { dribble, multipartBody, multipartHeaders, rawPost, uploadHead, uploadParts } from '../helpers/raw-http.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { readyStatus, sleep, startApi, startWorker, until, type ApiProc, type Proc } from '../helpers/processes.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
@@ -100,47 +100,6 @@ async function finishedJob(id: string) {
   );
 }
 
-// ------------------------------------------------------------------ raw HTTP
-
-/** Sends raw bytes, resolves with the status code of the response (0 if the socket closed without one). */
-function rawRequest(head: string, body: Buffer | string, timeoutMs = 10_000): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = connect(Number(new URL(api.base).port), '127.0.0.1');
-    let received = '';
-    const done = () => {
-      socket.destroy();
-      resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0));
-    };
-    socket.setTimeout(timeoutMs, done);
-    socket.on('data', (data) => {
-      received += data.toString('latin1');
-      if (/\r\n\r\n/.test(received)) done();
-    });
-    socket.on('error', done);
-    socket.on('close', done);
-    socket.write(head);
-    socket.write(body);
-  });
-}
-
-const BOUNDARY = 'hostileBoundary7MA4YWxkTrZu0gW';
-
-function multipartHead(token: string, length: number): string {
-  return (
-    `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nx-graphql-yoga-csrf: 1\r\n` +
-    `Content-Type: multipart/form-data; boundary=${BOUNDARY}\r\nContent-Length: ${length}\r\n\r\n`
-  );
-}
-
-function multipartStart(fileName: string): string {
-  const operations = JSON.stringify({ query: 'mutation ($t: File) { uploadCsv(transactions: $t) { id } }', variables: { t: null } });
-  return (
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0":["variables.t"]}\r\n` +
-    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="0"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`
-  );
-}
-
 // ------------------------------------------------------------------ health after each probe
 
 const LATENCY_QUERY = '{ jobs(first: 5) { edges { node { id status } } } dashboard { kpis { totalCost conversations } } }';
@@ -207,8 +166,10 @@ describe('hostile input against a running service', () => {
     const before = await tableCounts();
     for (const char of ['\x01', '\x1b', '\x7f']) {
       for (const token of [VIEWER, ADMIN]) {
-        const body = `${multipartStart(`evil${char}name.csv`)}a,b\n1,2\n\r\n--${BOUNDARY}--\r\n`;
-        const status = await rawRequest(multipartHead(token, Buffer.byteLength(body)), body);
+        const { status } = await rawPost(`${api.base}/graphql`, {
+          headers: multipartHeaders(token),
+          body: multipartBody(uploadParts(`evil${char}name.csv`)),
+        });
         expect(status, `char ${char.charCodeAt(0)} token ${token}`).toBeGreaterThanOrEqual(400);
         expect(status).toBeLessThan(500);
         expect(api.alive(), api.output()).toBe(true);
@@ -220,7 +181,12 @@ describe('hostile input against a running service', () => {
 
   it('1b. a viewer multipart request is refused before its body is read', async () => {
     // Head and the start of a body announced as 1 GiB: the answer must come without the rest.
-    const status = await rawRequest(multipartHead(VIEWER, 1024 ** 3), multipartStart('users.csv'), 5_000);
+    const { status } = await rawPost(`${api.base}/graphql`, {
+      headers: multipartHeaders(VIEWER),
+      body: uploadHead(),
+      contentLength: 1024 ** 3,
+      timeoutMs: 10_000,
+    });
     expect(status).toBe(403);
     await expectHealthy('viewer multipart');
   });
@@ -264,28 +230,18 @@ describe('hostile input against a running service', () => {
 
   it('4. slow uploads do not starve the database pool', async () => {
     const before = await tableCounts();
-    const sockets: Socket[] = [];
-    const statuses: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      const socket = connect(Number(new URL(api.base).port), '127.0.0.1');
-      socket.on('error', () => undefined);
-      socket.on('data', (data) => statuses.push(data.toString('latin1').split('\r\n')[0]!));
-      socket.write(multipartHead(SLOW, 10_000_000));
-      socket.write(`${multipartStart(`slow${i}.csv`)}${TX_HEADER}\n`);
-      sockets.push(socket);
-    }
-    const dribble = setInterval(() => sockets.forEach((socket) => socket.writable && socket.write('x')), 1_000);
+    const uploads = Array.from({ length: 10 }, () => dribble(`${api.base}/graphql`, SLOW, 1_000));
     try {
       await sleep(1_500);
       // While ten uploads trickle in, the pool and the event loop serve everyone else.
       expect(await readyStatus(api.base)).toBe(200);
       expect(await otherClientMedianMs(5)).toBeLessThan(Math.max(3 * baselineMs, baselineMs + 60));
     } finally {
-      clearInterval(dribble);
-      sockets.forEach((socket) => socket.destroy());
+      uploads.forEach((upload) => upload.stop());
     }
     // The uploads beyond the cap were refused outright.
-    expect(statuses.filter((line) => /^HTTP\/1\.1 (429|503)/.test(line)).length).toBeGreaterThan(0);
+    const statuses = await Promise.all(uploads.map((upload) => upload.response.then((response) => response.status)));
+    expect(statuses.filter((status) => status === 429 || status === 503).length).toBeGreaterThan(0);
     await until(tableCounts, (counts) => JSON.stringify(counts) === JSON.stringify(before), 'aborted uploads to leave nothing', 15_000, 250);
     await expectHealthy('slow uploads');
   });

@@ -4,7 +4,17 @@
 // and no partial upload is left in the database.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { BOUNDARY, multipartBody, openRawPost, rawPost, uploadParts, type OpenRequest, type RawResponse } from '../helpers/raw-http.js';
+import {
+  dribble,
+  multipartBody,
+  multipartHeaders,
+  openRawPost,
+  rawPost,
+  uploadHead,
+  uploadParts,
+  type OpenRequest,
+  type RawResponse,
+} from '../helpers/raw-http.js';
 
 const ADMIN = 'uplim-admin-3c1f9e';
 const VIEWER = 'uplim-viewer-8d2a6b';
@@ -33,11 +43,6 @@ interface GraphQLBody {
   errors?: Array<{ message: string; extensions?: { code?: string } }>;
 }
 
-const multipartHeaders = (token = ADMIN) => ({
-  Authorization: `Bearer ${token}`,
-  'x-graphql-yoga-csrf': '1',
-  'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
-});
 
 const bodyOf = (response: RawResponse) => JSON.parse(response.body) as GraphQLBody;
 const codeOf = (response: RawResponse) => bodyOf(response).errors?.[0]?.extensions?.code;
@@ -53,7 +58,7 @@ async function storedRows() {
 describe('multipart framing the parser refuses', () => {
   for (const control of ['\x01', '\x1b', '\x7f']) {
     it(`a file name holding ${JSON.stringify(control)} is a 400 BAD_REQUEST, and the process lives on`, async () => {
-      const response = await rawPost(t.url, { headers: multipartHeaders(), body: multipartBody(uploadParts(`a${control}b.csv`)) });
+      const response = await rawPost(t.url, { headers: multipartHeaders(ADMIN), body: multipartBody(uploadParts(`a${control}b.csv`)) });
       expect(response.status).toBe(400);
       expect(codeOf(response)).toBe('BAD_REQUEST');
       expect(bodyOf(response).errors?.[0]?.message).toMatch(/malformed multipart/i);
@@ -76,7 +81,7 @@ describe('GraphQL multipart spec edge cases', () => {
       { headers: ['Content-Disposition: form-data; name="map"'], body: '{"0":["variables.u","variables.t"]}' },
       file!,
     ]);
-    const response = await rawPost(t.url, { headers: multipartHeaders(), body });
+    const response = await rawPost(t.url, { headers: multipartHeaders(ADMIN), body });
     expect(response.status).toBe(400);
     expect(codeOf(response)).toBe('BAD_USER_INPUT');
     expect(bodyOf(response).errors?.[0]?.message).toMatch(/same file cannot be both users and transactions/);
@@ -96,7 +101,7 @@ describe('GraphQL multipart spec edge cases', () => {
       { headers: ['Content-Disposition: form-data; name="map"'], body: '{"0":["variables.u"],"1":["variables.t"]}' },
       file!,
     ]);
-    const response = await rawPost(t.url, { headers: multipartHeaders(), body });
+    const response = await rawPost(t.url, { headers: multipartHeaders(ADMIN), body });
     expect(response.status).toBe(400);
     expect(codeOf(response)).toBe('BAD_USER_INPUT');
     expect(bodyOf(response).errors?.[0]?.message).toMatch(/file for "transactions".*never sent/);
@@ -112,7 +117,7 @@ describe('files the operation never reads', () => {
       { headers: ['Content-Disposition: form-data; name="map"'], body: '{"0":["variables.u"],"1":["variables.t"]}' },
       { headers: ['Content-Disposition: form-data; name="1"; filename="t.csv"'], body: file!.body },
     ]);
-    const response = await rawPost(t.url, { headers: multipartHeaders(), body, timeoutMs: 15_000 });
+    const response = await rawPost(t.url, { headers: multipartHeaders(ADMIN), body, timeoutMs: 15_000 });
     expect(response.status).toBe(400);
     expect(codeOf(response)).toBe('BAD_USER_INPUT');
     expect(bodyOf(response).errors?.[0]?.message).toMatch(/file for "users".*never sent/);
@@ -156,20 +161,6 @@ describe('who may send a multipart body', () => {
   });
 });
 
-/** Everything of a one-file upload up to its first file byte; the file then never ends. */
-function uploadHead(): Buffer {
-  const full = multipartBody(uploadParts('slow.csv', ''));
-  return full.subarray(0, full.indexOf(Buffer.from(`\r\n--${BOUNDARY}--`)));
-}
-
-/** An upload that sends its head, then one byte every `everyMs` until stopped. */
-function dribble(url: string, everyMs: number) {
-  const request = openRawPost(url, { headers: multipartHeaders(), body: uploadHead(), contentLength: 10 * 1024 * 1024, timeoutMs: 60_000 });
-  const timer = setInterval(() => request.socket.write('a'), everyMs);
-  request.response.finally(() => clearInterval(timer));
-  return { ...request, stop: () => (clearInterval(timer), request.socket.destroy()) };
-}
-
 async function waitForNoUploadRows() {
   for (let i = 0; i < 100 && Object.values(await storedRows()).some(Boolean); i++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -189,7 +180,7 @@ async function jobsAnswer(url = t.url) {
 
 describe('slow and stalled uploads', () => {
   it('10 uploads dribbling a byte at a time hold no pooled connection: /ready and queries answer, partial jobs are hidden', async () => {
-    const uploads = Array.from({ length: 10 }, () => dribble(t.url, 500));
+    const uploads = Array.from({ length: 10 }, () => dribble(t.url, ADMIN, 500));
     try {
       // Wait (at most 20 s: a loaded machine accepts ten sockets slowly) until every upload
       // has stored its job and file rows and waits on the network.
@@ -208,7 +199,7 @@ describe('slow and stalled uploads', () => {
   });
 
   it('an upload that stops sending ends with 408 REQUEST_TIMEOUT and leaves no rows behind', async () => {
-    const stalled = dribble(t.url, 60_000); // head only: the file's bytes never come
+    const stalled = dribble(t.url, ADMIN, 60_000); // head only: the file's bytes never come
     const response = await stalled.response;
     expect(response.status).toBe(408);
     expect(codeOf(response)).toBe('REQUEST_TIMEOUT');
@@ -218,7 +209,7 @@ describe('slow and stalled uploads', () => {
 
   it('a body that stalls before its map is a 408 as well', async () => {
     const head = uploadHead();
-    const stalled = openRawPost(t.url, { headers: multipartHeaders(), body: head.subarray(0, 60), contentLength: head.length + 100 });
+    const stalled = openRawPost(t.url, { headers: multipartHeaders(ADMIN), body: head.subarray(0, 60), contentLength: head.length + 100 });
     const response = await stalled.response;
     expect(response.status).toBe(408);
     expect(codeOf(response)).toBe('REQUEST_TIMEOUT');
@@ -232,7 +223,7 @@ describe('slow and stalled uploads', () => {
     afterAll(() => capped?.close());
 
     it('a third upload is refused with 503 SERVICE_UNAVAILABLE and Retry-After before its body is read', async () => {
-      const uploads: Array<OpenRequest & { stop(): void }> = [dribble(capped.url, 500), dribble(capped.url, 500)];
+      const uploads: Array<OpenRequest & { stop(): void }> = [dribble(capped.url, ADMIN, 500), dribble(capped.url, ADMIN, 500)];
       try {
         for (let i = 0; i < 100; i++) {
           const { rows } = await t.db.pool.query<{ partial: number }>('SELECT count(*)::int AS partial FROM ingest_jobs');
@@ -240,7 +231,7 @@ describe('slow and stalled uploads', () => {
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
         // Headers only: the declared body is never sent, yet the refusal comes.
-        const refused = await rawPost(capped.url, { headers: multipartHeaders(), contentLength: 1024 * 1024 });
+        const refused = await rawPost(capped.url, { headers: multipartHeaders(ADMIN), contentLength: 1024 * 1024 });
         expect(refused.status).toBe(503);
         expect(refused.headers['retry-after']).toMatch(/^\d+$/);
         expect(codeOf(refused)).toBe('SERVICE_UNAVAILABLE');
@@ -251,7 +242,7 @@ describe('slow and stalled uploads', () => {
       }
       expect(await waitForNoUploadRows()).toEqual({ jobs: 0, files: 0, chunks: 0 });
       // The slots are free again.
-      const accepted = await rawPost(capped.url, { headers: multipartHeaders(), body: multipartBody(uploadParts('u.csv')) });
+      const accepted = await rawPost(capped.url, { headers: multipartHeaders(ADMIN), body: multipartBody(uploadParts('u.csv')) });
       expect(accepted.status).toBe(200);
       expect(bodyOf(accepted).errors).toBeUndefined();
       await t.db.pool.query('DELETE FROM ingest_jobs');

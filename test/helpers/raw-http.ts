@@ -132,3 +132,24 @@ export function uploadParts(fileName: string, content = 'User_ID,User_Name,Regio
     { headers: [`Content-Disposition: form-data; name="0"; filename="${fileName}"`, 'Content-Type: text/csv'], body: content },
   ];
 }
+
+/** The headers of a multipart upload with `token` (CSRF header and our boundary included). */
+export const multipartHeaders = (token: string) => ({
+  Authorization: `Bearer ${token}`,
+  'x-graphql-yoga-csrf': '1',
+  'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+});
+
+/** Everything of a one-file upload up to its first file byte; the file then never ends. */
+export function uploadHead(fileName = 'slow.csv'): Buffer {
+  const full = multipartBody(uploadParts(fileName, ''));
+  return full.subarray(0, full.indexOf(Buffer.from(`\r\n--${BOUNDARY}--`)));
+}
+
+/** An upload that sends its head, then one byte every `everyMs` until stopped. */
+export function dribble(url: string, token: string, everyMs: number): OpenRequest & { stop(): void } {
+  const request = openRawPost(url, { headers: multipartHeaders(token), body: uploadHead(), contentLength: 10 * 1024 * 1024, timeoutMs: 60_000 });
+  const timer = setInterval(() => request.socket.write('a'), everyMs);
+  request.response.finally(() => clearInterval(timer));
+  return { ...request, stop: () => (clearInterval(timer), request.socket.destroy()) };
+}
