@@ -33,6 +33,11 @@ export interface PendingUpload {
   open(): Promise<Omit<UploadFile, 'kind'>>;
 }
 
+export interface UploadOptions {
+  /** Validate and count every row as a real run would, writing nothing outside the job's own records (SPEC §8). */
+  dryRun?: boolean;
+}
+
 const MAX_NAME_LENGTH = 255;
 
 /** How long a partial upload stays valid without renewal; renewed every third of it. */
@@ -48,14 +53,18 @@ export const UPLOAD_LEASE_SECONDS = 60;
  * the job and its chunks; if this process dies first, the lapsed lease lets
  * sweepAbandonedUploads delete them.
  */
-export async function createUploadJob(deps: JobServiceDeps, files: Array<UploadFile | PendingUpload>): Promise<string> {
+export async function createUploadJob(
+  deps: JobServiceDeps,
+  files: Array<UploadFile | PendingUpload>,
+  options: UploadOptions = {},
+): Promise<string> {
   if (!files.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
   const kinds = new Set(files.map((file) => file.kind));
   if (kinds.size !== files.length) throw badInput('at most one file of each kind');
   const jobId = randomUUID();
   await deps.pool.query(
-    `INSERT INTO ingest_jobs (id, status, upload_lease_until) VALUES ($1, 'QUEUED', now() + make_interval(secs => $2))`,
-    [jobId, UPLOAD_LEASE_SECONDS],
+    `INSERT INTO ingest_jobs (id, status, dry_run, upload_lease_until) VALUES ($1, 'QUEUED', $3, now() + make_interval(secs => $2))`,
+    [jobId, UPLOAD_LEASE_SECONDS, options.dryRun ?? false],
   );
   const lease = renewLease(deps.pool, jobId);
   try {

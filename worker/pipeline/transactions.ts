@@ -122,6 +122,7 @@ interface Candidates {
 
 class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRows> {
   readonly format = transactionsFormat;
+  readonly chunkTables = [CHANGED];
   readonly linePath = transactionLinePath;
   private users: UserSnapshots;
   private seen: SeenKeys;
@@ -130,6 +131,8 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
   constructor(
     private readonly jobId: string,
     private readonly maxKeysInMemory?: number,
+    /** Inside the dry-run transaction, which never commits: savepoints are released by hand. */
+    private readonly dryRun = false,
   ) {
     this.users = new UserSnapshots(jobId);
     this.seen = new SeenKeys(maxKeysInMemory);
@@ -196,8 +199,10 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
   private async insert(client: pg.ClientBase, candidates: Candidates): Promise<boolean> {
     await client.query('SAVEPOINT chunk_insert');
     try {
-      // Not released: COMMIT ends it, and that saves a round trip per chunk.
+      // Not released: COMMIT ends it, and that saves a round trip per chunk. A dry run
+      // never commits: there the savepoints would nest one level deeper every chunk.
       await copyCandidates(client, 'transactions', candidates, all(candidates.picks.length));
+      if (this.dryRun) await client.query('RELEASE SAVEPOINT chunk_insert');
       return true;
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
@@ -325,5 +330,5 @@ function* copyRows({ rows, picks, users }: Candidates, ords: number[], taken: Bu
 
 export function ingestTransactions(ctx: StageContext, file: JobFileRow): Promise<StageOutcome> {
   // One target per run: its user cache and seen keys belong to this file.
-  return ingestFile(ctx, file, new TransactionsTarget(ctx.jobId, ctx.maxKeysInMemory));
+  return ingestFile(ctx, file, new TransactionsTarget(ctx.jobId, ctx.maxKeysInMemory, ctx.dryRun !== undefined));
 }
