@@ -221,7 +221,12 @@ describe('a dry run', () => {
     });
   });
 
-  describe('beside real jobs', () => {
+  describe('beside other jobs', () => {
+    const lockWaits = async () =>
+      (await h.db.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      )).rows[0]!.n;
+
     it('never waits on a row another transaction holds: it gives way at once and starts over later', async () => {
       const { pool } = h.db;
       const users = base.users.toString().trimEnd().split('\n');
@@ -260,15 +265,7 @@ describe('a dry run', () => {
           if (kind !== 'USERS' || committed !== 100 || realRun) return;
           // The real job inserts the users the dry run has inserted (uncommitted): it waits on the dry run.
           realRun = h.run(real, { chunkRecords: 100 });
-          await until(
-            async () => (await pool.query<{ n: number }>(
-              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-            )).rows[0]!.n,
-            (n) => n > 0,
-            'the real job to wait on the dry run',
-            10_000,
-            20,
-          );
+          await until(lockWaits, (n) => n > 0, 'the real job to wait on the dry run', 10_000, 20);
         },
       });
       await expect(dryRun).rejects.toBeInstanceOf(JobBusyError);
@@ -284,6 +281,28 @@ describe('a dry run', () => {
         TRANSACTIONS: { total: 2000, inserted: 0, updated: 0, unchanged: 2000, rejected: 0 },
       });
       expect(await dataSnapshot(pool)).toEqual(before);
+    });
+
+    it('between two dry runs, only the one that waits gives way', async () => {
+      const files = await sample(104, 400, 2000, 0);
+      const first = await h.upload(files, { dryRun: true });
+      const second = await h.upload(files, { dryRun: true });
+      let secondRun: Promise<unknown> | undefined;
+      const firstRun = h.run(first, {
+        chunkRecords: 100,
+        onChunkCommitted: async (kind, committed) => {
+          if (kind !== 'USERS' || committed !== 100 || secondRun) return;
+          secondRun = h.run(second, { chunkRecords: 100 });
+          secondRun.catch(() => undefined);
+          // The first looks at who waits on it while the second still does.
+          await until(lockWaits, (n) => n > 0, 'the second dry run to wait on the first', 10_000, 5);
+        },
+      });
+      expect(await firstRun).toEqual({ status: 'COMPLETED' });
+      await expect(secondRun).rejects.toBeInstanceOf(JobBusyError);
+      expect(await h.run(second, { chunkRecords: 100 })).toEqual({ status: 'COMPLETED' });
+      expect(await h.files(second)).toEqual(await h.files(first));
+      expect((await h.files(first)).USERS).toMatchObject({ inserted: 400 });
     });
   });
 });

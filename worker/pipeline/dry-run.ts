@@ -17,12 +17,16 @@
 // job at once) and throws DryRunYield. The worker then treats the job as busy: it looks
 // again later without spending an attempt, and the re-run starts over. A real job thus
 // waits at most about one dry-run chunk, and PostgreSQL's deadlock detector (1 s) never
-// has to choose between them.
+// has to choose between them. Between two dry runs only the waiting one gives way (a dry
+// run's session is named DRY_RUN_APPLICATION while it runs), so they cannot both restart.
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 
 /** Longer than a chunk commit of another job takes, far shorter than deadlock_timeout (1 s). */
 const DRY_RUN_LOCK_TIMEOUT_MS = 200;
+
+/** application_name of a session inside a dry run, for the others' look at who waits on them. */
+const DRY_RUN_APPLICATION = 'ingest dry run';
 
 const LOCK_NOT_AVAILABLE = '55P03';
 const DEADLOCK_DETECTED = '40P01';
@@ -49,8 +53,8 @@ export async function inDryRun<T>(client: pg.ClientBase, work: (session: DryRunS
   await client.query('BEGIN');
   try {
     const { rows } = await client.query<{ pid: number }>(
-      `SELECT pg_backend_pid() AS pid, set_config('lock_timeout', $1, true)`,
-      [`${DRY_RUN_LOCK_TIMEOUT_MS}ms`],
+      `SELECT pg_backend_pid() AS pid, set_config('lock_timeout', $1, true), set_config('application_name', $2, true)`,
+      [`${DRY_RUN_LOCK_TIMEOUT_MS}ms`, DRY_RUN_APPLICATION],
     );
     return await work({ pid: rows[0]!.pid });
   } finally {
@@ -65,11 +69,12 @@ export async function inDryRun<T>(client: pg.ClientBase, work: (session: DryRunS
 const WAITED_ON_SQL = `
 SELECT EXISTS (
   SELECT FROM pg_stat_activity
-   WHERE CASE WHEN wait_event_type = 'Lock' THEN $1::int = ANY (pg_blocking_pids(pid)) ELSE false END) AS waited_on`;
+   WHERE CASE WHEN wait_event_type = 'Lock' AND application_name IS DISTINCT FROM $2
+              THEN $1::int = ANY (pg_blocking_pids(pid)) ELSE false END) AS waited_on`;
 
-/** Throws DryRunYield when a session waits on the dry run's locks. */
+/** Throws DryRunYield when a session other than a dry run waits on the dry run's locks. */
 export async function giveWayIfWaitedOn(pool: pg.Pool, session: DryRunSession): Promise<void> {
-  const { rows } = await pool.query<{ waited_on: boolean }>(WAITED_ON_SQL, [session.pid]);
+  const { rows } = await pool.query<{ waited_on: boolean }>(WAITED_ON_SQL, [session.pid, DRY_RUN_APPLICATION]);
   if (rows[0]?.waited_on) throw new DryRunYield();
 }
 
