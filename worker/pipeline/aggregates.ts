@@ -3,9 +3,41 @@
 // re-run computes the same rows. Refreshes are serialised by an advisory lock and each
 // runs on one REPEATABLE READ snapshot, so concurrent jobs cannot interleave half states.
 import type pg from 'pg';
+import { SET_GRAINS, bitOf, blockOf, type SetKind } from '../../src/dashboard/distinct-sets.js';
 import { isConnectionError } from './failures.js';
 
 const AGGREGATES_LOCK = 4_201_337; // pg_advisory_lock key shared by every worker
+
+const rowOf = (alias: string, key: string) =>
+  key
+    .split(', ')
+    .map((column) => `${alias}.${column}`)
+    .join(', ');
+
+/**
+ * Rebuilds one kind of distinct_sets on some dates: the cell grain from `members` (rows of
+ * date, region, company, model, member), each coarser grain as the OR of its cells.
+ */
+function setSteps(kind: SetKind, dates: string, members: string): Step[] {
+  const [cells, ...coarser] = SET_GRAINS;
+  return [
+    ...SET_GRAINS.map((grain) => ({
+      sql: `DELETE FROM distinct_sets WHERE kind = '${kind}' AND grain = '${grain.name}' AND date IN (${dates})`,
+    })),
+    {
+      sql: `INSERT INTO distinct_sets (kind, grain, date, region, company, model, block, bits)
+     SELECT '${kind}', '${cells!.name}', date, region, company, model, ${blockOf('member')}, bit_or(${bitOf('member')})
+       FROM (${members}) m
+      GROUP BY date, region, company, model, 7`,
+    },
+    ...coarser.map((grain) => ({
+      sql: `INSERT INTO distinct_sets (kind, grain, date, region, company, model, block, bits)
+     SELECT '${kind}', '${grain.name}', date, region, ${grain.company}, ${grain.model}, block, bit_or(bits)
+       FROM distinct_sets WHERE kind = '${kind}' AND grain = '${cells!.name}' AND date IN (${dates})
+      GROUP BY date, region, 5, 6, block`,
+    })),
+  ];
+}
 
 interface Step {
   sql: string;
@@ -114,6 +146,28 @@ const REFRESH_STEPS: Step[] = [
       AND m.solo_conversations <> s.solo`,
   },
 
+  // Exact distinct counts as bit sets (distinct_sets; see src/dashboard/distinct-sets.ts).
+  // Conversations that span cells get a dense number first, in date order, so one date's
+  // members sit in few blocks; only new ones, so a refresh burns no numbers.
+  {
+    sql: `INSERT INTO conversation_seqs (conversation_id)
+     SELECT c.conversation_id FROM conversation_cells c
+      WHERE c.spans_cells AND c.date = ANY($1::date[])
+        AND NOT EXISTS (SELECT FROM conversation_seqs s WHERE s.conversation_id = c.conversation_id)
+      GROUP BY 1 ORDER BY min(c.date), 1`,
+  },
+  // Conversation sets change on the affected dates and where a conversation flipped.
+  {
+    sql: `CREATE TEMP TABLE refresh_set_dates ON COMMIT DROP AS
+     SELECT unnest($1::date[]) AS date UNION SELECT date FROM refresh_flipped_cells`,
+  },
+  ...setSteps('conversations', 'SELECT date FROM refresh_set_dates', `
+     SELECT c.date, c.region, c.company, c.model, s.seq AS member
+       FROM conversation_cells c JOIN conversation_seqs s USING (conversation_id)
+      WHERE c.spans_cells AND c.date IN (SELECT date FROM refresh_set_dates)`),
+  ...setSteps('users', 'SELECT unnest($1::date[])', `
+     SELECT date, region, company, model, user_seq AS member FROM user_cells WHERE date = ANY($1::date[])`),
+
   // Per (date, region[, model | company]), from the small tables just written: sums of the
   // cells; exact distinct conversations = the cells' solo ones + the spanning ones counted
   // once (the dashboard's decomposition); distinct users from user_cells. 2-3x cheaper
@@ -127,9 +181,10 @@ const REFRESH_STEPS: Step[] = [
   ).flatMap(([table, key]) => [
     { sql: `DELETE FROM ${table} WHERE date = ANY($1::date[])` },
     {
-      sql: `INSERT INTO ${table} (${key}, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users)
+      sql: `INSERT INTO ${table} (${key}, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users,
+                           solo_conversations)
      SELECT ${key}, sum(cost), sum(prompt_tokens), sum(completion_tokens), sum(transactions),
-            sum(solo_conversations) + count(conversation_id), count(user_seq)
+            sum(solo_conversations) + count(conversation_id), count(user_seq), coalesce(sum(solo_conversations), 0)
        FROM (SELECT ${key}, cost, prompt_tokens, completion_tokens, transactions, solo_conversations,
                     NULL::uuid AS conversation_id, NULL::int AS user_seq
                FROM daily_cell_metrics WHERE date = ANY($1::date[])
@@ -141,6 +196,14 @@ const REFRESH_STEPS: Step[] = [
              SELECT ${key}, NULL, NULL, NULL, NULL, NULL, NULL, user_seq
                FROM (SELECT DISTINCT ${key}, user_seq FROM user_cells WHERE date = ANY($1::date[])) u) x
       GROUP BY ${key}`,
+    },
+    // Cells on other dates whose solo counts changed (a conversation flipped): their rollup.
+    {
+      after: 'flipped',
+      sql: `UPDATE ${table} m SET solo_conversations = s.solo
+     FROM (SELECT ${key}, sum(solo_conversations)::int AS solo FROM daily_cell_metrics
+            WHERE date IN (SELECT date FROM refresh_flipped_cells) GROUP BY ${key}) s
+    WHERE (${rowOf('m', key)}) = (${rowOf('s', key)}) AND m.solo_conversations <> s.solo`,
     },
   ]),
 ];
