@@ -15,14 +15,15 @@ const rowOf = (alias: string, key: string) =>
     .join(', ');
 
 /**
- * Rebuilds one kind of distinct_sets on some dates: the cell grain from `members` (rows of
+ * Rebuilds one kind of distinct_sets on some dates (an array expression; a temp table in
+ * IN (…) would be estimated at 1000s of rows and scanned whole): the cell grain from `members` (rows of
  * date, region, company, model, member), each coarser grain as the OR of its cells.
  */
 function setSteps(kind: SetKind, dates: string, members: string): Step[] {
   const [cells, ...coarser] = SET_GRAINS;
   return [
     ...SET_GRAINS.map((grain) => ({
-      sql: `DELETE FROM distinct_sets WHERE kind = '${kind}' AND grain = '${grain.name}' AND date IN (${dates})`,
+      sql: `DELETE FROM distinct_sets WHERE kind = '${kind}' AND grain = '${grain.name}' AND date = ANY(${dates})`,
     })),
     {
       sql: `INSERT INTO distinct_sets (kind, grain, date, region, company, model, block, bits)
@@ -33,7 +34,7 @@ function setSteps(kind: SetKind, dates: string, members: string): Step[] {
     ...coarser.map((grain) => ({
       sql: `INSERT INTO distinct_sets (kind, grain, date, region, company, model, block, bits)
      SELECT '${kind}', '${grain.name}', date, region, ${grain.company}, ${grain.model}, block, bit_or(bits)
-       FROM distinct_sets WHERE kind = '${kind}' AND grain = '${cells!.name}' AND date IN (${dates})
+       FROM distinct_sets WHERE kind = '${kind}' AND grain = '${cells!.name}' AND date = ANY(${dates})
       GROUP BY date, region, 5, 6, block`,
     })),
   ];
@@ -161,11 +162,11 @@ const REFRESH_STEPS: Step[] = [
     sql: `CREATE TEMP TABLE refresh_set_dates ON COMMIT DROP AS
      SELECT unnest($1::date[]) AS date UNION SELECT date FROM refresh_flipped_cells`,
   },
-  ...setSteps('conversations', 'SELECT date FROM refresh_set_dates', `
+  ...setSteps('conversations', 'ARRAY(SELECT date FROM refresh_set_dates)', `
      SELECT c.date, c.region, c.company, c.model, s.seq AS member
        FROM conversation_cells c JOIN conversation_seqs s USING (conversation_id)
-      WHERE c.spans_cells AND c.date IN (SELECT date FROM refresh_set_dates)`),
-  ...setSteps('users', 'SELECT unnest($1::date[])', `
+      WHERE c.spans_cells AND c.date = ANY(ARRAY(SELECT date FROM refresh_set_dates))`),
+  ...setSteps('users', '$1::date[]', `
      SELECT date, region, company, model, user_seq AS member FROM user_cells WHERE date = ANY($1::date[])`),
 
   // Per (date, region[, model | company]), from the small tables just written: sums of the
