@@ -113,8 +113,11 @@ async function loadData(url: string, transactions: number): Promise<{ rows: numb
     } finally {
       client.release();
     }
-    await pool.query(`INSERT INTO job_affected_dates (job_id, date) SELECT $1, d::date
-                        FROM generate_series(date '${FIRST_DAY}', date '${FIRST_DAY}' + ${DAYS - 1}, '1 day') d`, [jobId]);
+    // The rows as one job run leaves them: an aggregate batch pending on every date.
+    const { rows: batch } = await pool.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES ($1) RETURNING id', [jobId]);
+    await pool.query('UPDATE transactions SET agg_batch = $1', [batch[0]?.id]);
+    await pool.query(`INSERT INTO aggregate_pending (batch, date) SELECT $1, d::date
+                        FROM generate_series(date '${FIRST_DAY}', date '${FIRST_DAY}' + ${DAYS - 1}, '1 day') d`, [batch[0]?.id]);
     const loaded = Date.now();
     await refreshAggregates(pool, jobId);
     await pool.query('VACUUM ANALYZE');
