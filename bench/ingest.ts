@@ -143,8 +143,9 @@ async function ourIngest() {
     const dryReread = await uploadAndWait(url, { users: dryUsersCsv, transactions: dryTransactionsCsv }, true);
     // A dry run of the first load, on tables as empty as the first load's (after it, so
     // the rolled-back rows' dead tuples cannot slow the measured real runs).
-    psql(database, `TRUNCATE users, transactions, daily_metrics, daily_model_metrics, daily_company_metrics,
-      daily_cell_metrics, conversation_cells, user_cells, data_version, aggregate_pending_dates`);
+    psql(database, `DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') FROM pg_tables
+      WHERE schemaname = current_schema()
+        AND tablename NOT IN ('_prisma_migrations', 'ingest_jobs', 'job_files', 'upload_chunks', 'rejected_rows')); END $$`);
     const dryFirst = await uploadAndWait(url, undefined, true);
     return { first, again, reread, dryFirst, dryReread, apiRss: await peakRssMb(api.pid!), workerRss: await peakRssMb(worker.pid!) };
   } finally {

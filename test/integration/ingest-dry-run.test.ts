@@ -36,8 +36,9 @@ const JOB_RECORDS = new Set(['_prisma_migrations', 'ingest_jobs', 'job_files', '
 
 /**
  * Every other table of the schema (row count and md5 of its rows' text, sorted) and every
- * sequence (its state): the users, transactions, aggregate and helper tables, the pending
- * dates, job_affected_dates, data_version, and whatever a later migration adds (budgets).
+ * sequence (its state): the users, transactions, aggregate and helper tables, the
+ * aggregate batches, pending pairs and retractions, job_affected_dates, data_version, and
+ * whatever a later migration adds (budgets).
  */
 async function dataSnapshot(pool: pg.Pool): Promise<Record<string, string>> {
   const { rows: relations } = await pool.query<{ name: string; kind: string }>(
@@ -74,13 +75,15 @@ describe('a dry run', () => {
   it('rejects and counts a dirty sample as the real run that follows it does, and leaves every table as it was', async () => {
     const { pool } = h.db;
     const dirty = withRepeatedFirstRecord(await sample(99, 300, 8000, 0.05));
-    // A date an earlier refresh left pending: an aggregates refresh would take it.
-    await pool.query('INSERT INTO aggregate_pending_dates (date) SELECT min(date) FROM transactions');
+    // A (batch, date) an earlier job left pending: an aggregates refresh would apply it.
+    const { rows: batch } = await pool.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES (gen_random_uuid()) RETURNING id');
+    await pool.query('INSERT INTO aggregate_pending (batch, date) SELECT $1, min(date) FROM transactions', [batch[0]!.id]);
     const before = await dataSnapshot(pool);
     expect(Object.keys(before)).toEqual(
       expect.arrayContaining([
         'users', 'users_seq_seq', 'transactions', 'daily_metrics', 'daily_model_metrics', 'daily_company_metrics',
-        'daily_cell_metrics', 'conversation_cells', 'user_cells', 'data_version', 'aggregate_pending_dates', 'job_affected_dates',
+        'daily_cell_metrics', 'conversation_cells', 'user_cells', 'conversation_seqs', 'distinct_sets', 'data_version',
+        'aggregate_batches', 'aggregate_batches_id_seq', 'aggregate_pending', 'aggregate_retractions', 'job_affected_dates',
       ]),
     );
 
@@ -107,7 +110,10 @@ describe('a dry run', () => {
     expect((await h.job(dry)).rejected_count).toBe((await h.job(real)).rejected_count);
     // The snapshot does see what a real run writes.
     expect(changedTables(before, await dataSnapshot(pool))).toEqual(
-      expect.arrayContaining(['users', 'users_seq_seq', 'transactions', 'daily_cell_metrics', 'data_version', 'aggregate_pending_dates', 'job_affected_dates']),
+      expect.arrayContaining([
+        'users', 'users_seq_seq', 'transactions', 'daily_cell_metrics', 'distinct_sets', 'data_version',
+        'aggregate_batches', 'aggregate_batches_id_seq', 'aggregate_pending', 'job_affected_dates',
+      ]),
     );
     expect(await h.differences()).toEqual({});
   });
@@ -170,7 +176,9 @@ describe('a dry run', () => {
       expect(await h.run(realJob, { chunkRecords: 100 })).toEqual({ status: 'COMPLETED_WITH_ERRORS' });
       expect(await h.files(realJob)).toEqual(await h.files(dry));
       expect(await h.rejected(realJob)).toEqual(rejected);
-      expect(changedTables(before, await dataSnapshot(pool))).toEqual(expect.arrayContaining(['users', 'transactions', 'data_version']));
+      expect(changedTables(before, await dataSnapshot(pool))).toEqual(
+        expect.arrayContaining(['users', 'transactions', 'data_version', 'aggregate_batches']),
+      );
       expect(await h.differences()).toEqual({});
     });
 

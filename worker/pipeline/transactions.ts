@@ -147,13 +147,17 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
   private users: UserSnapshots;
   private seen: SeenKeys;
   private mode: 'insert' | 'merge' = 'insert';
-  /** This run's aggregate batch (aggregate_batches), made in prepare(). */
+  /** This run's aggregate batch (aggregate_batches), made in prepare(); a dry run has none. */
   private batch = 0;
 
   constructor(
     private readonly jobId: string,
     private readonly maxKeysInMemory?: number,
-    /** Inside the dry-run transaction, which never commits: savepoints are released by hand. */
+    /**
+     * Inside the dry-run transaction, which never commits: savepoints are released by hand,
+     * and nothing is prepared for the aggregates (no batch, pending pairs or retractions;
+     * the shared lock on the aggregates would also be held until the rollback).
+     */
     private readonly dryRun = false,
   ) {
     this.users = new UserSnapshots(jobId, this.batch);
@@ -166,10 +170,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
 
   async prepare(client: pg.ClientBase): Promise<void> {
     await this.cleanup(client);
-    const { rows } = await client.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES ($1) RETURNING id', [
-      this.jobId,
-    ]);
-    this.batch = rows[0]!.id;
+    this.batch = this.dryRun ? 0 : await newBatch(client, this.jobId);
     this.users = new UserSnapshots(this.jobId, this.batch);
     this.seen = new SeenKeys(this.maxKeysInMemory);
     this.mode = 'insert';
@@ -218,7 +219,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
     }
     await seen.flush(client);
     result.dates = [...dates];
-    if (dates.size) await client.query(PENDING_SQL, [this.batch, result.dates]);
+    if (dates.size && !this.dryRun) await client.query(PENDING_SQL, [this.batch, result.dates]);
     return result;
   }
 
@@ -264,7 +265,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
     if (fresh.length) await copyCandidates(client, 'transactions', candidates, fresh);
     if (changed.length) {
       await copyCandidates(client, CHANGED, candidates, changed);
-      await client.query(RETRACT_REPLACED_SQL, [this.batch]);
+      if (!this.dryRun) await client.query(RETRACT_REPLACED_SQL, [this.batch]);
       await client.query(UPDATE_CHANGED_SQL);
     }
     result.inserted = fresh.length;
@@ -300,6 +301,11 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
     await client.query(`DROP TABLE IF EXISTS pg_temp.${CHANGED}`);
     await this.seen.cleanup(client);
   }
+}
+
+async function newBatch(client: pg.ClientBase, jobId: string): Promise<number> {
+  const { rows } = await client.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES ($1) RETURNING id', [jobId]);
+  return rows[0]!.id;
 }
 
 function all(count: number): number[] {
