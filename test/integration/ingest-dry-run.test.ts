@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { pgConfig } from '../../src/infra/migrations.js';
+import { cancelJob, retryJob } from '../../src/jobs/service.js';
 import { JobBusyError } from '../../worker/pipeline/run-job.js';
 import { until } from '../helpers/processes.js';
 import { createHarness, id, type FileCounts, type IngestHarness } from './ingest-fixtures.js';
@@ -201,7 +202,7 @@ describe('a dry run', () => {
     });
   });
 
-  describe('after a crash', () => {
+  describe('after a crash or a cancel', () => {
     const crashAt = (stage: 'USERS' | 'TRANSACTIONS', committed: number) => async (kind: string, done: number) => {
       if (kind === stage && done === committed) throw new Error(`simulated crash after ${committed} ${stage} records`);
     };
@@ -226,6 +227,32 @@ describe('a dry run', () => {
       expect(await h.files(dry)).toEqual(await h.files(reference));
       expect(await h.rejected(dry)).toEqual(await h.rejected(reference));
       expect((await h.job(dry)).rejected_count).toBe((await h.job(reference)).rejected_count);
+    });
+
+    it('stops at the next chunk when cancelled, and a retry starts over', async () => {
+      const { pool } = h.db;
+      const deps = { pool, queue: h.queue };
+      const files = await sample(105, 300, 3000, 0.03);
+      const reference = await h.upload(files, { dryRun: true });
+      expect((await h.run(reference, { chunkRecords: 300 })).status).toBe('COMPLETED_WITH_ERRORS');
+      const before = await dataSnapshot(pool);
+
+      const dry = await h.upload(files, { dryRun: true });
+      const cancelled = await h.run(dry, {
+        chunkRecords: 300,
+        onChunkCommitted: async (kind, committed) => {
+          if (kind === 'TRANSACTIONS' && committed === 600) await cancelJob(deps, dry);
+        },
+      });
+      expect(cancelled).toEqual({ status: 'CANCELLED' });
+      expect((await h.files(dry)).TRANSACTIONS?.committed).toBe(900);
+      expect(await dataSnapshot(pool)).toEqual(before);
+
+      await retryJob(deps, dry);
+      expect((await h.run(dry, { chunkRecords: 300 })).status).toBe('COMPLETED_WITH_ERRORS');
+      expect(await h.files(dry)).toEqual(await h.files(reference));
+      expect(await h.rejected(dry)).toEqual(await h.rejected(reference));
+      expect(await dataSnapshot(pool)).toEqual(before);
     });
   });
 
