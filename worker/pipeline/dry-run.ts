@@ -21,6 +21,7 @@
 // run's session is named DRY_RUN_APPLICATION while it runs), so they cannot both restart.
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
+import { inPooledTransaction } from '../../src/infra/pg-pool.js';
 
 /** Longer than a chunk commit of another job takes, far shorter than deadlock_timeout (1 s). */
 const DRY_RUN_LOCK_TIMEOUT_MS = 200;
@@ -83,10 +84,7 @@ export const dryRunSeqStart = (): number => -1 - randomInt(2 ** 30);
 
 /** Back to a clean start: nothing of an earlier run of this dry run was kept but its bookkeeping. */
 export async function restartDryRun(pool: pg.Pool, jobId: string): Promise<void> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  await inPooledTransaction(pool, async (client) => {
     await client.query('DELETE FROM rejected_rows WHERE job_id = $1', [jobId]);
     await client.query(
       `UPDATE job_files SET total_rows = 0, inserted_rows = 0, updated_rows = 0, unchanged_rows = 0, rejected_rows = 0,
@@ -100,12 +98,5 @@ export async function restartDryRun(pool: pg.Pool, jobId: string): Promise<void>
         WHERE id = $1`,
       [jobId],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    broken = error instanceof Error ? error : new Error(String(error));
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  });
 }

@@ -15,6 +15,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
+import { inPooledTransaction } from '../../src/infra/pg-pool.js';
 import copyStreams from 'pg-copy-streams';
 import type { FileKind } from '../../src/generated/prisma/enums.js';
 import { copyField } from '../../src/ingest/copy-text.js';
@@ -386,20 +387,7 @@ async function dryRunChunk<Name extends string, R extends ValidRows>(
   await giveWayIfWaitedOn(ctx.pool, session);
   const written = await target.write(ctx.client, ctx.jobId, chunk.rows);
   if (target.chunkTables.length) await ctx.client.query(`TRUNCATE ${target.chunkTables.join(', ')}`);
-  const bookkeeping = await ctx.pool.connect();
-  let broken: Error | undefined;
-  try {
-    await bookkeeping.query('BEGIN');
-    const cancelRequested = await recordChunk(bookkeeping, ctx.jobId, file, chunk, written, []);
-    await bookkeeping.query('COMMIT');
-    return cancelRequested;
-  } catch (error) {
-    broken = error instanceof Error ? error : new Error(String(error));
-    await bookkeeping.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    bookkeeping.release(broken);
-  }
+  return inPooledTransaction(ctx.pool, (bookkeeping) => recordChunk(bookkeeping, ctx.jobId, file, chunk, written, []));
 }
 
 /** The chunk's rejected rows, counters and checkpoint (inside the caller's transaction); returns cancel_requested. */
