@@ -554,11 +554,11 @@ const GOALS = {
   sql: 'API ≥ 50× ahead',
 };
 
-const times = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`;
+const multiple = (ratio: number) => `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`;
 
 function ratioText(history: UploadRun | undefined, empty: UploadRun | undefined): string {
   if (!history || !empty) return '—';
-  return `${seconds(history.ms)} vs ${seconds(empty.ms)} = **${times(history.ms / empty.ms)}**`;
+  return `${seconds(history.ms)} vs ${seconds(empty.ms)} = **${multiple(history.ms / empty.ms)}**`;
 }
 
 function firstAfterUploadsText(result: SizeResult): string {
@@ -586,7 +586,7 @@ function summaryTable(results: SizeResult[]): string {
     row(`uncached, ${CLIENTS} clients, every request a new filter, ${CONCURRENT_SECONDS} s`, GOALS.concurrent, (r) =>
       `**${r.concurrent.rps} req/s**, p50 ${r.concurrent.p50} ms, p95 **${r.concurrent.p95} ms**, ${r.concurrent.errors} errors`),
     row(`the same KPIs straight from \`transactions\` in SQL (p50 over ${SQL_FILTERS} of the filters of the 1-client run)`, GOALS.sql, (r) =>
-      `p50 ${r.sql.p50} ms = ${times(r.sql.p50 / r.sql.apiP50)} the API's ${r.sql.apiP50} ms; equal figures ${r.sql.equal}/${r.sql.checked}`),
+      `p50 ${r.sql.p50} ms = ${multiple(r.sql.p50 / r.sql.apiP50)} the API's ${r.sql.apiP50} ms; equal figures ${r.sql.equal}/${r.sql.checked}`),
   ].join('\n');
 }
 
