@@ -25,9 +25,11 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import pg from 'pg';
 import { request, upload } from '../src/client/http.js';
+import { parseEnv } from '../src/config/env.js';
 import { JobQuery, UploadCsvMutation } from '../src/client/operations/jobs.js';
 import type { DashboardFilterInput } from '../src/dashboard/filter.js';
 import { pgConfig } from '../src/infra/migrations.js';
+import { createRedis } from '../src/infra/redis.js';
 import { migrate } from '../src/migrate.js';
 import { Random, TRANSACTIONS_HEADER, exactCost } from '../scripts/generate-sample.js';
 import { DASHBOARD_QUERY, DAYS, FIRST_DAY, USERS, databaseExists, existingData, freshData, tableSizes } from './dashboard-data.js';
@@ -214,10 +216,11 @@ interface Stack {
 /** An API and a worker process on `databaseUrl` with a Redis prefix of their own; resolves once both serve. */
 async function startStack(databaseUrl: string): Promise<Stack> {
   const [port, metricsPort] = [await freePort(), await freePort()];
+  const prefix = `bench_scale_${port}`;
   const env = {
     DATABASE_URL: databaseUrl,
     PORT: String(port),
-    REDIS_PREFIX: `bench_scale_${port}`,
+    REDIS_PREFIX: prefix,
     AUTH_TOKENS: '',
     MAX_CONCURRENT_OPERATIONS_PER_CLIENT: '64',
     // Answers once the worker has built its queue consumer: uploads are not timed against its start-up.
@@ -236,6 +239,7 @@ async function startStack(databaseUrl: string): Promise<Stack> {
             }),
       ),
     );
+    await deleteRedisKeys(prefix);
   };
   try {
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok, 60_000, 'the API');
@@ -245,6 +249,18 @@ async function startStack(databaseUrl: string): Promise<Stack> {
     throw error;
   }
   return { url: `http://127.0.0.1:${port}/graphql`, api, worker, stop };
+}
+
+/** The queue and rate-limit keys the stack left under its prefix. */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = createRedis(parseEnv().REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 // ------------------------------------------------------------------ (1), (2): dashboard load
