@@ -9,9 +9,7 @@ import path from 'node:path';
 import { migrate } from '../src/migrate.js';
 import { request, upload } from '../src/client/http.js';
 import { JobQuery, UploadCsvMutation } from '../src/client/operations/jobs.js';
-import { JobProgressSubscription } from '../src/client/operations/progress.js';
-import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
-import { ROOT, benchArgs, benchDatabaseUrl, freePort, machine, peakRssMb, recreateDatabase, spawnEntry, waitFor, writeResultsSection } from './lib.js';
+import { ROOT, benchArgs, benchDatabaseUrl, freePort, jobEnd, machine, peakRssMb, recreateDatabase, spawnEntry, waitFor, writeResultsSection } from './lib.js';
 
 const args = benchArgs();
 const TRANSACTIONS = Number(args.transactions ?? 1_000_000);
@@ -30,7 +28,6 @@ const dryUsersCsv = path.join(dataDir, 'users-dry.csv');
 const dryTransactionsCsv = path.join(dataDir, 'transactions-dry.csv');
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
-const TERMINAL = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED'];
 
 function psql(database: string, command: string): void {
   execFileSync('psql', ['-v', 'ON_ERROR_STOP=1', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-c', command], {
@@ -105,17 +102,7 @@ async function uploadAndWait(url: string, files = { users: usersCsv, transaction
   const uploadMs = performance.now() - started;
   const id = response.data?.uploadCsv.id;
   if (!id) throw new Error(`upload failed: ${JSON.stringify(response.errors)}`);
-  // Wait as a frontend would, on the progress subscription: polling the job over HTTP
-  // every 100 ms took CPU from the ingest on this 2-core machine.
-  const ws = createWsClient({ url });
-  let finished = false;
-  try {
-    for await (const { jobProgress } of subscribeData(ws, JobProgressSubscription, { jobId: id })) {
-      if (TERMINAL.includes(jobProgress.status)) finished = true;
-    }
-  } finally {
-    await ws.dispose();
-  }
+  const finished = (await jobEnd(url, id)) !== null;
   const ms = performance.now() - started;
   const { data } = await request({ url }, JobQuery, { id, rejectedFirst: 1 });
   const job = data?.job;
