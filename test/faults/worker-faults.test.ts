@@ -12,6 +12,7 @@ import {
   ensureServices,
   expireLocks,
   finished,
+  firstPartThenChanged,
   jobCounters,
   overlappingHalves,
   seeded,
@@ -76,7 +77,7 @@ async function position(env: FaultEnv, jobId: string) {
 }
 
 /** Polls the job every 20 ms until the kill point is reached (or the stage is already over). */
-async function reach(env: FaultEnv, jobId: string, point: KillPoint, worker: Proc): Promise<void> {
+async function reach(env: FaultEnv, jobId: string, point: KillPoint, worker: Proc, timings: Record<string, number>): Promise<void> {
   await until(
     () => position(env, jobId),
     (j) =>
@@ -92,11 +93,43 @@ async function reach(env: FaultEnv, jobId: string, point: KillPoint, worker: Pro
   );
   if (point.stage === 'AGGREGATES') {
     // Land inside the stage: a fraction of its duration in the clean run.
-    const span = (baseline.timings.AGGREGATES ?? 500) * 0.5;
+    const span = (timings.AGGREGATES ?? 500) * 0.5;
     await sleep(Math.floor(point.at * span));
   } else {
     await sleep(point.jitter);
   }
+}
+
+/**
+ * Kills the worker at `point` of the job, lets BullMQ redeliver it to a new worker and
+ * checks the outcome equals the clean run (tables, the job's counters, and aggregates
+ * equal to a recomputation).
+ */
+async function killAndRecover(env: FaultEnv, jobId: string, point: KillPoint, workers: Proc[], clean: Baseline, outcomes: string[]) {
+  const t1 = Date.now();
+  await reach(env, jobId, point, workers[0]!, clean.timings);
+  await workers[0]!.kill9();
+  const atKill = await position(env, jobId);
+  const hit = atKill.status === 'RUNNING';
+  outcomes.push(
+    `  #${point.index} ${point.stage}: killed at stage ${atKill.stage ?? '-'} (${atKill.status}), ` +
+      `transactions committed ${atKill.committed}` +
+      (point.stage === 'TRANSACTIONS' ? ` (${point.jitter} ms after checkpoint ${point.at})` : ''),
+  );
+
+  // Redelivery: BullMQ's stalled-job check, brought forward (see expireLocks).
+  // (The job is BullMQ-active unless it was between attempts; then its backoff redelivers it.)
+  if (hit) expect((await expireLocks(env)).length).toBeLessThanOrEqual(1);
+  workers.push(startWorker(env.db));
+  const t2 = Date.now();
+  const job = await finished(env, jobId, 120_000, workers);
+  expect(job.status, job.error ?? '').toBe('COMPLETED');
+  const t3 = Date.now();
+
+  expect(await snapshot(env.db)).toEqual(clean.snapshot);
+  expect(await jobCounters(env.db, jobId)).toEqual(clean.counters);
+  expect(await differences(env.db)).toEqual({});
+  outcomes.push(`     (to kill ${t2 - t1} ms, recovery ${t3 - t2} ms, checks ${Date.now() - t3} ms)`);
 }
 
 describe('kill -9 of the worker', () => {
@@ -110,33 +143,9 @@ describe('kill -9 of the worker', () => {
   it.each(points)('kill point $index in $stage: resumes on a new worker and ends identical to a clean run', async (point) => {
     const env = await createFaultEnv(`kill${point.index}`);
     const workers: Proc[] = [startWorker(env.db)];
-    const t0 = Date.now();
     try {
       const jobId = await env.upload(files);
-      const t1 = Date.now();
-      await reach(env, jobId, point, workers[0]!);
-      await workers[0]!.kill9();
-      const atKill = await position(env, jobId);
-      const hit = atKill.status === 'RUNNING';
-      outcomes.push(
-        `  #${point.index} ${point.stage}: killed at stage ${atKill.stage ?? '-'} (${atKill.status}), ` +
-          `transactions committed ${atKill.committed} of ${DATA.transactions}` +
-          (point.stage === 'TRANSACTIONS' ? ` (${point.jitter} ms after checkpoint ${point.at})` : ''),
-      );
-
-      // Redelivery: BullMQ's stalled-job check, brought forward (see expireLocks).
-      // (The job is BullMQ-active unless it was between attempts; then its backoff redelivers it.)
-      if (hit) expect((await expireLocks(env)).length).toBeLessThanOrEqual(1);
-      workers.push(startWorker(env.db));
-      const t2 = Date.now();
-      const job = await finished(env, jobId, 120_000, workers);
-      expect(job.status, job.error ?? '').toBe('COMPLETED');
-      const t3 = Date.now();
-
-      expect(await snapshot(env.db)).toEqual(baseline.snapshot);
-      expect(await jobCounters(env.db, jobId)).toEqual(baseline.counters);
-      // (Equal to the clean run, whose aggregates matched the reference recomputation.)
-      outcomes.push(`     (upload ${t1 - t0} ms, to kill ${t2 - t1} ms, recovery ${t3 - t2} ms, checks ${Date.now() - t3} ms)`);
+      await killAndRecover(env, jobId, point, workers, baseline, outcomes);
     } finally {
       for (const worker of workers) await worker.kill9();
       await env.close();
@@ -148,6 +157,65 @@ describe('kill -9 of the worker', () => {
     for (const stage of new Set(points.map((point) => point.stage))) {
       const hits = outcomes.filter((line) => line.includes(`${stage}: killed at stage ${stage} (RUNNING)`));
       expect(hits.length, `${stage} kills that landed mid-stage:\n${outcomes.join('\n')}`).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+describe('kill -9 during an incremental job (rows moved to another model)', () => {
+  // The job after a first load: its changed rows' old versions leave the aggregates
+  // (aggregate_retractions), conversations start spanning models, and only the touched
+  // cells, conversations and sets change.
+  let parts: [Buffer, Buffer];
+  let clean: Baseline;
+  const outcomes: string[] = [];
+  const points: KillPoint[] = [0, 1, 2, 3].map((index) => {
+    const random = seeded(SEED * 31 + index);
+    const stage = index % 2 === 0 ? 'TRANSACTIONS' : 'AGGREGATES';
+    const chunks = Math.ceil(DATA.transactions / CHUNK_RECORDS);
+    return { index, stage, at: stage === 'TRANSACTIONS' ? Math.floor(random() * chunks) * CHUNK_RECORDS : random(), jitter: Math.floor(random() * 1_500) };
+  });
+
+  /** A database holding the first part, and a worker; the changed file is the job under test. */
+  async function firstLoaded(label: string): Promise<{ env: FaultEnv; workers: Proc[] }> {
+    const env = await createFaultEnv(label);
+    const workers = [startWorker(env.db)];
+    const first = await env.upload({ users: files.users, transactions: parts[0] });
+    expect((await finished(env, first, 120_000, workers)).status).toBe('COMPLETED');
+    return { env, workers };
+  }
+
+  beforeAll(async () => {
+    parts = await firstPartThenChanged(files.transactions);
+    const { env, workers } = await firstLoaded('incremental_clean');
+    try {
+      const jobId = await env.upload({ transactions: parts[1] });
+      expect((await finished(env, jobId, 120_000, workers)).status).toBe('COMPLETED');
+      expect(await differences(env.db)).toEqual({});
+      const { rows } = await env.db.pool.query<{ stage_timings: Record<string, number> }>(
+        'SELECT stage_timings FROM ingest_jobs WHERE id = $1',
+        [jobId],
+      );
+      clean = { snapshot: await snapshot(env.db), counters: await jobCounters(env.db, jobId), timings: rows[0]!.stage_timings };
+      const updated = clean.counters.files[0].updated_rows as number;
+      expect(updated, 'the job changes rows').toBeGreaterThan(1_000);
+    } finally {
+      for (const worker of workers) await worker.kill9();
+      await env.close();
+    }
+  });
+
+  afterAll(() => {
+    console.log(`incremental kill -9 points (FAULT_SEED=${SEED}):\n${outcomes.join('\n')}`);
+  });
+
+  it.each(points)('kill point $index in $stage: ends identical to a clean run', async (point) => {
+    const { env, workers } = await firstLoaded(`incremental_kill${point.index}`);
+    try {
+      const jobId = await env.upload({ transactions: parts[1] });
+      await killAndRecover(env, jobId, point, workers, clean, outcomes);
+    } finally {
+      for (const worker of workers) await worker.kill9();
+      await env.close();
     }
   });
 });
