@@ -21,12 +21,19 @@ export const blockOf = (member: string) => `${member} / ${SET_BLOCK_BITS}`;
 /** A one-member set (bits count from the left, as get_bit does). */
 export const bitOf = (member: string) => `B'1'::bit(${SET_BLOCK_BITS}) >> (${member} % ${SET_BLOCK_BITS})`;
 
-/** The grains, cells first; `company`/`model` are the column or '' when the grain has not got it. */
+/**
+ * The grains, cells first; `region`/`company`/`model` are the column, or '' when the grain
+ * has not got it. `table` is the daily table with the grain's sums and solo counts (cells
+ * for date_company_model: Σ solo is additive at any grain). date_company_model answers
+ * questions on companies and models not narrowed to regions (top companies' models) from
+ * a fifth of the cells' rows.
+ */
 export const SET_GRAINS = [
-  { name: 'date_region_company_model', table: 'daily_cell_metrics', company: 'company', model: 'model' },
-  { name: 'date_region', table: 'daily_metrics', company: `''`, model: `''` },
-  { name: 'date_region_model', table: 'daily_model_metrics', company: `''`, model: 'model' },
-  { name: 'date_region_company', table: 'daily_company_metrics', company: 'company', model: `''` },
+  { name: 'date_region_company_model', table: 'daily_cell_metrics', region: 'region', company: 'company', model: 'model' },
+  { name: 'date_region', table: 'daily_metrics', region: 'region', company: `''`, model: `''` },
+  { name: 'date_region_model', table: 'daily_model_metrics', region: 'region', company: `''`, model: 'model' },
+  { name: 'date_region_company', table: 'daily_company_metrics', region: 'region', company: 'company', model: `''` },
+  { name: 'date_company_model', table: 'daily_cell_metrics', region: `''`, company: 'company', model: 'model' },
 ] as const;
 
 export type Grouping =
@@ -52,7 +59,9 @@ const GROUPING_DIMENSIONS: Record<Grouping['by'], Dimension[]> = {
 /** The daily table and set grain of a question: the smallest with every dimension it uses. */
 function grainOf(filter: DashboardFilter, grouping: Grouping) {
   const table = sumsTable(dimensionsUsed(filter, GROUPING_DIMENSIONS[grouping.by]));
-  const grain = SET_GRAINS.find((g) => g.table === table);
+  // A question at cells that does not ask about regions takes the grain without them.
+  const withoutRegions = table === 'daily_cell_metrics' && filter.regions === null && grouping.by !== 'region';
+  const grain = SET_GRAINS.find((g) => g.table === table && (g.region === `''`) === withoutRegions);
   if (!grain) throw new Error(`no set grain for ${table}`);
   return grain;
 }

@@ -23,16 +23,17 @@ const CELLS_PER_CONVERSATION = `cells AS (
 // the dimensions it has not got are ''. Conversations are numbered by conversation_seqs
 // (any numbering is right as long as each spanning conversation has one).
 const GRAINS = [
-  ['date_region_company_model', 'company', 'model'],
-  ['date_region', `''`, `''`],
-  ['date_region_model', `''`, 'model'],
-  ['date_region_company', 'company', `''`],
+  ['date_region_company_model', 'region', 'company', 'model'],
+  ['date_region', 'region', `''`, `''`],
+  ['date_region_model', 'region', `''`, 'model'],
+  ['date_region_company', 'region', 'company', `''`],
+  ['date_company_model', `''`, 'company', 'model'],
 ] as const;
 const SET_MEMBERS = GRAINS.map(
-  ([grain, company, model]) => `
-  SELECT DISTINCT 'users', '${grain}', date, region, ${company}, ${model}, user_seq FROM transactions
+  ([grain, region, company, model]) => `
+  SELECT DISTINCT 'users', '${grain}', date, ${region}, ${company}, ${model}, user_seq FROM transactions
   UNION ALL
-  SELECT DISTINCT 'conversations', '${grain}', date, region, ${company}, ${model}, s.seq
+  SELECT DISTINCT 'conversations', '${grain}', date, ${region}, ${company}, ${model}, s.seq
     FROM transactions JOIN cells USING (conversation_id) JOIN conversation_seqs s USING (conversation_id)
    WHERE n > 1`,
 ).join('\n  UNION ALL');

@@ -127,17 +127,20 @@ const APPLY_STEPS: string[] = [
   // still holds the user.
   ...SET_GRAINS.flatMap((grain) => [
     setChange('conversations', grain, `
-      SELECT date, region, ${grain.company} AS company, ${grain.model} AS model, s.seq AS member, bool_or(after) AS present
+      SELECT date, ${grain.region} AS region, ${grain.company} AS company, ${grain.model} AS model, s.seq AS member,
+             bool_or(after) AS present
         FROM (SELECT conversation_id, ${CELL}, false AS after FROM agg_conversation_cells_before WHERE spans_cells
               UNION ALL
               SELECT conversation_id, ${CELL}, true FROM agg_conversation_cells_after WHERE spans_cells) x
         JOIN conversation_seqs s USING (conversation_id)
        GROUP BY 1, 2, 3, 4, 5`),
     setChange('users', grain, `
-      SELECT m.*, EXISTS (SELECT FROM user_cells u WHERE u.user_seq = m.member AND u.date = m.date AND u.region = m.region
+      SELECT m.*, EXISTS (SELECT FROM user_cells u WHERE u.user_seq = m.member AND u.date = m.date
+                            ${grain.region === 'region' ? 'AND u.region = m.region' : ''}
                             ${grain.company === 'company' ? 'AND u.company = m.company' : ''}
                             ${grain.model === 'model' ? 'AND u.model = m.model' : ''}) AS present
-        FROM (SELECT DISTINCT date, region, ${grain.company} AS company, ${grain.model} AS model, user_seq AS member
+        FROM (SELECT DISTINCT date, ${grain.region} AS region, ${grain.company} AS company, ${grain.model} AS model,
+                     user_seq AS member
                 FROM agg_user_moves WHERE was_in <> is_in) m`),
   ]),
   // Sets left empty (per kind and grain: the primary key's prefix, then the touched dates).
@@ -149,7 +152,7 @@ const APPLY_STEPS: string[] = [
   ),
 
   // ---- per-day rollups' distinct counts, from the sets just updated
-  ...SET_GRAINS.slice(1).map(
+  ...SET_GRAINS.filter((grain) => grain.table !== 'daily_cell_metrics').map(
     (grain) => `
     UPDATE ${grain.table} m SET conversations = m.solo_conversations + coalesce(c.n, 0), active_users = coalesce(u.n, 0)
       FROM (SELECT DISTINCT date, region, ${grain.company} AS company, ${grain.model} AS model FROM agg_cells) k

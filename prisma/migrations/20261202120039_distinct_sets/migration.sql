@@ -65,4 +65,7 @@ SELECT kind, 'date_region_model', date, region, '', model, block, bit_or(bits)
   FROM "distinct_sets" WHERE grain = 'date_region_company_model' GROUP BY kind, date, region, model, block
 UNION ALL
 SELECT kind, 'date_region_company', date, region, company, '', block, bit_or(bits)
-  FROM "distinct_sets" WHERE grain = 'date_region_company_model' GROUP BY kind, date, region, company, block;
+  FROM "distinct_sets" WHERE grain = 'date_region_company_model' GROUP BY kind, date, region, company, block
+UNION ALL
+SELECT kind, 'date_company_model', date, '', company, model, block, bit_or(bits)
+  FROM "distinct_sets" WHERE grain = 'date_region_company_model' GROUP BY kind, date, company, model, block;
