@@ -76,7 +76,7 @@ async function measure(url: string, filter: Record<string, unknown> | null, conn
   };
 }
 
-/** Checks every filter answers; returns the time of the first (cold: distinct index load) request. */
+/** Checks every filter answers; returns the time of the first request (cold plans and connections). */
 async function checkResponse(url: string): Promise<number> {
   let first = NaN;
   for (const [, filter] of FILTERS) {
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       const server = await runServer(url, mode);
       try {
         const cold = await checkResponse(server.url);
-        if (mode === 'nocache') lines.splice(4, 0, `First request after the server started (index load): ${Math.round(cold)} ms.`, '');
+        if (mode === 'nocache') lines.splice(4, 0, `First request after the server started: ${Math.round(cold)} ms.`, '');
         for (const [name, filter] of FILTERS) {
           for (const connections of [1, 16]) {
             const m = await measure(server.url, filter, connections);
@@ -158,9 +158,9 @@ async function main(): Promise<void> {
   const body = [
     `Machine: ${machine()}; load average at the end ${os.loadavg().map((n) => n.toFixed(1)).join(' / ')} (other work shares this machine). Run: ${new Date().toISOString()}, \`npm run bench:dashboard${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`.`,
     '',
-    `The full dashboard query (every field: kpis, spendTrend DAY, costByModel, costByRegion, topCompanies(10), subscribers, dateRange, regions, companies, models, meta) over HTTP against the real server (one API process, pool of 10), autocannon ${DURATION_SECONDS} s per cell after a 2 s warm-up. "cache off" = every request runs its queries (SQL sums over the daily tables + in-memory distinct counts); "cache on" = the default (results keyed by filter and data_version; each request still reads data_version). p95 is computed from every response time (autocannon itself reports p90/p97.5).`,
+    `The full dashboard query (every field: kpis, spendTrend DAY, costByModel, costByRegion, topCompanies(10), subscribers, dateRange, regions, companies, models, meta) over HTTP against the real server (one API process, pool of 10), autocannon ${DURATION_SECONDS} s per cell after a 2 s warm-up. "cache off" = every request runs its queries (SQL sums over the daily tables + distinct counts from the bit sets); "cache on" = the default (results keyed by filter and data_version; each request still reads data_version). p95 is computed from every response time (autocannon itself reports p90/p97.5).`,
     '',
-    'Design: money and token sums in SQL from the smallest daily table that has the dimensions a question needs (NUMERIC, converted once); exact distinct conversations and users counted in the API process from a columnar, dictionary-encoded copy of user_cells, the spanning rows of conversation_cells and the solo counts of daily_cell_metrics (plus users), read in one snapshot with data_version and reloaded when the version moves (the first request after a refresh pays the load; see "index load" below). At the (day, region, company) grain, conversations that only switch model within a day count as solo, so questions not on models scan a few thousand spanning rows instead of ~190k (at 10M). An earlier all-SQL design (Σ solo_conversations + count(DISTINCT) over spanning conversation_cells, count(DISTINCT user_seq) over user_cells, one statement per field) measured on the same 1M data set, cache off, 1 connection: p50 631 / 204 / 415 / 216 ms (none / 7-day / 2 regions / company+model), 2–4 req/s at 16 connections (load average ~10 during that run).',
+    'Design: money and token sums in SQL from the smallest daily table that has the dimensions a question needs (NUMERIC, converted once); exact distinct conversations and users from bit sets in PostgreSQL (distinct_sets at five grains: Σ solo_conversations + the union of the spanning conversations\' sets; the union of the user sets), so no API process holds or reloads a copy of the helper tables (docs/ARCHITECTURE.md). Earlier designs measured here: all-SQL count(DISTINCT) over the helper tables (p50 204–631 ms at 1M, 1 connection), then an in-memory columnar copy per API process (milliseconds per count, but reloaded on the first request after every job: ~1.8 s at 1M, seconds at 10M, and memory growing with history in every process).',
     '',
     sections.join('\n\n'),
   ].join('\n');
