@@ -290,10 +290,16 @@ async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[]): P
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
     for (const sql of APPLY_STEPS) await client.query(sql, sql.includes('$1') ? params : []);
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM agg_delta');
     await client.query(`DELETE FROM aggregate_retractions r USING ${PAIRS} WHERE r.batch = p.batch AND r.date = p.date`, params);
     await client.query(`DELETE FROM aggregate_pending a USING ${PAIRS} WHERE a.batch = p.batch AND a.date = p.date`, params);
     await client.query(BUMP_VERSION_SQL, [jobId]);
     await client.query('COMMIT');
+    // A large delta (a first load) grew the tables far past the planner's statistics, which
+    // the next refreshes' plans rely on; autovacuum would catch up only later.
+    if ((rows[0]?.n ?? 0) >= SMALL_DELTA_ROWS) {
+      await client.query('ANALYZE conversation_cells, user_cells, daily_cell_metrics, distinct_sets, conversation_seqs');
+    }
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
