@@ -20,8 +20,12 @@ const SMALL_DELTA_ROWS = 200_000;
 const NO_BITS = `B'0'::bit(${SET_BLOCK_BITS})`;
 const CELL = 'date, region, company, model';
 
-/** The pairs as a relation: $1 batches, $2 dates (parallel arrays). */
-const PAIRS = 'unnest($1::int[], $2::date[]) AS p (batch, date)';
+/**
+ * The pairs as a relation: $1 batches, $2 dates (parallel arrays), those still pending, so
+ * applying a list twice can never add its rows twice.
+ */
+const PAIRS = `(SELECT batch, date FROM unnest($1::int[], $2::date[]) AS l (batch, date)
+                 JOIN aggregate_pending USING (batch, date)) AS p`;
 
 /** Steps in order, all on temp tables dropped at commit. */
 const APPLY_STEPS: string[] = [
@@ -287,6 +291,7 @@ async function applyIsolating(client: pg.PoolClient, jobId: string, pairs: Pair[
 /** One REPEATABLE READ snapshot: apply, clear the pairs (and their retractions), bump the data version. */
 async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[]): Promise<void> {
   const params = [pairs.map((pair) => pair.batch), pairs.map((pair) => pair.date)];
+  let deltaRows = 0;
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
     for (const sql of APPLY_STEPS) await client.query(sql, sql.includes('$1') ? params : []);
@@ -295,13 +300,16 @@ async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[]): P
     await client.query(`DELETE FROM aggregate_pending a USING ${PAIRS} WHERE a.batch = p.batch AND a.date = p.date`, params);
     await client.query(BUMP_VERSION_SQL, [jobId]);
     await client.query('COMMIT');
-    // A large delta (a first load) grew the tables far past the planner's statistics, which
-    // the next refreshes' plans rely on; autovacuum would catch up only later.
-    if ((rows[0]?.n ?? 0) >= SMALL_DELTA_ROWS) {
-      await client.query('ANALYZE conversation_cells, user_cells, daily_cell_metrics, distinct_sets, conversation_seqs');
-    }
+    deltaRows = rows[0]?.n ?? 0;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
+  }
+  // A large delta (a first load) grew the tables far past the planner's statistics, which
+  // the next refreshes' plans rely on; autovacuum would catch up only later. Best effort.
+  if (deltaRows >= SMALL_DELTA_ROWS) {
+    await client
+      .query('ANALYZE conversation_cells, user_cells, daily_cell_metrics, distinct_sets, conversation_seqs')
+      .catch(() => undefined);
   }
 }
