@@ -31,11 +31,14 @@ export function createMaskError(limits: { maxUploadBytes: number }): MaskError {
       const message = /cursor|base64/i.test(original.message) ? 'invalid cursor' : original.message;
       return new GraphQLError(message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
     }
-    if (original instanceof GraphQLError && original.extensions?.code) return original;
-    // graphql-js reports a variable value that does not fit its type without a code.
-    if (error instanceof GraphQLError && !error.extensions?.code && error.message.startsWith('Variable "$')) {
-      return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+    // A variable value that does not fit its type: graphql-js names the variable in the
+    // message and the request fails before execution (400). Keep both; the code is the
+    // scalar's own (Date, File say BAD_USER_INPUT) or BAD_USER_INPUT.
+    if (error instanceof GraphQLError && error.path === undefined && error.message.startsWith('Variable "$')) {
+      const code = (original instanceof GraphQLError && original.extensions?.code) || 'BAD_USER_INPUT';
+      return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code } });
     }
+    if (original instanceof GraphQLError && original.extensions?.code) return original;
     return yogaMaskError(error, message, isDev);
   };
 }

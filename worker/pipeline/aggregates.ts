@@ -148,12 +148,18 @@ const REFRESH_STEPS: Step[] = [
 const BUMP_VERSION_SQL = `INSERT INTO data_version (id, version, as_of, last_job_id) VALUES (1, 1, now(), $1::uuid)
   ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, as_of = now(), last_job_id = $1::uuid`;
 
-async function runSteps(client: pg.PoolClient, dates: string[]): Promise<void> {
+/** Called with the share (0–1) of a refresh's steps done; progress only, never awaited. */
+export type RefreshProgress = (done: number) => void;
+
+async function runSteps(client: pg.PoolClient, dates: string[], onProgress?: RefreshProgress): Promise<void> {
   const affected = new Map<string, number>();
+  let done = 0;
   for (const { sql, after, name } of REFRESH_STEPS) {
+    done += 1;
     if (after !== undefined && !affected.get(after)) continue;
     const result = await client.query(sql, sql.includes('$1') ? [dates] : []);
     if (name !== undefined) affected.set(name, result.rowCount ?? 0);
+    onProgress?.(done / REFRESH_STEPS.length);
   }
 }
 
@@ -186,7 +192,7 @@ export interface RefreshResult {
  * job fail; it stays pending, and the job whose date it is says so. A lost connection is
  * thrown (the job's retry refreshes everything again).
  */
-export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<RefreshResult> {
+export async function refreshAggregates(pool: pg.Pool, jobId: string, onProgress?: RefreshProgress): Promise<RefreshResult> {
   await pool.query(REGISTER_SQL, [jobId]);
   const client = await pool.connect();
   let released = false;
@@ -200,7 +206,7 @@ export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<R
         [jobId],
       );
       const failures: Failure = { dates: [] };
-      await refreshIsolating(client, jobId, dates, failures);
+      await refreshIsolating(client, jobId, dates, failures, onProgress);
       const ownDates = new Set(own.map((row) => row.date));
       return {
         dates: dates.length - failures.dates.length,
@@ -227,10 +233,16 @@ interface Failure {
 }
 
 /** Refreshes `dates` in one transaction, or, if that fails, each half the same way. */
-async function refreshIsolating(client: pg.PoolClient, jobId: string, dates: string[], failures: Failure): Promise<void> {
+async function refreshIsolating(
+  client: pg.PoolClient,
+  jobId: string,
+  dates: string[],
+  failures: Failure,
+  onProgress?: RefreshProgress,
+): Promise<void> {
   if (!dates.length) return;
   try {
-    await refreshOnce(client, jobId, dates);
+    await refreshOnce(client, jobId, dates, onProgress);
   } catch (error) {
     if (isConnectionError(error)) throw error;
     if (dates.length === 1) {
@@ -239,16 +251,17 @@ async function refreshIsolating(client: pg.PoolClient, jobId: string, dates: str
       return;
     }
     const half = Math.ceil(dates.length / 2);
+    // Progress is told of the first, whole-set attempt only: halves would run it backwards.
     await refreshIsolating(client, jobId, dates.slice(0, half), failures);
     await refreshIsolating(client, jobId, dates.slice(half), failures);
   }
 }
 
 /** One REPEATABLE READ snapshot: recompute, clear the dates' pending marks, bump the data version. */
-async function refreshOnce(client: pg.PoolClient, jobId: string, dates: string[]): Promise<void> {
+async function refreshOnce(client: pg.PoolClient, jobId: string, dates: string[], onProgress?: RefreshProgress): Promise<void> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
-    await runSteps(client, dates);
+    await runSteps(client, dates, onProgress);
     await client.query('DELETE FROM aggregate_pending_dates WHERE date = ANY($1::date[])', [dates]);
     await client.query(BUMP_VERSION_SQL, [jobId]);
     await client.query('COMMIT');

@@ -46,7 +46,7 @@ export type KpiFieldsFragment = { totalCost: number, promptTokens: number, compl
 export type DashboardFiltersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardFiltersQuery = { dashboard: { regions: Array<string>, companies: Array<string>, models: Array<string>, dateRange: { min: string, max: string } | null } };
+export type DashboardFiltersQuery = { dashboard: { id: string, regions: Array<string>, companies: Array<string>, models: Array<string>, dateRange: { min: string, max: string } | null } };
 
 export type DashboardQueryVariables = Exact<{
   filter?: DashboardFilter | null | undefined;
@@ -55,14 +55,14 @@ export type DashboardQueryVariables = Exact<{
 }>;
 
 
-export type DashboardQuery = { dashboard: { kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { from: string, to: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ region: string, active: number, inactive: number, engaged: number }>, dateRange: { min: string, max: string } | null, meta: { asOf: string | null, lastJobId: string | null }, exportUrls: { spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
+export type DashboardQuery = { dashboard: { id: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { from: string, to: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ region: string, active: number, inactive: number, engaged: number }>, dateRange: { min: string, max: string } | null, meta: { asOf: string | null, lastJobId: string | null }, exportUrls: { spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
 
 export type DemoKpisQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DemoKpisQuery = { dashboard: { kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, dateRange: { min: string, max: string } | null } };
+export type DemoKpisQuery = { dashboard: { id: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, dateRange: { min: string, max: string } | null } };
 
-export type JobFieldsFragment = { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
+export type JobFieldsFragment = { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
 
 export type JobsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -71,7 +71,7 @@ export type JobsQueryVariables = Exact<{
 }>;
 
 
-export type JobsQuery = { jobs: { edges: Array<{ cursor: string, node: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type JobsQuery = { jobs: { edges: Array<{ cursor: string, node: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type JobQueryVariables = Exact<{
   id: string | number;
@@ -80,41 +80,43 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { job: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { edges: Array<{ node: { file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
+export type JobQuery = { job: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { edges: Array<{ node: { id: string, file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
 
 export type UploadCsvMutationVariables = Exact<{
   users?: File | null | undefined;
   transactions?: File | null | undefined;
+  usersFileName?: string | null | undefined;
+  transactionsFileName?: string | null | undefined;
 }>;
 
 
-export type UploadCsvMutation = { uploadCsv: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type UploadCsvMutation = { uploadCsv: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type CancelJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelJobMutation = { cancelJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type CancelJobMutation = { cancelJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type RetryJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type RetryJobMutation = { retryJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type RetryJobMutation = { retryJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type JobProgressSubscriptionVariables = Exact<{
   jobId: string | number;
 }>;
 
 
-export type JobProgressSubscription = { jobProgress: { jobId: string, status: JobStatus, stage: JobStage | null, processedRows: number, totalRows: number | null, processedBytes: number, totalBytes: number, percent: number, rowsPerSecond: number, etaSeconds: number | null, rejectedRows: number, sequence: number, updatedAt: string, publishedAt: string } };
+export type JobProgressSubscription = { jobProgress: { jobId: string, status: JobStatus, stage: JobStage | null, processedRows: number, totalRows: number | null, totalRowsEstimated: boolean, processedBytes: number, totalBytes: number, percent: number, rowsPerSecond: number, etaSeconds: number | null, rejectedRows: number, sequence: number, updatedAt: string, publishedAt: string } };
 
 export type JobUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type JobUpdatedSubscription = { jobUpdated: { jobId: string, status: JobStatus, stage: JobStage | null, job: { id: string, status: JobStatus, stage: JobStage | null, finishedAt: string | null } | null } };
+export type JobUpdatedSubscription = { jobUpdated: { jobId: string, status: JobStatus, stage: JobStage | null, sequence: number, job: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -167,6 +169,7 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
     ms
   }
   files {
+    id
     kind
     name
     sizeBytes
@@ -182,6 +185,7 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
 export const DashboardFiltersDocument = new TypedDocumentString(`
     query DashboardFilters {
   dashboard {
+    id
     dateRange {
       min
       max
@@ -191,10 +195,11 @@ export const DashboardFiltersDocument = new TypedDocumentString(`
     models
   }
 }
-    `, {"hash":"sha256:ef4c2376f608c73017d76edf827e4d1ed1261e810755fb73c8cc28ecff5a6d8a"}) as unknown as TypedDocumentString<DashboardFiltersQuery, DashboardFiltersQueryVariables>;
+    `, {"hash":"sha256:66e1c735a089604876650aaf8f6970165ce9148cccb46d8e93d45f8e98a83436"}) as unknown as TypedDocumentString<DashboardFiltersQuery, DashboardFiltersQueryVariables>;
 export const DashboardDocument = new TypedDocumentString(`
     query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
   dashboard(filter: $filter) {
+    id
     kpis {
       ...KpiFields
     }
@@ -277,10 +282,11 @@ export const DashboardDocument = new TypedDocumentString(`
   costliestModel
   modelEfficiency
   activeSubscriberUtilization
-}`, {"hash":"sha256:1ed7a7ca99017086e5e8c278765a084cea5f2bcbce1c15127c11ef40bef99385"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+}`, {"hash":"sha256:0e61ae28f8d8680f796035383dcd2de94d8034e56a6a4a00703c1289d7176fca"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const DemoKpisDocument = new TypedDocumentString(`
     query DemoKpis {
   dashboard {
+    id
     kpis {
       ...KpiFields
     }
@@ -305,7 +311,7 @@ export const DemoKpisDocument = new TypedDocumentString(`
   costliestModel
   modelEfficiency
   activeSubscriberUtilization
-}`, {"hash":"sha256:df41c506fde43227d64ed491e38160d135800b727b1d74e8694935f8b4ae4dea"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
+}`, {"hash":"sha256:95e0260f2714f4a3a259172deb7a0ed2ee9d271a068b0984a4dbe6b68a9fd443"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
 export const JobsDocument = new TypedDocumentString(`
     query Jobs($first: Int, $after: String, $status: JobStatus) {
   jobs(first: $first, after: $after, status: $status) {
@@ -335,6 +341,7 @@ export const JobsDocument = new TypedDocumentString(`
     ms
   }
   files {
+    id
     kind
     name
     sizeBytes
@@ -345,7 +352,7 @@ export const JobsDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:05570455d5223e97ec53b309d8abf2e8353ec51da9044a4eb63f2cc4018dcb05"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
+}`, {"hash":"sha256:61a86a8add13a44be11d7612e985d0b71aa875d5bc1c46e580a3502e510d9094"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
 export const JobDocument = new TypedDocumentString(`
     query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {
   job(id: $id) {
@@ -353,6 +360,7 @@ export const JobDocument = new TypedDocumentString(`
     rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
       edges {
         node {
+          id
           file
           line
           column
@@ -381,6 +389,7 @@ export const JobDocument = new TypedDocumentString(`
     ms
   }
   files {
+    id
     kind
     name
     sizeBytes
@@ -391,10 +400,15 @@ export const JobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:b2578165c461738ae1831ae86bb56cb862458dbbc8dd12be3fbdcae7bd4ccf2c"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+}`, {"hash":"sha256:e579340dde2a442e080cfcff7409f54d1c22b23ec059c279b775c5eacff73926"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
 export const UploadCsvDocument = new TypedDocumentString(`
-    mutation UploadCsv($users: File, $transactions: File) {
-  uploadCsv(users: $users, transactions: $transactions) {
+    mutation UploadCsv($users: File, $transactions: File, $usersFileName: String, $transactionsFileName: String) {
+  uploadCsv(
+    users: $users
+    transactions: $transactions
+    usersFileName: $usersFileName
+    transactionsFileName: $transactionsFileName
+  ) {
     ...JobFields
   }
 }
@@ -412,6 +426,7 @@ export const UploadCsvDocument = new TypedDocumentString(`
     ms
   }
   files {
+    id
     kind
     name
     sizeBytes
@@ -422,7 +437,7 @@ export const UploadCsvDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:94fcdcd6e43c7df959b36bbe045ac218af318a5bef5ba38cb4ec7935c5caf627"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
+}`, {"hash":"sha256:c1ffd537ae1f2934a7abc796623b6e62060e4fb16d6dc90f2692266fcc34a0c1"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
 export const CancelJobDocument = new TypedDocumentString(`
     mutation CancelJob($id: ID!) {
   cancelJob(id: $id) {
@@ -443,6 +458,7 @@ export const CancelJobDocument = new TypedDocumentString(`
     ms
   }
   files {
+    id
     kind
     name
     sizeBytes
@@ -453,7 +469,7 @@ export const CancelJobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:adb950f19c700bcf291b787d6292a99a198a741a1da7210d4ded4faf95872df5"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
+}`, {"hash":"sha256:998d365e4bb2d6a389464e7c5fd8adc8fa5fcdb2ace6205f6e25472514877479"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
 export const RetryJobDocument = new TypedDocumentString(`
     mutation RetryJob($id: ID!) {
   retryJob(id: $id) {
@@ -474,6 +490,7 @@ export const RetryJobDocument = new TypedDocumentString(`
     ms
   }
   files {
+    id
     kind
     name
     sizeBytes
@@ -484,7 +501,7 @@ export const RetryJobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:344009ef74ef4fd22a63224f34b1d4e1e2defa09112f577e014048dd9fd26b44"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
+}`, {"hash":"sha256:3ad2bec6c31cdac7014ee01d8760b17c6c9507932f204cd8d78ca817b01df58a"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
 export const JobProgressDocument = new TypedDocumentString(`
     subscription JobProgress($jobId: ID!) {
   jobProgress(jobId: $jobId) {
@@ -493,6 +510,7 @@ export const JobProgressDocument = new TypedDocumentString(`
     stage
     processedRows
     totalRows
+    totalRowsEstimated
     processedBytes
     totalBytes
     percent
@@ -504,19 +522,42 @@ export const JobProgressDocument = new TypedDocumentString(`
     publishedAt
   }
 }
-    `, {"hash":"sha256:204ba59378ec372f60c68cd140033f9eecaac90ffd6c4ec84583110e8dd69da5"}) as unknown as TypedDocumentString<JobProgressSubscription, JobProgressSubscriptionVariables>;
+    `, {"hash":"sha256:775e89f4d34959e14796c473dfd15aefd399325ecf41ebc04232a381d8530c37"}) as unknown as TypedDocumentString<JobProgressSubscription, JobProgressSubscriptionVariables>;
 export const JobUpdatedDocument = new TypedDocumentString(`
     subscription JobUpdated {
   jobUpdated {
     jobId
     status
     stage
+    sequence
     job {
-      id
-      status
-      stage
-      finishedAt
+      ...JobFields
     }
   }
 }
-    `, {"hash":"sha256:db856d854da323fb628b535645f2b5fcc465e15acd2000e295998aeb5910acc6"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;
+    fragment JobFields on Job {
+  id
+  status
+  stage
+  createdAt
+  startedAt
+  finishedAt
+  error
+  warnings
+  stageTimings {
+    stage
+    ms
+  }
+  files {
+    id
+    kind
+    name
+    sizeBytes
+    sha256
+    totalRows
+    insertedRows
+    updatedRows
+    unchangedRows
+    rejectedRows
+  }
+}`, {"hash":"sha256:a3a9c21a3b5902b25ead2dcca199e16af81e92f05dac6a63f2cfae0893d060fd"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;

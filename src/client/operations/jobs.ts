@@ -11,7 +11,7 @@ export const JobFieldsFragment = graphql(`
     error
     warnings
     stageTimings { stage ms }
-    files { kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }
+    files { id kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }
   }
 `);
 
@@ -29,7 +29,7 @@ export const JobQuery = graphql(`
     job(id: $id) {
       ...JobFields
       rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
-        edges { node { file line column reason raw } }
+        edges { node { id file line column reason raw } }
         pageInfo { hasNextPage endCursor }
       }
     }
@@ -37,8 +37,13 @@ export const JobQuery = graphql(`
 `);
 
 export const UploadCsvMutation = graphql(`
-  mutation UploadCsv($users: File, $transactions: File) {
-    uploadCsv(users: $users, transactions: $transactions) { ...JobFields }
+  mutation UploadCsv($users: File, $transactions: File, $usersFileName: String, $transactionsFileName: String) {
+    uploadCsv(
+      users: $users
+      transactions: $transactions
+      usersFileName: $usersFileName
+      transactionsFileName: $transactionsFileName
+    ) { ...JobFields }
   }
 `);
 
