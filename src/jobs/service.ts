@@ -240,12 +240,13 @@ async function storeFiles(
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 function uploadError(error: unknown, maxBytes: number): unknown {
+  // 413 like the other refused bodies: the request fails as a whole, nothing is stored.
   if (error instanceof UploadTooLargeError) {
-    return new DomainError('PAYLOAD_TOO_LARGE', error.message, { limit: error.limit });
+    return new DomainError('PAYLOAD_TOO_LARGE', error.message, { limit: error.limit, http: { status: 413 } });
   }
   // graphql-upload-minimal ends the stream with a 413 error when its maxFileSize is hit.
   if ((error as { status?: number } | null)?.status === 413) {
-    return new DomainError('PAYLOAD_TOO_LARGE', new UploadTooLargeError(maxBytes).message, { limit: maxBytes });
+    return new DomainError('PAYLOAD_TOO_LARGE', new UploadTooLargeError(maxBytes).message, { limit: maxBytes, http: { status: 413 } });
   }
   return error;
 }

@@ -41,12 +41,12 @@ export type JobStatus =
   | 'QUEUED'
   | 'RUNNING';
 
-export type KpiFieldsFragment = { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null };
+export type KpiFieldsFragment = { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null };
 
 export type DashboardFiltersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardFiltersQuery = { dashboard: { id: string, regions: Array<string>, companies: Array<string>, models: Array<string>, dateRange: { min: string, max: string } | null } };
+export type DashboardFiltersQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, regions: Array<string>, companies: Array<string>, models: Array<string>, dateRange: { __typename: 'DateRange', min: string, max: string } | null } };
 
 export type DashboardQueryVariables = Exact<{
   filter?: DashboardFilter | null | undefined;
@@ -55,14 +55,14 @@ export type DashboardQueryVariables = Exact<{
 }>;
 
 
-export type DashboardQuery = { dashboard: { id: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { from: string, to: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ region: string, active: number, inactive: number, engaged: number }>, dateRange: { min: string, max: string } | null, meta: { asOf: string | null, lastJobId: string | null }, exportUrls: { spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
+export type DashboardQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { __typename: 'PeriodKpis', from: string, to: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, dateRange: { __typename: 'DateRange', min: string, max: string } | null, meta: { __typename: 'DashboardMeta', asOf: string | null, lastJobId: string | null }, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
 
 export type DemoKpisQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DemoKpisQuery = { dashboard: { id: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, dateRange: { min: string, max: string } | null } };
+export type DemoKpisQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, dateRange: { __typename: 'DateRange', min: string, max: string } | null } };
 
-export type JobFieldsFragment = { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
+export type JobFieldsFragment = { __typename: 'Job', id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
 
 export type JobsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -71,7 +71,7 @@ export type JobsQueryVariables = Exact<{
 }>;
 
 
-export type JobsQuery = { jobs: { edges: Array<{ cursor: string, node: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type JobsQuery = { __typename: 'Query', jobs: { __typename: 'JobConnection', edges: Array<{ __typename: 'JobEdge', cursor: string, node: { __typename: 'Job', id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
 
 export type JobQueryVariables = Exact<{
   id: string | number;
@@ -80,43 +80,43 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { job: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { edges: Array<{ node: { id: string, file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
+export type JobQuery = { __typename: 'Query', job: { __typename: 'Job', id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { __typename: 'RejectedRowConnection', edges: Array<{ __typename: 'RejectedRowEdge', node: { __typename: 'RejectedRow', id: string, file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
 
 export type UploadCsvMutationVariables = Exact<{
-  users?: File | null | undefined;
-  transactions?: File | null | undefined;
+  users?: Blob | null | undefined;
+  transactions?: Blob | null | undefined;
   usersFileName?: string | null | undefined;
   transactionsFileName?: string | null | undefined;
 }>;
 
 
-export type UploadCsvMutation = { uploadCsv: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type UploadCsvMutation = { __typename: 'Mutation', uploadCsv: { __typename: 'Job', id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type CancelJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelJobMutation = { cancelJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type CancelJobMutation = { __typename: 'Mutation', cancelJob: { __typename: 'Job', id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type RetryJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type RetryJobMutation = { retryJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type RetryJobMutation = { __typename: 'Mutation', retryJob: { __typename: 'Job', id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type JobProgressSubscriptionVariables = Exact<{
   jobId: string | number;
 }>;
 
 
-export type JobProgressSubscription = { jobProgress: { jobId: string, status: JobStatus, stage: JobStage | null, processedRows: number, totalRows: number | null, totalRowsEstimated: boolean, processedBytes: number, totalBytes: number, percent: number, rowsPerSecond: number, etaSeconds: number | null, rejectedRows: number, sequence: number, updatedAt: string, publishedAt: string } };
+export type JobProgressSubscription = { jobProgress: { __typename: 'JobProgress', jobId: string, status: JobStatus, stage: JobStage | null, processedRows: number, totalRows: number | null, totalRowsEstimated: boolean, processedBytes: number, totalBytes: number, percent: number, rowsPerSecond: number, etaSeconds: number | null, rejectedRows: number, sequence: number, updatedAt: string, publishedAt: string } };
 
 export type JobUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type JobUpdatedSubscription = { jobUpdated: { jobId: string, status: JobStatus, stage: JobStage | null, sequence: number, job: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null } };
+export type JobUpdatedSubscription = { jobUpdated: { __typename: 'JobUpdate', jobId: string, status: JobStatus, stage: JobStage | null, sequence: number, job: { __typename: 'Job', id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -138,6 +138,7 @@ export class TypedDocumentString<TResult, TVariables>
 }
 export const KpiFieldsFragmentDoc = new TypedDocumentString(`
     fragment KpiFields on Kpis {
+  __typename
   totalCost
   promptTokens
   completionTokens
@@ -156,6 +157,7 @@ export const KpiFieldsFragmentDoc = new TypedDocumentString(`
     `, {"fragmentName":"KpiFields"}) as unknown as TypedDocumentString<KpiFieldsFragment, unknown>;
 export const JobFieldsFragmentDoc = new TypedDocumentString(`
     fragment JobFields on Job {
+  __typename
   id
   status
   stage
@@ -165,10 +167,12 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
     id
     kind
     name
@@ -184,9 +188,12 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
     `, {"fragmentName":"JobFields"}) as unknown as TypedDocumentString<JobFieldsFragment, unknown>;
 export const DashboardFiltersDocument = new TypedDocumentString(`
     query DashboardFilters {
+  __typename
   dashboard {
+    __typename
     id
     dateRange {
+      __typename
       min
       max
     }
@@ -195,22 +202,28 @@ export const DashboardFiltersDocument = new TypedDocumentString(`
     models
   }
 }
-    `, {"hash":"sha256:66e1c735a089604876650aaf8f6970165ce9148cccb46d8e93d45f8e98a83436"}) as unknown as TypedDocumentString<DashboardFiltersQuery, DashboardFiltersQueryVariables>;
+    `, {"hash":"sha256:46dc7f0e4a9d56ea1208b80ae888f4ad8eb998a8e01fe05f5dfdd9eb02ddb071"}) as unknown as TypedDocumentString<DashboardFiltersQuery, DashboardFiltersQueryVariables>;
 export const DashboardDocument = new TypedDocumentString(`
     query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
+  __typename
   dashboard(filter: $filter) {
+    __typename
     id
     kpis {
+      __typename
       ...KpiFields
     }
     previousPeriod {
+      __typename
       from
       to
       kpis {
+        __typename
         ...KpiFields
       }
     }
     spendTrend(granularity: $granularity) {
+      __typename
       bucketStart
       cost
       totalTokens
@@ -218,6 +231,7 @@ export const DashboardDocument = new TypedDocumentString(`
       activeUsers
     }
     spendAnomalies {
+      __typename
       date
       cost
       baseline
@@ -225,6 +239,7 @@ export const DashboardDocument = new TypedDocumentString(`
       direction
     }
     costByModel {
+      __typename
       model
       cost
       promptTokens
@@ -233,12 +248,14 @@ export const DashboardDocument = new TypedDocumentString(`
       efficiency
     }
     costByRegion {
+      __typename
       region
       cost
       conversations
       activeUsers
     }
     topCompanies(limit: $limit) {
+      __typename
       company
       cost
       conversations
@@ -246,20 +263,24 @@ export const DashboardDocument = new TypedDocumentString(`
       highestUsedModel
     }
     subscribers {
+      __typename
       region
       active
       inactive
       engaged
     }
     dateRange {
+      __typename
       min
       max
     }
     meta {
+      __typename
       asOf
       lastJobId
     }
     exportUrls {
+      __typename
       spendTrend(granularity: $granularity)
       costByModel
       costByRegion
@@ -268,6 +289,7 @@ export const DashboardDocument = new TypedDocumentString(`
   }
 }
     fragment KpiFields on Kpis {
+  __typename
   totalCost
   promptTokens
   completionTokens
@@ -282,21 +304,26 @@ export const DashboardDocument = new TypedDocumentString(`
   costliestModel
   modelEfficiency
   activeSubscriberUtilization
-}`, {"hash":"sha256:0e61ae28f8d8680f796035383dcd2de94d8034e56a6a4a00703c1289d7176fca"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+}`, {"hash":"sha256:62461e0c28a951426aa0b550f65394f424f3926214a8803b4bb142388dc0b7e4"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const DemoKpisDocument = new TypedDocumentString(`
     query DemoKpis {
+  __typename
   dashboard {
+    __typename
     id
     kpis {
+      __typename
       ...KpiFields
     }
     dateRange {
+      __typename
       min
       max
     }
   }
 }
     fragment KpiFields on Kpis {
+  __typename
   totalCost
   promptTokens
   completionTokens
@@ -311,23 +338,29 @@ export const DemoKpisDocument = new TypedDocumentString(`
   costliestModel
   modelEfficiency
   activeSubscriberUtilization
-}`, {"hash":"sha256:95e0260f2714f4a3a259172deb7a0ed2ee9d271a068b0984a4dbe6b68a9fd443"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
+}`, {"hash":"sha256:e7c12724f3c2b03388d8a5c65812c8096aec8896bc781d28127c3d6fd44298e2"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
 export const JobsDocument = new TypedDocumentString(`
     query Jobs($first: Int, $after: String, $status: JobStatus) {
+  __typename
   jobs(first: $first, after: $after, status: $status) {
+    __typename
     edges {
+      __typename
       cursor
       node {
+        __typename
         ...JobFields
       }
     }
     pageInfo {
+      __typename
       hasNextPage
       endCursor
     }
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   stage
@@ -337,10 +370,12 @@ export const JobsDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
     id
     kind
     name
@@ -352,14 +387,19 @@ export const JobsDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:61a86a8add13a44be11d7612e985d0b71aa875d5bc1c46e580a3502e510d9094"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
+}`, {"hash":"sha256:66fe7893413bd8c0d2bcba3e573779271e597a7b1dd1b01ad18c4e77a7c3c933"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
 export const JobDocument = new TypedDocumentString(`
     query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {
+  __typename
   job(id: $id) {
+    __typename
     ...JobFields
     rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
+      __typename
       edges {
+        __typename
         node {
+          __typename
           id
           file
           line
@@ -369,6 +409,7 @@ export const JobDocument = new TypedDocumentString(`
         }
       }
       pageInfo {
+        __typename
         hasNextPage
         endCursor
       }
@@ -376,6 +417,7 @@ export const JobDocument = new TypedDocumentString(`
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   stage
@@ -385,10 +427,12 @@ export const JobDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
     id
     kind
     name
@@ -400,19 +444,22 @@ export const JobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:e579340dde2a442e080cfcff7409f54d1c22b23ec059c279b775c5eacff73926"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+}`, {"hash":"sha256:44b1357df454855efe9a5a1a68dd56b12f80e2486c8e01e61d447c7c9183ad73"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
 export const UploadCsvDocument = new TypedDocumentString(`
     mutation UploadCsv($users: File, $transactions: File, $usersFileName: String, $transactionsFileName: String) {
+  __typename
   uploadCsv(
     users: $users
     transactions: $transactions
     usersFileName: $usersFileName
     transactionsFileName: $transactionsFileName
   ) {
+    __typename
     ...JobFields
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   stage
@@ -422,10 +469,12 @@ export const UploadCsvDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
     id
     kind
     name
@@ -437,14 +486,17 @@ export const UploadCsvDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:c1ffd537ae1f2934a7abc796623b6e62060e4fb16d6dc90f2692266fcc34a0c1"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
+}`, {"hash":"sha256:81b16f193c1d1ec5f20696cae23d5fea7970ba06fa1c2578767578b8dddf3e15"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
 export const CancelJobDocument = new TypedDocumentString(`
     mutation CancelJob($id: ID!) {
+  __typename
   cancelJob(id: $id) {
+    __typename
     ...JobFields
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   stage
@@ -454,10 +506,12 @@ export const CancelJobDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
     id
     kind
     name
@@ -469,14 +523,17 @@ export const CancelJobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:998d365e4bb2d6a389464e7c5fd8adc8fa5fcdb2ace6205f6e25472514877479"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
+}`, {"hash":"sha256:e4486a0503962dc1d25813fed5e9157c17295ca1f9ff15a9ca4546ca12234604"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
 export const RetryJobDocument = new TypedDocumentString(`
     mutation RetryJob($id: ID!) {
+  __typename
   retryJob(id: $id) {
+    __typename
     ...JobFields
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   stage
@@ -486,10 +543,12 @@ export const RetryJobDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
     id
     kind
     name
@@ -501,10 +560,11 @@ export const RetryJobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:3ad2bec6c31cdac7014ee01d8760b17c6c9507932f204cd8d78ca817b01df58a"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
+}`, {"hash":"sha256:2ac7b0880976534d724ab32f4b3cedcbe1f563a9a5363cce27953d3c902fa00c"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
 export const JobProgressDocument = new TypedDocumentString(`
     subscription JobProgress($jobId: ID!) {
   jobProgress(jobId: $jobId) {
+    __typename
     jobId
     status
     stage
@@ -522,20 +582,23 @@ export const JobProgressDocument = new TypedDocumentString(`
     publishedAt
   }
 }
-    `, {"hash":"sha256:775e89f4d34959e14796c473dfd15aefd399325ecf41ebc04232a381d8530c37"}) as unknown as TypedDocumentString<JobProgressSubscription, JobProgressSubscriptionVariables>;
+    `, {"hash":"sha256:00065af78ffe705d412ef2f3fffc5266ae21804a0c6ddd1d892938a12a5f1921"}) as unknown as TypedDocumentString<JobProgressSubscription, JobProgressSubscriptionVariables>;
 export const JobUpdatedDocument = new TypedDocumentString(`
     subscription JobUpdated {
   jobUpdated {
+    __typename
     jobId
     status
     stage
     sequence
     job {
+      __typename
       ...JobFields
     }
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   stage
@@ -545,10 +608,12 @@ export const JobUpdatedDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
     id
     kind
     name
@@ -560,4 +625,4 @@ export const JobUpdatedDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:a3a9c21a3b5902b25ead2dcca199e16af81e92f05dac6a63f2cfae0893d060fd"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;
+}`, {"hash":"sha256:2ba6375ceb0b3ec044b402eae590f8fdf5cb4d29c1127cc36c4213bc54ee0e2e"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;
