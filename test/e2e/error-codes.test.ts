@@ -45,10 +45,13 @@ interface Outcome {
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
-async function post(body: unknown, { token = ADMIN, url = t.url, accept = GRAPHQL_RESPONSE, method = 'POST' } = {}): Promise<Outcome> {
+async function post(
+  body: unknown,
+  { token = ADMIN, url = t.url, accept = GRAPHQL_RESPONSE, method = 'POST', headers = {} as Record<string, string> } = {},
+): Promise<Outcome> {
   const response = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json', accept, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', accept, ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return outcome(response.status, await response.text());
@@ -117,6 +120,7 @@ const CASES: Array<{ code: string; what: string; run: () => Promise<Outcome> }> 
   { code: 'BAD_REQUEST', what: 'a body that is not JSON', run: () => post('{"query": ') },
   { code: 'BAD_REQUEST', what: 'variables that are not an object', run: () => post({ query: '{ jobs { edges { cursor } } }', variables: [1] }) },
   { code: 'BAD_REQUEST', what: 'a method other than GET or POST', run: () => post({ query: '{ jobs { edges { cursor } } }' }, { method: 'PUT' }) },
+  { code: 'BAD_REQUEST', what: 'a request HTTP cannot parse (headers over 16 KiB)', run: () => post({ query: '{ jobs { edges { cursor } } }' }, { headers: { 'x-padding': 'x'.repeat(20_000) } }) },
   { code: 'GRAPHQL_PARSE_FAILED', what: 'a syntax error', run: () => post({ query: '{ jobs(' }) },
   { code: 'GRAPHQL_VALIDATION_FAILED', what: 'an unknown field', run: () => post({ query: '{ jobz { edges { cursor } } }' }) },
   { code: 'GRAPHQL_VALIDATION_FAILED', what: 'a cost over the limit', run: () => post({ query: 'query ($n: Int) { jobs(first: $n) { edges { node { rejectedRows(first: 500) { edges { cursor } } } } } }', variables: { n: 100 } }) },
