@@ -2,6 +2,7 @@
 // schema.graphql and the operations in src/client/operations. Tests, the demo and
 // frontends import src/client. A test fails when the output is stale.
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',
@@ -12,10 +13,13 @@ const config: CodegenConfig = {
     'src/client/generated/': {
       preset: 'client',
       presetConfig: { fragmentMasking: false, persistedDocuments: true },
+      // Normalized caches (Apollo, urql graphcache) need __typename on every object; a
+      // persisted document runs as stored, so it must ask for it itself.
+      documentTransforms: [addTypenameSelectionDocumentTransform],
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
-        scalars: { Date: 'string', DateTime: 'string', File: 'File' },
+        scalars: { Date: 'string', DateTime: 'string', File: 'Blob' },
         documentMode: 'string',
       },
     },

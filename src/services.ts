@@ -3,7 +3,7 @@ import type { Env } from './config/env.js';
 import { configureDashboardCache } from './dashboard/cache.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
-import { createRedis } from './infra/redis.js';
+import { createRedis, createSubscriberRedis } from './infra/redis.js';
 import { createIngestQueue } from './queue/ingest-queue.js';
 import { createProgressPublisher } from './progress/publisher.js';
 import type { AppServices } from './graphql/context.js';
@@ -12,7 +12,7 @@ export function createServices(env: Env): AppServices & { close(): Promise<void>
   const db = createDatabase(env.DATABASE_URL);
   configureDashboardCache(db.pool, { maxBytes: env.DASHBOARD_CACHE_MAX_BYTES });
   const redis = createRedis(env.REDIS_URL);
-  const redisSubscriber = createRedis(env.REDIS_URL);
+  const redisSubscriber = createSubscriberRedis(env.REDIS_URL);
   const ingestQueue = createIngestQueue(createRedis(env.REDIS_URL, { maxRetriesPerRequest: null }), env.REDIS_PREFIX);
   const progressPublisher = createProgressPublisher({ pool: db.pool, redis, prefix: env.REDIS_PREFIX });
   return {

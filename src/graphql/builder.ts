@@ -4,7 +4,7 @@ import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
-import { GraphQLUpload, type FileUpload } from 'graphql-upload-minimal';
+import { Upload, type FileUpload } from 'graphql-upload-minimal';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { GraphQLContext } from './context.js';
@@ -37,6 +37,12 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false },
   },
 });
+
+/**
+ * Said by every object type without an id. Entities (Job, JobFile, RejectedRow, Dashboard)
+ * have an `id`; everything else is a value that belongs to its parent.
+ */
+export const EMBEDDED = 'A value without an id: normalized caches keep it inside the object that holds it.';
 
 builder.queryType({});
 builder.mutationType({});
@@ -85,4 +91,20 @@ builder.scalarType('DateTime', {
   },
 });
 
-builder.addScalarType('File', GraphQLUpload, {});
+// graphql-upload-minimal's own scalar is named and worded "Upload"; ours says File and how to send one.
+const FILE_HOW = 'send the file as a part of a GraphQL multipart request and map it to this variable';
+builder.scalarType('File', {
+  description:
+    'A file sent as a part of a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec), ' +
+    'mapped to a variable; it cannot be written in the query text nor returned.',
+  parseValue: (value) => {
+    if (value instanceof Upload) return value.promise;
+    throw new GraphQLError(`File value invalid: ${FILE_HOW}, got ${describeValue(value)}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  },
+  parseLiteral: (ast) => {
+    throw new GraphQLError(`A File cannot be written in the query: ${FILE_HOW}`, { nodes: ast, extensions: { code: 'BAD_USER_INPUT' } });
+  },
+  serialize: () => {
+    throw new GraphQLError('A File cannot be returned');
+  },
+});

@@ -18,7 +18,7 @@ import { persistedOperationsOnly } from './persisted-operations.js';
 import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.js';
 import { createApiMetrics, type ApiMetrics } from '../metrics/api.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
-import { createMaskError } from './errors.js';
+import { answerClientError, createMaskError } from './errors.js';
 import { corsMiddleware, useCors } from './cors.js';
 import { EXPORTS_PATH, exportsRouter } from './exports.js';
 import { logWsErrors, WS_UNAUTHORIZED } from './ws-errors.js';
@@ -117,6 +117,7 @@ export function buildApp(services: AppServices): App {
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
   const server = createServer(app);
+  server.on('clientError', answerClientError);
   // Messages carry one operation each (no files): a larger frame is refused (close 1009).
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: MAX_OPERATION_BODY_BYTES });
   const wsHandle = useServer(

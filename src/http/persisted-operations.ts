@@ -12,14 +12,21 @@ import type { TokenVerifier } from '../auth/tokens.js';
 
 const DOCUMENTS_FILE = path.resolve(import.meta.dirname, '../client/generated/persisted-documents.json');
 
-// Yoga's default messages and codes, named once so both transports send the same.
+// Yoga's default messages and codes (Apollo's persisted-query link matches the message),
+// named once so both transports send the same; over HTTP with a 4xx, as every request
+// refused as a whole.
 const ERRORS = {
-  notFound: { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' } },
-  keyNotFound: { message: 'PersistedQueryKeyNotFound', extensions: { code: 'PERSISTED_QUERY_ID_REQUIRED' } },
-  persistedQueryOnly: { message: 'PersistedQueryOnly', extensions: { code: 'CANNOT_SEND_PQ_ID_AND_BODY' } },
+  notFound: { message: 'PersistedQueryNotFound', code: 'PERSISTED_QUERY_NOT_IN_LIST', status: 404 },
+  keyNotFound: { message: 'PersistedQueryKeyNotFound', code: 'PERSISTED_QUERY_ID_REQUIRED', status: 400 },
+  persistedQueryOnly: { message: 'PersistedQueryOnly', code: 'CANNOT_SEND_PQ_ID_AND_BODY', status: 403 },
 } as const;
+type Refusal = keyof typeof ERRORS;
 
-const refuse = (kind: keyof typeof ERRORS) => new GraphQLError(ERRORS[kind].message, { extensions: ERRORS[kind].extensions });
+const httpError = (kind: Refusal) => ({
+  message: ERRORS[kind].message,
+  extensions: { code: ERRORS[kind].code, http: { status: ERRORS[kind].status } },
+});
+const refuse = (kind: Refusal) => new GraphQLError(ERRORS[kind].message, { extensions: { code: ERRORS[kind].code } });
 
 export function loadPersistedDocuments(file = DOCUMENTS_FILE): Map<string, string> {
   const documents = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
@@ -54,7 +61,7 @@ export function persistedOperationsOnly(verifier: TokenVerifier, documents = loa
       getPersistedOperation: lookup,
       extractPersistedOperationId: persistedOperationId,
       allowArbitraryOperations: (request) => isAdmin(request.headers.get('authorization')),
-      customErrors: ERRORS,
+      customErrors: { notFound: httpError('notFound'), keyNotFound: httpError('keyNotFound'), persistedQueryOnly: httpError('persistedQueryOnly') },
     }),
     documentFor(payload, authorization) {
       if (payload.query) return isAdmin(authorization) ? payload.query : refuse('persistedQueryOnly');

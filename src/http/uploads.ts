@@ -53,6 +53,13 @@ export function useStreamingUploads(options: StreamingUploadOptions): Plugin<Nod
           extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
         });
       }
+      // busboy's own words for this are "should be multipart/form-data;".
+      if (!/;\s*boundary=/i.test(request.headers.get('content-type') ?? '')) {
+        closeAfterResponse(context);
+        throw new GraphQLError('A multipart request needs a boundary: Content-Type: multipart/form-data; boundary=…', {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      }
       if (inFlight >= options.maxConcurrent) {
         closeAfterResponse(context);
         throw new GraphQLError(

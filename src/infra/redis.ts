@@ -19,6 +19,17 @@ export function createRedis(redisUrl: string, options: RedisOptions = {}): Redis
   return withErrorLog(new Redis(redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true, ...options }));
 }
 
+/**
+ * The connection an API process uses for pub/sub only. No ready check: ioredis sends
+ * CLIENT SETINFO, then INFO, before it calls the connection ready, and a SUBSCRIBE made in
+ * that window (a client subscribing as the API starts) turns the connection to subscriber
+ * mode first; the INFO is then refused and the SUBSCRIBE fails with "Connection in
+ * subscriber mode, only subscriber commands may be used".
+ */
+export function createSubscriberRedis(redisUrl: string): Redis {
+  return createRedis(redisUrl, { enableReadyCheck: false });
+}
+
 export function createWorkerRedis(redisUrl: string): Redis {
   return withErrorLog(new Redis(redisUrl, { maxRetriesPerRequest: null }));
 }

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { inPooledTransaction } from '../infra/pg-pool.js';
 import { badInput, conflict, DomainError, notFound } from '../errors.js';
 import { storeUpload, UploadTooLargeError } from '../infra/file-store.js';
+import { countingRecords, CsvRecordEstimate } from '../ingest/record-estimate.js';
 import type { Logger } from '../infra/logger.js';
 import { bullJobId, enqueueIngest, type IngestPayload } from '../queue/ingest-queue.js';
 
@@ -37,6 +38,11 @@ export interface PendingUpload {
 export interface UploadOptions {
   /** Validate and count every row as a real run would, writing nothing outside the job's own records (SPEC §8). */
   dryRun?: boolean;
+  /**
+   * Runs once the job is stored and QUEUED, before a worker can see it: uploadCsv reads
+   * the job it returns here (SPEC: the QUEUED job). A failure removes the job.
+   */
+  beforeQueue?: (jobId: string) => Promise<void>;
 }
 
 const MAX_NAME_LENGTH = 255;
@@ -69,11 +75,12 @@ export async function createUploadJob(
   );
   const lease = renewLease(deps.pool, jobId);
   try {
-    const sizes = await storeFiles(deps.pool, jobId, files, deps.maxUploadBytes);
+    const stored = await storeFiles(deps.pool, jobId, files, deps.maxUploadBytes);
+    // total_rows starts as the records counted in the bytes (progress shows it as an estimate).
     const { rowCount } = await deps.pool.query(
-      `UPDATE ingest_jobs SET total_bytes = $2, upload_lease_until = NULL, created_at = now(), updated_at = now()
+      `UPDATE ingest_jobs SET total_bytes = $2, total_rows = $3, upload_lease_until = NULL, created_at = now(), updated_at = now()
         WHERE id = $1 AND upload_lease_until IS NOT NULL`,
-      [jobId, sizes.reduce((a, b) => a + b, 0)],
+      [jobId, sum(stored.map((file) => file.sizeBytes)), sum(stored.map((file) => file.records))],
     );
     // Only when this process stalled longer than the lease and a sweep took the job.
     if (!rowCount) throw new Error(`upload ${jobId} lost its lease before it completed`);
@@ -85,6 +92,7 @@ export async function createUploadJob(
   }
   clearInterval(lease);
   try {
+    await options.beforeQueue?.(jobId);
     await enqueueIngest(deps.queue, jobId);
   } catch (error) {
     // Not queued means nobody would ever run it: remove the job rather than leave it QUEUED forever.
@@ -192,7 +200,7 @@ async function storeFiles(
   jobId: string,
   files: Array<UploadFile | PendingUpload>,
   maxBytes: number,
-): Promise<number[]> {
+): Promise<Array<{ sizeBytes: number; records: number }>> {
   const opened: UploadFile[] = [];
   // The first failure ends the other streams too, so nothing waits for bytes nobody will keep.
   const stopAll = (error: unknown) => {
@@ -209,24 +217,28 @@ async function storeFiles(
       file.kind,
       sanitizeFileName(file.name, file.kind),
     ]);
-    const stored = await storeUpload(pool, fileId, file.stream, maxBytes);
+    const records = new CsvRecordEstimate();
+    const stored = await storeUpload(pool, fileId, countingRecords(file.stream, records), maxBytes);
     await pool.query('UPDATE job_files SET size_bytes = $2, sha256 = $3 WHERE id = $1', [fileId, stored.sizeBytes, stored.sha256]);
-    return stored.sizeBytes;
+    return { sizeBytes: stored.sizeBytes, records: records.records() };
   }).map((store) => store.catch(stopAll));
   const results = await Promise.allSettled(stores);
   const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   // Every store has settled, so no chunk insert can run after the caller's DELETE.
   if (failed) throw failed.reason;
-  return results.map((result) => (result as PromiseFulfilledResult<number>).value);
+  return results.map((result) => (result as PromiseFulfilledResult<{ sizeBytes: number; records: number }>).value);
 }
 
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
 function uploadError(error: unknown, maxBytes: number): unknown {
+  // 413 like the other refused bodies: the request fails as a whole, nothing is stored.
   if (error instanceof UploadTooLargeError) {
-    return new DomainError('PAYLOAD_TOO_LARGE', error.message, { limit: error.limit });
+    return new DomainError('PAYLOAD_TOO_LARGE', error.message, { limit: error.limit, http: { status: 413 } });
   }
   // graphql-upload-minimal ends the stream with a 413 error when its maxFileSize is hit.
   if ((error as { status?: number } | null)?.status === 413) {
-    return new DomainError('PAYLOAD_TOO_LARGE', new UploadTooLargeError(maxBytes).message, { limit: maxBytes });
+    return new DomainError('PAYLOAD_TOO_LARGE', new UploadTooLargeError(maxBytes).message, { limit: maxBytes, http: { status: 413 } });
   }
   return error;
 }

@@ -10,6 +10,8 @@ interface RawRow {
   stage: JobStage | null;
   processed_rows: bigint | string | number;
   total_rows: bigint | string | number | null;
+  total_rows_exact: boolean;
+  aggregates_done: number;
   processed_bytes: bigint | string | number;
   total_bytes: bigint | string | number;
   rejected_count: number;
@@ -19,7 +21,7 @@ interface RawRow {
 }
 
 const SELECT_PROGRESS = `
-  SELECT id, status, stage, processed_rows, total_rows, processed_bytes, total_bytes,
+  SELECT id, status, stage, processed_rows, total_rows, total_rows_exact, aggregates_done, processed_bytes, total_bytes,
          rejected_count, progress_seq, updated_at, started_at
   FROM ingest_jobs WHERE id = $1`;
 
@@ -34,6 +36,8 @@ export async function readJobProgressRow(pool: pg.Pool, jobId: string): Promise<
     stage: row.stage,
     processedRows: Number(row.processed_rows),
     totalRows: row.total_rows === null ? null : Number(row.total_rows),
+    totalRowsExact: row.total_rows_exact,
+    aggregatesDone: Number(row.aggregates_done),
     processedBytes: Number(row.processed_bytes),
     totalBytes: Number(row.total_bytes),
     rejectedCount: row.rejected_count,

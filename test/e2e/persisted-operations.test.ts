@@ -149,7 +149,10 @@ describe('persisted operations only, over WebSocket', () => {
       variables: { first: 1 },
       extensions: { persistedQuery: { version: 1, sha256Hash: jobsId() } },
     });
-    expect(query).toEqual([{ data: { jobs: { edges: [], pageInfo: { endCursor: null, hasNextPage: false } } } }]);
+    // The persisted documents ask for __typename everywhere (normalized caches need it).
+    expect(query).toEqual([
+      { data: { __typename: 'Query', jobs: { __typename: 'JobConnection', edges: [], pageInfo: { __typename: 'PageInfo', endCursor: null, hasNextPage: false } } } },
+    ]);
     const progressHash = String(JobProgressSubscription.__meta__?.hash ?? '').replace(/^sha256:/, '');
     const subscription = await run(client, {
       query: '',

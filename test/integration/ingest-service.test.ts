@@ -26,7 +26,7 @@ describe('createUploadJob', () => {
   it('stores each file with its size and SHA-256, and queues the job under its own id', async () => {
     const jobId = await createUploadJob(deps(), [{ kind: 'USERS', name: '../../etc/users.csv', stream: bytesOf(usersCsv, 7) }]);
     const { rows } = await h.db.pool.query(
-      `SELECT j.status, j.total_bytes, f.kind, f.name, f.size_bytes, f.sha256,
+      `SELECT j.status, j.total_bytes, j.total_rows, j.total_rows_exact, f.kind, f.name, f.size_bytes, f.sha256,
               (SELECT string_agg(encode(data, 'escape'), '' ORDER BY seq) FROM upload_chunks c WHERE c.file_id = f.id) AS content
          FROM ingest_jobs j JOIN job_files f ON f.job_id = j.id WHERE j.id = $1`,
       [jobId],
@@ -35,6 +35,9 @@ describe('createUploadJob', () => {
       {
         status: 'QUEUED',
         total_bytes: String(usersCsv.length),
+        // Counted in the bytes while they were stored; progress calls it an estimate until the worker counts.
+        total_rows: '2',
+        total_rows_exact: false,
         kind: 'USERS',
         name: 'users.csv',
         size_bytes: String(usersCsv.length),
@@ -133,6 +136,8 @@ describe('progress', () => {
     expect(stages.at(-1)).toBeNull();
     const job = await h.job(jobId);
     expect(job).toMatchObject({ processed_rows: '2', total_rows: '2', processed_bytes: String(usersCsv.length) });
+    const { rows: exact } = await h.db.pool.query('SELECT total_rows_exact FROM ingest_jobs WHERE id = $1', [jobId]);
+    expect(exact).toEqual([{ total_rows_exact: true }]);
     const { rows } = await h.db.pool.query('SELECT progress_seq FROM ingest_jobs WHERE id = $1', [jobId]);
     expect(rows[0].progress_seq).toBeGreaterThanOrEqual(published.length);
   });

@@ -5,6 +5,7 @@ import {
   parseProgressEvent,
   percentOf,
   progressEvent,
+  READING_SHARE,
   type JobProgressEvent,
   type JobProgressRow,
 } from '../../src/progress/events.js';
@@ -15,8 +16,10 @@ const row = (fields: Partial<JobProgressRow> = {}): JobProgressRow => ({
   stage: 'TRANSACTIONS',
   processedRows: 0,
   totalRows: null,
+  totalRowsExact: false,
   processedBytes: 0,
   totalBytes: 1_000,
+  aggregatesDone: 0,
   rejectedCount: 0,
   progressSeq: 1,
   updatedAt: new Date('2026-01-01T00:00:00Z'),
@@ -30,20 +33,25 @@ const event = (fields: Partial<JobProgressEvent>): JobProgressEvent => ({
 });
 
 describe('percentOf', () => {
-  it('follows bytes read until the row total is known, then rows', () => {
-    expect(percentOf(row({ processedBytes: 500 }))).toBe(47.5);
-    expect(percentOf(row({ processedBytes: 500, processedRows: 10, totalRows: 40 }))).toBe(23.75);
+  it(`follows records over the (estimated or counted) total while reading: ${READING_SHARE} × rows read / rows`, () => {
+    expect(percentOf(row({ processedBytes: 900, processedRows: 10, totalRows: 40 }))).toBe(20);
+    expect(percentOf(row({ processedRows: 40, totalRows: 40, totalRowsExact: true }))).toBe(80);
+    // More records than the upload's estimate: held at the reading share, never past it.
+    expect(percentOf(row({ processedRows: 45, totalRows: 40 }))).toBe(80);
+    // No row total at all (a job uploaded before totals were counted): bytes read.
+    expect(percentOf(row({ processedBytes: 500 }))).toBe(40);
   });
 
-  it('is 0 while queued, 95 during aggregates, 100 once completed, and never above 100', () => {
-    expect(percentOf(row({ status: 'QUEUED', stage: null, processedBytes: 900 }))).toBe(0);
-    expect(percentOf(row({ stage: 'AGGREGATES', processedBytes: 1_000 }))).toBe(95);
+  it('moves through the aggregates refresh by its steps, and is 100 only once completed', () => {
+    expect(percentOf(row({ status: 'QUEUED', stage: null, processedRows: 9, totalRows: 10 }))).toBe(0);
+    expect(percentOf(row({ stage: 'AGGREGATES', processedRows: 10, totalRows: 10, aggregatesDone: 0 }))).toBe(80);
+    expect(percentOf(row({ stage: 'AGGREGATES', processedRows: 10, totalRows: 10, aggregatesDone: 0.5 }))).toBe(90);
+    expect(percentOf(row({ stage: 'AGGREGATES', processedRows: 10, totalRows: 10, aggregatesDone: 1 }))).toBe(99);
     expect(percentOf(row({ status: 'COMPLETED_WITH_ERRORS', stage: null }))).toBe(100);
-    expect(percentOf(row({ processedBytes: 5_000 }))).toBe(95);
   });
 
   it('keeps how far a failed or cancelled job read', () => {
-    expect(percentOf(row({ status: 'CANCELLED', stage: null, processedBytes: 200 }))).toBe(19);
+    expect(percentOf(row({ status: 'CANCELLED', stage: null, processedRows: 25, totalRows: 100 }))).toBe(20);
   });
 });
 

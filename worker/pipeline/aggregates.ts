@@ -212,6 +212,9 @@ SELECT p.batch, p.date::text AS date, b.job_id = $1 AS own
  WHERE b.job_id = $1 OR NOT EXISTS (SELECT FROM ingest_jobs j WHERE j.id = b.job_id AND j.status = 'RUNNING')
  ORDER BY p.batch, p.date`;
 
+/** Called with the share (0–1) of a refresh's steps done; progress only, never awaited. */
+export type RefreshProgress = (done: number) => void;
+
 interface Pair {
   batch: number;
   date: string;
@@ -236,7 +239,7 @@ export interface RefreshResult {
  * leaves the others current and makes no later job fail; it stays pending, and the job
  * whose date it is says so. A lost connection is thrown (the job's retry applies again).
  */
-export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<RefreshResult> {
+export async function refreshAggregates(pool: pg.Pool, jobId: string, onProgress?: RefreshProgress): Promise<RefreshResult> {
   const client = await pool.connect();
   let released = false;
   try {
@@ -244,7 +247,7 @@ export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<R
     try {
       const { rows: pairs } = await client.query<Pair>(PENDING_SQL, [jobId]);
       const failures: Failure = { pairs: [] };
-      await applyIsolating(client, jobId, pairs, failures);
+      await applyIsolating(client, jobId, pairs, failures, onProgress);
       const failed = [...new Set(failures.pairs.map((pair) => pair.date))].sort();
       return {
         dates: new Set(pairs.map((pair) => pair.date)).size - failed.length,
@@ -271,10 +274,16 @@ interface Failure {
 }
 
 /** Applies `pairs` in one transaction, or, if that fails, each half the same way. */
-async function applyIsolating(client: pg.PoolClient, jobId: string, pairs: Pair[], failures: Failure): Promise<void> {
+async function applyIsolating(
+  client: pg.PoolClient,
+  jobId: string,
+  pairs: Pair[],
+  failures: Failure,
+  onProgress?: RefreshProgress,
+): Promise<void> {
   if (!pairs.length) return;
   try {
-    await applyOnce(client, jobId, pairs);
+    await applyOnce(client, jobId, pairs, onProgress);
   } catch (error) {
     if (isConnectionError(error)) throw error;
     if (pairs.length === 1) {
@@ -283,18 +292,21 @@ async function applyIsolating(client: pg.PoolClient, jobId: string, pairs: Pair[
       return;
     }
     const half = Math.ceil(pairs.length / 2);
-    await applyIsolating(client, jobId, pairs.slice(0, half), failures);
-    await applyIsolating(client, jobId, pairs.slice(half), failures);
+    await applyIsolating(client, jobId, pairs.slice(0, half), failures, onProgress);
+    await applyIsolating(client, jobId, pairs.slice(half), failures, onProgress);
   }
 }
 
 /** One REPEATABLE READ snapshot: apply, clear the pairs (and their retractions), bump the data version. */
-async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[]): Promise<void> {
+async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[], onProgress?: RefreshProgress): Promise<void> {
   const params = [pairs.map((pair) => pair.batch), pairs.map((pair) => pair.date)];
   let deltaRows = 0;
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
-    for (const sql of APPLY_STEPS) await client.query(sql, sql.includes('$1') ? params : []);
+    for (const [step, sql] of APPLY_STEPS.entries()) {
+      await client.query(sql, sql.includes('$1') ? params : []);
+      onProgress?.((step + 1) / APPLY_STEPS.length);
+    }
     const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM agg_delta');
     await client.query(`DELETE FROM aggregate_retractions r USING ${PAIRS} WHERE r.batch = p.batch AND r.date = p.date`, params);
     await client.query(`DELETE FROM aggregate_pending a USING ${PAIRS} WHERE a.batch = p.batch AND a.date = p.date`, params);

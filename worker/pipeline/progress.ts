@@ -15,15 +15,18 @@ export interface ProgressOptions {
   publish?: PublishProgress;
 }
 
+// total_rows holds the upload's estimate until the worker has counted every record ($4).
 const WRITE_SQL = `UPDATE ingest_jobs
     SET processed_rows = $2, processed_bytes = $3, total_rows = coalesce($4, total_rows),
+        total_rows_exact = total_rows_exact OR $4 IS NOT NULL, aggregates_done = $6,
         stage = coalesce($5::"JobStage", stage), progress_seq = progress_seq + 1, updated_at = now()
   WHERE id = $1`;
 
 export class ProgressReporter {
   private processedRows = 0;
   private processedBytes = 0;
-  private totalRows: number | null = null;
+  private countedRows: number | null = null;
+  private aggregatesDone = 0;
   private stage: JobStage | null = null;
   private lastWriteAt = 0;
   private inFlight: Promise<void> | null = null;
@@ -70,9 +73,17 @@ export class ProgressReporter {
     await this.flush();
   }
 
-  setTotalRows(total: number): void {
-    this.totalRows = total;
+  /** Every file has been read: `total` records, counted (until now total_rows was the upload's estimate). */
+  setCountedRows(total: number): void {
+    this.countedRows = total;
     this.dirty = true;
+  }
+
+  /** Share (0–1) of the aggregates refresh done; written like rows, at most once per interval. */
+  aggregatesAdvanced(fraction: number): void {
+    this.aggregatesDone = Math.min(1, Math.max(0, fraction));
+    this.dirty = true;
+    this.writeWhenDue();
   }
 
   /** Writes the current state now (waiting for a write in flight first). */
@@ -97,7 +108,7 @@ export class ProgressReporter {
     if (!this.dirty) return Promise.resolve();
     this.dirty = false;
     this.lastWriteAt = Date.now();
-    const params = [this.jobId, this.processedRows, this.processedBytes, this.totalRows, this.stage];
+    const params = [this.jobId, this.processedRows, this.processedBytes, this.countedRows, this.stage, this.aggregatesDone];
     const run = (async () => {
       try {
         await this.pool.query(WRITE_SQL, params);

@@ -163,6 +163,7 @@ async function runLocked(
         const stages = job.dryRun ? runDryRunFileStages : runFileStages;
         cancelled = (await stages(ctx, files, done, log)) === 'cancelled';
       }
+      if (!cancelled) ctx.progress.setCountedRows(await countedRows(pool, jobId));
     }
     // A dry run changed nothing the aggregates follow: the stage passes at once.
     if (job.dryRun) await passAggregates(ctx);
@@ -308,7 +309,7 @@ async function passAggregates(ctx: StageContext): Promise<void> {
 async function runAggregates(ctx: StageContext, log: Logger): Promise<void> {
   await ctx.progress.setStage(JobStage.AGGREGATES);
   const started = performance.now();
-  const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
+  const refresh = await refreshAggregates(ctx.pool, ctx.jobId, (done) => ctx.progress.aggregatesAdvanced(done));
   logFailedDates(log, refresh);
   // Dates of other jobs that still fail stay pending without failing this job; its own
   // failing dates leave its rows ahead of the aggregates: a retry may get them through.
@@ -324,6 +325,15 @@ async function recordTiming(pool: pg.Pool, jobId: string, stage: JobStage, ms: n
     [jobId, stage, Math.round(ms)],
   );
   workerMetrics.recordStage(stage, ms / 1000);
+}
+
+/** The data records of every file, once all are read (job_files.total_rows grows per committed chunk). */
+async function countedRows(pool: pg.Pool, jobId: string): Promise<number> {
+  const { rows } = await pool.query<{ total: string }>(
+    'SELECT coalesce(sum(total_rows), 0)::text AS total FROM job_files WHERE job_id = $1',
+    [jobId],
+  );
+  return Number(rows[0]?.total ?? 0);
 }
 
 async function hasRejections(pool: pg.Pool, jobId: string): Promise<boolean> {
@@ -345,7 +355,6 @@ async function finish(ctx: StageContext, status: JobStatus, error: string | null
   }>('SELECT kind, total_rows, inserted_rows, updated_rows, unchanged_rows, rejected_rows FROM job_files WHERE job_id = $1', [
     ctx.jobId,
   ]);
-  ctx.progress.setTotalRows(files.reduce((sum, file) => sum + file.total_rows, 0));
   await ctx.progress.flush();
   await ctx.pool.query(
     `UPDATE ingest_jobs SET status = $2::"JobStatus", stage = NULL, error = $3, finished_at = now(),

@@ -41,12 +41,12 @@ export type JobStatus =
   | 'QUEUED'
   | 'RUNNING';
 
-export type KpiFieldsFragment = { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null };
+export type KpiFieldsFragment = { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null };
 
 export type DashboardFiltersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardFiltersQuery = { dashboard: { regions: Array<string>, companies: Array<string>, models: Array<string>, dateRange: { min: string, max: string } | null } };
+export type DashboardFiltersQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, regions: Array<string>, companies: Array<string>, models: Array<string>, dateRange: { __typename: 'DateRange', min: string, max: string } | null } };
 
 export type DashboardQueryVariables = Exact<{
   filter?: DashboardFilter | null | undefined;
@@ -55,14 +55,14 @@ export type DashboardQueryVariables = Exact<{
 }>;
 
 
-export type DashboardQuery = { dashboard: { kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { from: string, to: string, kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ region: string, active: number, inactive: number, engaged: number }>, dateRange: { min: string, max: string } | null, meta: { asOf: string | null, lastJobId: string | null }, exportUrls: { spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
+export type DashboardQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { __typename: 'PeriodKpis', from: string, to: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, dateRange: { __typename: 'DateRange', min: string, max: string } | null, meta: { __typename: 'DashboardMeta', asOf: string | null, lastJobId: string | null }, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
 
 export type DemoKpisQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DemoKpisQuery = { dashboard: { kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, dateRange: { min: string, max: string } | null } };
+export type DemoKpisQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, dateRange: { __typename: 'DateRange', min: string, max: string } | null } };
 
-export type JobFieldsFragment = { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
+export type JobFieldsFragment = { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
 
 export type JobsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -71,7 +71,7 @@ export type JobsQueryVariables = Exact<{
 }>;
 
 
-export type JobsQuery = { jobs: { edges: Array<{ cursor: string, node: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type JobsQuery = { __typename: 'Query', jobs: { __typename: 'JobConnection', edges: Array<{ __typename: 'JobEdge', cursor: string, node: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
 
 export type JobQueryVariables = Exact<{
   id: string | number;
@@ -80,42 +80,44 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { job: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { edges: Array<{ node: { file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
+export type JobQuery = { __typename: 'Query', job: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { __typename: 'RejectedRowConnection', edges: Array<{ __typename: 'RejectedRowEdge', node: { __typename: 'RejectedRow', id: string, file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
 
 export type UploadCsvMutationVariables = Exact<{
-  users?: File | null | undefined;
-  transactions?: File | null | undefined;
+  users?: Blob | null | undefined;
+  transactions?: Blob | null | undefined;
   dryRun?: boolean | null | undefined;
+  usersFileName?: string | null | undefined;
+  transactionsFileName?: string | null | undefined;
 }>;
 
 
-export type UploadCsvMutation = { uploadCsv: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type UploadCsvMutation = { __typename: 'Mutation', uploadCsv: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type CancelJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelJobMutation = { cancelJob: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type CancelJobMutation = { __typename: 'Mutation', cancelJob: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type RetryJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type RetryJobMutation = { retryJob: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type RetryJobMutation = { __typename: 'Mutation', retryJob: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type JobProgressSubscriptionVariables = Exact<{
   jobId: string | number;
 }>;
 
 
-export type JobProgressSubscription = { jobProgress: { jobId: string, status: JobStatus, stage: JobStage | null, processedRows: number, totalRows: number | null, processedBytes: number, totalBytes: number, percent: number, rowsPerSecond: number, etaSeconds: number | null, rejectedRows: number, sequence: number, updatedAt: string, publishedAt: string } };
+export type JobProgressSubscription = { jobProgress: { __typename: 'JobProgress', jobId: string, status: JobStatus, stage: JobStage | null, processedRows: number, totalRows: number | null, totalRowsEstimated: boolean, processedBytes: number, totalBytes: number, percent: number, rowsPerSecond: number, etaSeconds: number | null, rejectedRows: number, sequence: number, updatedAt: string, publishedAt: string } };
 
 export type JobUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type JobUpdatedSubscription = { jobUpdated: { jobId: string, status: JobStatus, stage: JobStage | null, job: { id: string, status: JobStatus, stage: JobStage | null, finishedAt: string | null } | null } };
+export type JobUpdatedSubscription = { jobUpdated: { __typename: 'JobUpdate', jobId: string, status: JobStatus, stage: JobStage | null, sequence: number, job: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -137,6 +139,7 @@ export class TypedDocumentString<TResult, TVariables>
 }
 export const KpiFieldsFragmentDoc = new TypedDocumentString(`
     fragment KpiFields on Kpis {
+  __typename
   totalCost
   promptTokens
   completionTokens
@@ -155,6 +158,7 @@ export const KpiFieldsFragmentDoc = new TypedDocumentString(`
     `, {"fragmentName":"KpiFields"}) as unknown as TypedDocumentString<KpiFieldsFragment, unknown>;
 export const JobFieldsFragmentDoc = new TypedDocumentString(`
     fragment JobFields on Job {
+  __typename
   id
   status
   dryRun
@@ -165,10 +169,13 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
+    id
     kind
     name
     sizeBytes
@@ -183,8 +190,12 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
     `, {"fragmentName":"JobFields"}) as unknown as TypedDocumentString<JobFieldsFragment, unknown>;
 export const DashboardFiltersDocument = new TypedDocumentString(`
     query DashboardFilters {
+  __typename
   dashboard {
+    __typename
+    id
     dateRange {
+      __typename
       min
       max
     }
@@ -193,21 +204,28 @@ export const DashboardFiltersDocument = new TypedDocumentString(`
     models
   }
 }
-    `, {"hash":"sha256:ef4c2376f608c73017d76edf827e4d1ed1261e810755fb73c8cc28ecff5a6d8a"}) as unknown as TypedDocumentString<DashboardFiltersQuery, DashboardFiltersQueryVariables>;
+    `, {"hash":"sha256:46dc7f0e4a9d56ea1208b80ae888f4ad8eb998a8e01fe05f5dfdd9eb02ddb071"}) as unknown as TypedDocumentString<DashboardFiltersQuery, DashboardFiltersQueryVariables>;
 export const DashboardDocument = new TypedDocumentString(`
     query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
+  __typename
   dashboard(filter: $filter) {
+    __typename
+    id
     kpis {
+      __typename
       ...KpiFields
     }
     previousPeriod {
+      __typename
       from
       to
       kpis {
+        __typename
         ...KpiFields
       }
     }
     spendTrend(granularity: $granularity) {
+      __typename
       bucketStart
       cost
       totalTokens
@@ -215,6 +233,7 @@ export const DashboardDocument = new TypedDocumentString(`
       activeUsers
     }
     spendAnomalies {
+      __typename
       date
       cost
       baseline
@@ -222,6 +241,7 @@ export const DashboardDocument = new TypedDocumentString(`
       direction
     }
     costByModel {
+      __typename
       model
       cost
       promptTokens
@@ -230,12 +250,14 @@ export const DashboardDocument = new TypedDocumentString(`
       efficiency
     }
     costByRegion {
+      __typename
       region
       cost
       conversations
       activeUsers
     }
     topCompanies(limit: $limit) {
+      __typename
       company
       cost
       conversations
@@ -243,20 +265,24 @@ export const DashboardDocument = new TypedDocumentString(`
       highestUsedModel
     }
     subscribers {
+      __typename
       region
       active
       inactive
       engaged
     }
     dateRange {
+      __typename
       min
       max
     }
     meta {
+      __typename
       asOf
       lastJobId
     }
     exportUrls {
+      __typename
       spendTrend(granularity: $granularity)
       costByModel
       costByRegion
@@ -265,6 +291,7 @@ export const DashboardDocument = new TypedDocumentString(`
   }
 }
     fragment KpiFields on Kpis {
+  __typename
   totalCost
   promptTokens
   completionTokens
@@ -279,20 +306,26 @@ export const DashboardDocument = new TypedDocumentString(`
   costliestModel
   modelEfficiency
   activeSubscriberUtilization
-}`, {"hash":"sha256:1ed7a7ca99017086e5e8c278765a084cea5f2bcbce1c15127c11ef40bef99385"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+}`, {"hash":"sha256:62461e0c28a951426aa0b550f65394f424f3926214a8803b4bb142388dc0b7e4"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const DemoKpisDocument = new TypedDocumentString(`
     query DemoKpis {
+  __typename
   dashboard {
+    __typename
+    id
     kpis {
+      __typename
       ...KpiFields
     }
     dateRange {
+      __typename
       min
       max
     }
   }
 }
     fragment KpiFields on Kpis {
+  __typename
   totalCost
   promptTokens
   completionTokens
@@ -307,23 +340,29 @@ export const DemoKpisDocument = new TypedDocumentString(`
   costliestModel
   modelEfficiency
   activeSubscriberUtilization
-}`, {"hash":"sha256:df41c506fde43227d64ed491e38160d135800b727b1d74e8694935f8b4ae4dea"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
+}`, {"hash":"sha256:e7c12724f3c2b03388d8a5c65812c8096aec8896bc781d28127c3d6fd44298e2"}) as unknown as TypedDocumentString<DemoKpisQuery, DemoKpisQueryVariables>;
 export const JobsDocument = new TypedDocumentString(`
     query Jobs($first: Int, $after: String, $status: JobStatus) {
+  __typename
   jobs(first: $first, after: $after, status: $status) {
+    __typename
     edges {
+      __typename
       cursor
       node {
+        __typename
         ...JobFields
       }
     }
     pageInfo {
+      __typename
       hasNextPage
       endCursor
     }
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   dryRun
@@ -334,10 +373,13 @@ export const JobsDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
+    id
     kind
     name
     sizeBytes
@@ -348,14 +390,20 @@ export const JobsDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:529ef74a4e092bf77e5e4328ebbe78bf6c285ebe9afe3d20b78f4c7f05774753"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
+}`, {"hash":"sha256:4c20f40a0544c7fe973ffd2da2bac3e90d5a72969e2cebf0084503df992d1ca3"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
 export const JobDocument = new TypedDocumentString(`
     query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {
+  __typename
   job(id: $id) {
+    __typename
     ...JobFields
     rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
+      __typename
       edges {
+        __typename
         node {
+          __typename
+          id
           file
           line
           column
@@ -364,6 +412,7 @@ export const JobDocument = new TypedDocumentString(`
         }
       }
       pageInfo {
+        __typename
         hasNextPage
         endCursor
       }
@@ -371,6 +420,7 @@ export const JobDocument = new TypedDocumentString(`
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   dryRun
@@ -381,10 +431,13 @@ export const JobDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
+    id
     kind
     name
     sizeBytes
@@ -395,14 +448,23 @@ export const JobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:23086c9dd9dac16065d453818f2a5e5e480c7c3373bb162811c3d5ab27ac7e57"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+}`, {"hash":"sha256:3f27ffb9576c9155d44e4e6cee97abe68e36e83b941059d2ef9f2f83f1f31865"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
 export const UploadCsvDocument = new TypedDocumentString(`
-    mutation UploadCsv($users: File, $transactions: File, $dryRun: Boolean = false) {
-  uploadCsv(users: $users, transactions: $transactions, dryRun: $dryRun) {
+    mutation UploadCsv($users: File, $transactions: File, $dryRun: Boolean = false, $usersFileName: String, $transactionsFileName: String) {
+  __typename
+  uploadCsv(
+    users: $users
+    transactions: $transactions
+    dryRun: $dryRun
+    usersFileName: $usersFileName
+    transactionsFileName: $transactionsFileName
+  ) {
+    __typename
     ...JobFields
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   dryRun
@@ -413,10 +475,13 @@ export const UploadCsvDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
+    id
     kind
     name
     sizeBytes
@@ -427,14 +492,17 @@ export const UploadCsvDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:e20266a135ca7b7cc2fb87b6f1e37c62e9db91f991ab04328eab25e180f16645"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
+}`, {"hash":"sha256:3a615ae2ec005de043c47e2871bbdc4ce6f9c1f0be4c270ec3a8559f82786ea8"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
 export const CancelJobDocument = new TypedDocumentString(`
     mutation CancelJob($id: ID!) {
+  __typename
   cancelJob(id: $id) {
+    __typename
     ...JobFields
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   dryRun
@@ -445,10 +513,13 @@ export const CancelJobDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
+    id
     kind
     name
     sizeBytes
@@ -459,14 +530,17 @@ export const CancelJobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:e6393c4f3ef2de4513ff371aaac03ee505b46cc5f953c113c2086712eee68ff6"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
+}`, {"hash":"sha256:b57c6b18e1833d78115a475ac142771bfddbc8089f9e994bd8fc8c98778f031d"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
 export const RetryJobDocument = new TypedDocumentString(`
     mutation RetryJob($id: ID!) {
+  __typename
   retryJob(id: $id) {
+    __typename
     ...JobFields
   }
 }
     fragment JobFields on Job {
+  __typename
   id
   status
   dryRun
@@ -477,10 +551,13 @@ export const RetryJobDocument = new TypedDocumentString(`
   error
   warnings
   stageTimings {
+    __typename
     stage
     ms
   }
   files {
+    __typename
+    id
     kind
     name
     sizeBytes
@@ -491,15 +568,17 @@ export const RetryJobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:de24a9bcddbbcf3cd6697034c07d051bcf215dbbbb02443bb4f7a2108b0f51da"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
+}`, {"hash":"sha256:f8480b4a4eb8ea3b4c7a7fbc314a8f1a5545d7b4cebd2500d7a4f000268b7ac4"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
 export const JobProgressDocument = new TypedDocumentString(`
     subscription JobProgress($jobId: ID!) {
   jobProgress(jobId: $jobId) {
+    __typename
     jobId
     status
     stage
     processedRows
     totalRows
+    totalRowsEstimated
     processedBytes
     totalBytes
     percent
@@ -511,19 +590,48 @@ export const JobProgressDocument = new TypedDocumentString(`
     publishedAt
   }
 }
-    `, {"hash":"sha256:204ba59378ec372f60c68cd140033f9eecaac90ffd6c4ec84583110e8dd69da5"}) as unknown as TypedDocumentString<JobProgressSubscription, JobProgressSubscriptionVariables>;
+    `, {"hash":"sha256:00065af78ffe705d412ef2f3fffc5266ae21804a0c6ddd1d892938a12a5f1921"}) as unknown as TypedDocumentString<JobProgressSubscription, JobProgressSubscriptionVariables>;
 export const JobUpdatedDocument = new TypedDocumentString(`
     subscription JobUpdated {
   jobUpdated {
+    __typename
     jobId
     status
     stage
+    sequence
     job {
-      id
-      status
-      stage
-      finishedAt
+      __typename
+      ...JobFields
     }
   }
 }
-    `, {"hash":"sha256:db856d854da323fb628b535645f2b5fcc465e15acd2000e295998aeb5910acc6"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;
+    fragment JobFields on Job {
+  __typename
+  id
+  status
+  dryRun
+  stage
+  createdAt
+  startedAt
+  finishedAt
+  error
+  warnings
+  stageTimings {
+    __typename
+    stage
+    ms
+  }
+  files {
+    __typename
+    id
+    kind
+    name
+    sizeBytes
+    sha256
+    totalRows
+    insertedRows
+    updatedRows
+    unchangedRows
+    rejectedRows
+  }
+}`, {"hash":"sha256:511875f57980c9a52516bf58496c4234c8a6ae5ba4aca35564c6c6f50a43c3d0"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;

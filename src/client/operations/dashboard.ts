@@ -27,6 +27,7 @@ export const KpiFieldsFragment = graphql(`
 export const DashboardFiltersQuery = graphql(`
   query DashboardFilters {
     dashboard {
+      id
       dateRange { min max }
       regions
       companies
@@ -38,6 +39,7 @@ export const DashboardFiltersQuery = graphql(`
 export const DashboardQuery = graphql(`
   query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
     dashboard(filter: $filter) {
+      id
       kpis { ...KpiFields }
       previousPeriod { from to kpis { ...KpiFields } }
       spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }

@@ -4,6 +4,7 @@ import { graphql } from '../generated/index.js';
 export const DemoKpisQuery = graphql(`
   query DemoKpis {
     dashboard {
+      id
       kpis { ...KpiFields }
       dateRange { min max }
     }

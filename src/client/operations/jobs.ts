@@ -12,7 +12,7 @@ export const JobFieldsFragment = graphql(`
     error
     warnings
     stageTimings { stage ms }
-    files { kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }
+    files { id kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }
   }
 `);
 
@@ -30,7 +30,7 @@ export const JobQuery = graphql(`
     job(id: $id) {
       ...JobFields
       rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
-        edges { node { file line column reason raw } }
+        edges { node { id file line column reason raw } }
         pageInfo { hasNextPage endCursor }
       }
     }
@@ -38,8 +38,20 @@ export const JobQuery = graphql(`
 `);
 
 export const UploadCsvMutation = graphql(`
-  mutation UploadCsv($users: File, $transactions: File, $dryRun: Boolean = false) {
-    uploadCsv(users: $users, transactions: $transactions, dryRun: $dryRun) { ...JobFields }
+  mutation UploadCsv(
+    $users: File
+    $transactions: File
+    $dryRun: Boolean = false
+    $usersFileName: String
+    $transactionsFileName: String
+  ) {
+    uploadCsv(
+      users: $users
+      transactions: $transactions
+      dryRun: $dryRun
+      usersFileName: $usersFileName
+      transactionsFileName: $transactionsFileName
+    ) { ...JobFields }
   }
 `);
 

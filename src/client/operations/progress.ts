@@ -8,6 +8,7 @@ export const JobProgressSubscription = graphql(`
       stage
       processedRows
       totalRows
+      totalRowsEstimated
       processedBytes
       totalBytes
       percent
@@ -27,7 +28,8 @@ export const JobUpdatedSubscription = graphql(`
       jobId
       status
       stage
-      job { id status stage finishedAt }
+      sequence
+      job { ...JobFields }
     }
   }
 `);

@@ -12,6 +12,7 @@ import {
 import type { SubscriberCounts } from '../../dashboard/distinct-sets.js';
 import {
   GRANULARITIES,
+  filterKey,
   validateFilter,
   validateGranularity,
   validateTopCompaniesLimit,
@@ -20,7 +21,7 @@ import { type SpendAnomaly } from '../../dashboard/insights.js';
 import type { DataVersion, DateRange } from '../../dashboard/queries.js';
 import type { SeriesName, SeriesOptions } from '../../exports/dashboard-series.js';
 import { dashboardSeriesPath } from '../../exports/paths.js';
-import { builder } from '../builder.js';
+import { builder, EMBEDDED } from '../builder.js';
 
 const GranularityEnum = builder.enumType('Granularity', {
   description: 'Trend bucket: a UTC day, an ISO week (starting Monday) or a calendar month.',
@@ -39,14 +40,14 @@ const DashboardFilterInput = builder.inputType('DashboardFilter', {
 });
 
 const KpisRef = builder.objectRef<Kpis>('Kpis').implement({
-  description: 'Figures over the matching transactions (SPEC §4). Ratios over empty sets are null.',
+  description: `Figures over the matching transactions (SPEC §4). Ratios over empty sets are null. ${EMBEDDED}`,
   fields: (t) => ({
     totalCost: t.exposeFloat('totalCost'),
     promptTokens: t.exposeFloat('promptTokens'),
     completionTokens: t.exposeFloat('completionTokens'),
     totalTokens: t.exposeFloat('totalTokens'),
-    conversations: t.exposeInt('conversations', { description: 'Distinct conversations (exact).' }),
-    activeDays: t.exposeInt('activeDays'),
+    conversations: t.exposeFloat('conversations', { description: 'Distinct conversations (exact).' }),
+    activeDays: t.exposeFloat('activeDays'),
     avgSpendPerDay: t.exposeFloat('avgSpendPerDay', { nullable: true }),
     avgTokensPerDay: t.exposeFloat('avgTokensPerDay', { nullable: true }),
     avgTokensPerConversation: t.exposeFloat('avgTokensPerConversation', { nullable: true }),
@@ -59,7 +60,7 @@ const KpisRef = builder.objectRef<Kpis>('Kpis').implement({
 });
 
 const PeriodKpisRef = builder.objectRef<PeriodKpis>('PeriodKpis').implement({
-  description: 'kpis over the same filter shifted to the N = to − from + 1 days immediately before `from` (SPEC §8).',
+  description: `kpis over the same filter shifted to the N = to − from + 1 days immediately before \`from\` (SPEC §8). ${EMBEDDED}`,
   fields: (t) => ({
     from: t.expose('from', { type: 'Date' }),
     to: t.expose('to', { type: 'Date' }),
@@ -74,7 +75,7 @@ const AnomalyDirectionEnum = builder.enumType('AnomalyDirection', {
 
 const SpendAnomalyRef = builder.objectRef<SpendAnomaly>('SpendAnomaly').implement({
   description:
-    'A date whose spend is far from the median of the 28 days before it: |score| ≥ 3.5 with score = (cost − baseline) / (1.4826 × MAD) (SPEC §8).',
+    `A date whose spend is far from the median of the 28 days before it: |score| ≥ 3.5 with score = (cost − baseline) / (1.4826 × MAD) (SPEC §8). ${EMBEDDED}`,
   fields: (t) => ({
     date: t.expose('date', { type: 'Date' }),
     cost: t.exposeFloat('cost', { description: "The filter's spend on the date (0 when none)." }),
@@ -85,55 +86,61 @@ const SpendAnomalyRef = builder.objectRef<SpendAnomaly>('SpendAnomaly').implemen
 });
 
 const TrendPointRef = builder.objectRef<TrendPoint>('TrendPoint').implement({
+  description: EMBEDDED,
   fields: (t) => ({
     bucketStart: t.expose('bucketStart', { type: 'Date', description: 'First day of the bucket.' }),
     cost: t.exposeFloat('cost'),
     totalTokens: t.exposeFloat('totalTokens'),
-    conversations: t.exposeInt('conversations'),
-    activeUsers: t.exposeInt('activeUsers'),
+    conversations: t.exposeFloat('conversations'),
+    activeUsers: t.exposeFloat('activeUsers'),
   }),
 });
 
 const ModelCostRef = builder.objectRef<ModelCost>('ModelCost').implement({
+  description: EMBEDDED,
   fields: (t) => ({
     model: t.exposeString('model'),
     cost: t.exposeFloat('cost'),
     promptTokens: t.exposeFloat('promptTokens'),
     completionTokens: t.exposeFloat('completionTokens'),
-    conversations: t.exposeInt('conversations'),
+    conversations: t.exposeFloat('conversations'),
     efficiency: t.exposeFloat('efficiency', { nullable: true }),
   }),
 });
 
 const RegionCostRef = builder.objectRef<RegionCost>('RegionCost').implement({
+  description: EMBEDDED,
   fields: (t) => ({
     region: t.exposeString('region'),
     cost: t.exposeFloat('cost'),
-    conversations: t.exposeInt('conversations'),
-    activeUsers: t.exposeInt('activeUsers'),
+    conversations: t.exposeFloat('conversations'),
+    activeUsers: t.exposeFloat('activeUsers'),
   }),
 });
 
 const CompanyCostRef = builder.objectRef<CompanyCost>('CompanyCost').implement({
+  description: EMBEDDED,
   fields: (t) => ({
     company: t.exposeString('company'),
     cost: t.exposeFloat('cost'),
-    conversations: t.exposeInt('conversations'),
-    activeUsers: t.exposeInt('activeUsers'),
+    conversations: t.exposeFloat('conversations'),
+    activeUsers: t.exposeFloat('activeUsers'),
     highestUsedModel: t.exposeString('highestUsedModel', { nullable: true }),
   }),
 });
 
 const RegionSubscribersRef = builder.objectRef<SubscriberCounts>('RegionSubscribers').implement({
+  description: EMBEDDED,
   fields: (t) => ({
     region: t.exposeString('region'),
-    active: t.exposeInt('active'),
-    inactive: t.exposeInt('inactive'),
-    engaged: t.exposeInt('engaged', { description: 'Active subscribers with at least one matching transaction.' }),
+    active: t.exposeFloat('active'),
+    inactive: t.exposeFloat('inactive'),
+    engaged: t.exposeFloat('engaged', { description: 'Active subscribers with at least one matching transaction.' }),
   }),
 });
 
 const DateRangeRef = builder.objectRef<DateRange>('DateRange').implement({
+  description: EMBEDDED,
   fields: (t) => ({
     min: t.expose('min', { type: 'Date' }),
     max: t.expose('max', { type: 'Date' }),
@@ -141,7 +148,7 @@ const DateRangeRef = builder.objectRef<DateRange>('DateRange').implement({
 });
 
 const DashboardMetaRef = builder.objectRef<DataVersion>('DashboardMeta').implement({
-  description: 'Freshness of the aggregates the dashboard reads.',
+  description: `Freshness of the aggregates the dashboard reads. ${EMBEDDED}`,
   fields: (t) => ({
     asOf: t.expose('asOf', { type: 'DateTime', nullable: true }),
     lastJobId: t.exposeID('lastJobId', { nullable: true }),
@@ -156,7 +163,7 @@ const seriesPath = (view: DashboardView, name: SeriesName, options: Partial<Seri
 const DashboardExportUrlsRef = builder.objectRef<DashboardView>('DashboardExportUrls').implement({
   description:
     'CSV downloads of the series of the same names, for this filter: paths relative to the API origin ' +
-    '(GET with the same Authorization header as /graphql). Arguments as on the Dashboard field.',
+    `(GET with the same Authorization header as /graphql). Arguments as on the Dashboard field. ${EMBEDDED}`,
   fields: (t) => ({
     spendTrend: t.string({
       args: { granularity: t.arg({ type: GranularityEnum, defaultValue: 'DAY' }) },
@@ -174,6 +181,12 @@ const DashboardExportUrlsRef = builder.objectRef<DashboardView>('DashboardExport
 const DashboardRef = builder.objectRef<DashboardView>('Dashboard').implement({
   description: 'KPIs and chart series over the transactions matching the filter.',
   fields: (t) => ({
+    id: t.id({
+      description:
+        'Derived from the filter alone: equal filters give equal ids (list order, repeated values and empty lists do not count). ' +
+        'The figures behind an id change as uploads land; refetch to refresh them.',
+      resolve: (view) => filterKey(view.filter),
+    }),
     kpis: t.field({ type: KpisRef, resolve: (view) => view.kpis() }),
     previousPeriod: t.field({
       type: PeriodKpisRef,

@@ -1,5 +1,5 @@
 // Jobs: the Job type with its files and rejected rows, and the job/jobs queries.
-import { builder } from '../builder.js';
+import { builder, EMBEDDED } from '../builder.js';
 import { checkCursors } from '../cursors.js';
 import { notFound } from '../../errors.js';
 import { normaliseJobId } from '../../jobs/job-id.js';
@@ -15,7 +15,7 @@ export const JOBS_PAGE = { defaultSize: 20, maxSize: 100 } as const;
 export const REJECTED_ROWS_PAGE = { defaultSize: 50, maxSize: 500 } as const;
 
 const StageTiming = builder.objectRef<{ stage: JobStage; ms: number }>('StageTiming').implement({
-  description: 'Wall time spent in one stage.',
+  description: `Wall time spent in one stage. ${EMBEDDED}`,
   fields: (t) => ({
     stage: t.expose('stage', { type: JobStageEnum }),
     ms: t.exposeFloat('ms'),
@@ -26,23 +26,25 @@ builder.prismaObject('JobFile', {
   name: 'JobFile',
   description: 'One uploaded CSV of a job and its row counts.',
   fields: (t) => ({
+    id: t.exposeID('id'),
     kind: t.expose('kind', { type: FileKindEnum }),
     name: t.exposeString('name'),
     sizeBytes: t.float({ resolve: (file) => Number(file.sizeBytes) }),
     sha256: t.exposeString('sha256'),
-    totalRows: t.exposeInt('totalRows'),
-    insertedRows: t.exposeInt('insertedRows'),
-    updatedRows: t.exposeInt('updatedRows'),
-    unchangedRows: t.exposeInt('unchangedRows'),
-    rejectedRows: t.exposeInt('rejectedRows'),
+    totalRows: t.exposeFloat('totalRows', { description: 'Data records read so far (all of them once the job has read the file).' }),
+    insertedRows: t.exposeFloat('insertedRows'),
+    updatedRows: t.exposeFloat('updatedRows'),
+    unchangedRows: t.exposeFloat('unchangedRows'),
+    rejectedRows: t.exposeFloat('rejectedRows'),
   }),
 });
 
 builder.prismaObject('RejectedRow', {
   description: 'A row the worker refused: where (file, physical line, column) and why.',
   fields: (t) => ({
+    id: t.id({ resolve: (row) => row.id.toString() }),
     file: t.expose('file', { type: FileKindEnum }),
-    line: t.exposeInt('line'),
+    line: t.exposeFloat('line', { description: 'Physical line (1-based) where the record starts.' }),
     column: t.exposeString('column', { nullable: true }),
     reason: t.exposeString('reason'),
     raw: t.exposeString('raw'),

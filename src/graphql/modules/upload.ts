@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { builder } from '../builder.js';
+import type { IngestJob } from '../../generated/prisma/client.js';
 import { jobIdArgument, JobRef } from './jobs.js';
 import { badInput, DomainError } from '../../errors.js';
 import { discardUnusedUploads, uploadFailure } from '../../http/uploads.js';
@@ -14,12 +15,25 @@ const serviceDeps = (ctx: GraphQLContext) => ({
   maxUploadBytes: ctx.env.MAX_UPLOAD_BYTES,
 });
 
-/** Reads the job back for the response, after telling subscribers (jobUpdated) it changed. */
-async function changedJob(ctx: GraphQLContext, query: object, id: string) {
+/** Tells subscribers (jobUpdated, jobProgress) that a job changed. */
+async function announce(ctx: GraphQLContext, id: string): Promise<void> {
   await ctx.progressPublisher.publish(id, { immediate: true }).catch((error: unknown) =>
     ctx.log.warn({ err: error, jobId: id }, 'could not publish a job change'));
+}
+
+/** Reads the job back for the response, after telling subscribers it changed. */
+async function changedJob(ctx: GraphQLContext, query: object, id: string) {
+  await announce(ctx, id);
   return ctx.db.prisma.ingestJob.findUniqueOrThrow({ ...query, where: { id } });
 }
+
+/**
+ * The name a file is recorded under: the argument if given, else the part's filename. A Blob
+ * appended to FormData without a name is sent as "blob": that says nothing, so the job
+ * names it users.csv / transactions.csv (sanitizeFileName's default) instead.
+ */
+const fileName = (given: string | null | undefined, filename: string) => given ?? (filename === BLOB_NAME ? '' : filename);
+const BLOB_NAME = 'blob';
 
 /** A file part's bytes; a failure of the body (framing, stall, disconnect) becomes a client error. */
 async function* clientBytes(stream: AsyncIterable<Buffer>, variable: string): AsyncGenerator<Buffer> {
@@ -33,7 +47,8 @@ async function* clientBytes(stream: AsyncIterable<Buffer>, variable: string): As
 builder.mutationFields((t) => ({
   uploadCsv: t.prismaField({
     type: JobRef,
-    description: 'Uploads users and/or transactions CSVs (GraphQL multipart request). Returns the QUEUED job.',
+    description:
+      'Uploads users and/or transactions CSVs (GraphQL multipart request). Returns the job as created: QUEUED, before any worker has seen it.',
     args: {
       users: t.arg({ type: 'File' }),
       transactions: t.arg({ type: 'File' }),
@@ -42,6 +57,12 @@ builder.mutationFields((t) => ({
         description:
           'Validate and count every row as a real run would (same rejections, inserted/updated/unchanged counts, progress), ' +
           'writing nothing outside the job itself: users, transactions and aggregates stay as they are.',
+      }),
+      usersFileName: t.arg.string({
+        description: "The users file's name on the job (JobFile.name); default: the part's filename (a nameless Blob: users.csv).",
+      }),
+      transactionsFileName: t.arg.string({
+        description: "The transactions file's name on the job; default: the part's filename (a nameless Blob: transactions.csv).",
       }),
     },
     resolve: async (query, _root, args, ctx) => {
@@ -54,25 +75,35 @@ builder.mutationFields((t) => ({
           http: { status: 400 },
         });
       }
-      const uploads: Array<{ kind: 'USERS' | 'TRANSACTIONS'; variable: string; upload: Promise<FileUpload> }> = [];
-      if (args.users) uploads.push({ kind: 'USERS', variable: 'users', upload: args.users });
-      if (args.transactions) uploads.push({ kind: 'TRANSACTIONS', variable: 'transactions', upload: args.transactions });
+      const uploads: Array<{ kind: 'USERS' | 'TRANSACTIONS'; variable: string; upload: Promise<FileUpload>; name?: string | null }> = [];
+      if (args.users) uploads.push({ kind: 'USERS', variable: 'users', upload: args.users, name: args.usersFileName });
+      if (args.transactions) {
+        uploads.push({ kind: 'TRANSACTIONS', variable: 'transactions', upload: args.transactions, name: args.transactionsFileName });
+      }
       if (!uploads.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
       // Opened lazily: a part's promise resolves only after the previous part's bytes are read.
-      const files = uploads.map(({ kind, variable, upload }) => ({
+      const files = uploads.map(({ kind, variable, upload, name }) => ({
         kind,
         open: async () => {
           try {
             const file = await upload;
             // createReadStream throws when the part's stream failed before this call.
-            return { name: file.filename, stream: clientBytes(file.createReadStream(), variable) };
+            return { name: fileName(name, file.filename), stream: clientBytes(file.createReadStream(), variable) };
           } catch (error) {
             throw uploadFailure(error, variable);
           }
         },
       }));
-      const id = await createUploadJob(serviceDeps(ctx), files, { dryRun: args.dryRun ?? false });
-      return changedJob(ctx, query, id);
+      // Read before it is queued: a worker may have started it by the time the response leaves.
+      let created: IngestJob | undefined;
+      const id = await createUploadJob(serviceDeps(ctx), files, {
+        dryRun: args.dryRun ?? false,
+        beforeQueue: async (jobId) => {
+          created = await ctx.db.prisma.ingestJob.findUniqueOrThrow({ ...query, where: { id: jobId } });
+        },
+      });
+      await announce(ctx, id);
+      return created!;
     },
   }),
   cancelJob: t.prismaField({
