@@ -9,6 +9,18 @@ export type AnomalyDirection =
   | 'HIGH'
   | 'LOW';
 
+export type BudgetScopeInput = {
+  kind: BudgetScopeKind;
+  /** The region or company (as in the data); required unless kind is ALL, null for ALL. */
+  value?: string | null | undefined;
+};
+
+/** ALL: every transaction; REGION / COMPANY: the transactions of one region or company (its snapshot at ingest). */
+export type BudgetScopeKind =
+  | 'ALL'
+  | 'COMPANY'
+  | 'REGION';
+
 /** Inclusive UTC date range and optional lists; an absent or empty list means all values. */
 export type DashboardFilter = {
   companies?: Array<string> | null | undefined;
@@ -40,6 +52,52 @@ export type JobStatus =
   | 'FAILED'
   | 'QUEUED'
   | 'RUNNING';
+
+export type SetBudgetInput = {
+  /** USD per calendar month (UTC), > 0. */
+  monthlyLimit: number;
+  scope: BudgetScopeInput;
+  /** Percents of the limit that raise an alert, each > 0; default [50, 80, 100]. */
+  thresholds?: Array<number> | null | undefined;
+};
+
+export type BudgetFieldsFragment = { id: string, monthlyLimit: number, thresholds: Array<number>, scope: { kind: BudgetScopeKind, value: string | null } };
+
+export type BudgetAlertFieldsFragment = { id: string, month: string, threshold: number, spent: number, percentUsed: number, jobId: string, createdAt: string, budget: { id: string, monthlyLimit: number, thresholds: Array<number>, scope: { kind: BudgetScopeKind, value: string | null } } };
+
+export type BudgetsQueryVariables = Exact<{
+  month?: string | null | undefined;
+}>;
+
+
+export type BudgetsQuery = { budgets: Array<{ month: string, spent: number, percentUsed: number, projectedSpend: number, projectedPercent: number, exhaustionDate: string | null, budget: { id: string, monthlyLimit: number, thresholds: Array<number>, scope: { kind: BudgetScopeKind, value: string | null } } }> };
+
+export type BudgetAlertsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type BudgetAlertsQuery = { budgetAlerts: { edges: Array<{ cursor: string, node: { id: string, month: string, threshold: number, spent: number, percentUsed: number, jobId: string, createdAt: string, budget: { id: string, monthlyLimit: number, thresholds: Array<number>, scope: { kind: BudgetScopeKind, value: string | null } } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type BudgetAlertsLiveSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BudgetAlertsLiveSubscription = { budgetAlerts: { id: string, month: string, threshold: number, spent: number, percentUsed: number, jobId: string, createdAt: string, budget: { id: string, monthlyLimit: number, thresholds: Array<number>, scope: { kind: BudgetScopeKind, value: string | null } } } };
+
+export type SetBudgetMutationVariables = Exact<{
+  input: SetBudgetInput;
+}>;
+
+
+export type SetBudgetMutation = { setBudget: { id: string, monthlyLimit: number, thresholds: Array<number>, scope: { kind: BudgetScopeKind, value: string | null } } };
+
+export type DeleteBudgetMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteBudgetMutation = { deleteBudget: string };
 
 export type KpiFieldsFragment = { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null };
 
@@ -134,6 +192,39 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const BudgetFieldsFragmentDoc = new TypedDocumentString(`
+    fragment BudgetFields on Budget {
+  id
+  scope {
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}
+    `, {"fragmentName":"BudgetFields"}) as unknown as TypedDocumentString<BudgetFieldsFragment, unknown>;
+export const BudgetAlertFieldsFragmentDoc = new TypedDocumentString(`
+    fragment BudgetAlertFields on BudgetAlert {
+  id
+  budget {
+    ...BudgetFields
+  }
+  month
+  threshold
+  spent
+  percentUsed
+  jobId
+  createdAt
+}
+    fragment BudgetFields on Budget {
+  id
+  scope {
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}`, {"fragmentName":"BudgetAlertFields"}) as unknown as TypedDocumentString<BudgetAlertFieldsFragment, unknown>;
 export const KpiFieldsFragmentDoc = new TypedDocumentString(`
     fragment KpiFields on Kpis {
   totalCost
@@ -179,6 +270,112 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"JobFields"}) as unknown as TypedDocumentString<JobFieldsFragment, unknown>;
+export const BudgetsDocument = new TypedDocumentString(`
+    query Budgets($month: String) {
+  budgets(month: $month) {
+    budget {
+      ...BudgetFields
+    }
+    month
+    spent
+    percentUsed
+    projectedSpend
+    projectedPercent
+    exhaustionDate
+  }
+}
+    fragment BudgetFields on Budget {
+  id
+  scope {
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}`, {"hash":"sha256:53d604e170a5b143e522d313d4860456a562a40e048862560d87beacb97fff44"}) as unknown as TypedDocumentString<BudgetsQuery, BudgetsQueryVariables>;
+export const BudgetAlertsDocument = new TypedDocumentString(`
+    query BudgetAlerts($first: Int, $after: String) {
+  budgetAlerts(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        ...BudgetAlertFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment BudgetFields on Budget {
+  id
+  scope {
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}
+fragment BudgetAlertFields on BudgetAlert {
+  id
+  budget {
+    ...BudgetFields
+  }
+  month
+  threshold
+  spent
+  percentUsed
+  jobId
+  createdAt
+}`, {"hash":"sha256:1f9ec9f4136ae5d4e7251dd6ba7deebe7fda4e20eca646e961eca797417fa297"}) as unknown as TypedDocumentString<BudgetAlertsQuery, BudgetAlertsQueryVariables>;
+export const BudgetAlertsLiveDocument = new TypedDocumentString(`
+    subscription BudgetAlertsLive {
+  budgetAlerts {
+    ...BudgetAlertFields
+  }
+}
+    fragment BudgetFields on Budget {
+  id
+  scope {
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}
+fragment BudgetAlertFields on BudgetAlert {
+  id
+  budget {
+    ...BudgetFields
+  }
+  month
+  threshold
+  spent
+  percentUsed
+  jobId
+  createdAt
+}`, {"hash":"sha256:31effa99fa1b649ba091c51fb5b2d91d32fd2fa3b2fbd3e177f191b036f95462"}) as unknown as TypedDocumentString<BudgetAlertsLiveSubscription, BudgetAlertsLiveSubscriptionVariables>;
+export const SetBudgetDocument = new TypedDocumentString(`
+    mutation SetBudget($input: SetBudgetInput!) {
+  setBudget(input: $input) {
+    ...BudgetFields
+  }
+}
+    fragment BudgetFields on Budget {
+  id
+  scope {
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}`, {"hash":"sha256:d3cce448443e840710f5239937fb8425d3e4ef6e699ec31e16536bd40f3eee6e"}) as unknown as TypedDocumentString<SetBudgetMutation, SetBudgetMutationVariables>;
+export const DeleteBudgetDocument = new TypedDocumentString(`
+    mutation DeleteBudget($id: ID!) {
+  deleteBudget(id: $id)
+}
+    `, {"hash":"sha256:5cad4ff63d95849b99c46eeaec1c528c456790a70122a6c2357e41a590e17b34"}) as unknown as TypedDocumentString<DeleteBudgetMutation, DeleteBudgetMutationVariables>;
 export const DashboardFiltersDocument = new TypedDocumentString(`
     query DashboardFilters {
   dashboard {
