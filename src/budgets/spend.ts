@@ -24,6 +24,3 @@ export function scopeDailySpend(budgets: string, from: string, to: string): stri
      WHERE d.date BETWEEN ${from} AND ${to}
      GROUP BY b.id, d.date`;
 }
-
-/** The as-of date A: the last date with data (SPEC §8: dateRange.max), or null without data. */
-export const AS_OF_SQL = 'SELECT max(date)::text AS as_of FROM daily_metrics';

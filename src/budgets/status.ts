@@ -8,7 +8,7 @@
 import type { Queryable } from '../dashboard/queries.js';
 import { validateMonth } from './input.js';
 import { addDays, budgetColumns, budgetOf, firstDay, lastDay, monthOf, daysBetween, type BudgetRow, type BudgetStatus } from './model.js';
-import { AS_OF_SQL, scopeDailySpend } from './spend.js';
+import { scopeDailySpend } from './spend.js';
 
 // $1 first date read, $2 last date of the month, $3 first date of the month, $4 A,
 // $5 days of the month after A (0 unless the month holds A), $6 the month holds A.
@@ -56,15 +56,49 @@ interface StatusRow extends BudgetRow {
   exhaustion_date: string | null;
 }
 
+// What a result depends on, read in one round trip with A: the aggregates' version (bumped
+// by every refresh), the budgets (a delete changes the count, a create or replace the
+// latest updated_at) and A itself.
+const VERSIONS_SQL = `
+SELECT (SELECT max(date)::text FROM daily_metrics) AS as_of,
+       (SELECT version::text FROM data_version WHERE id = 1) AS data_version,
+       (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM budgets) AS budgets_version`;
+
+/** Results kept per database: a few months × the latest versions (older versions age out). */
+const CACHE_ENTRIES = 32;
+const caches = new WeakMap<Queryable, Map<string, Promise<BudgetStatus[]>>>();
+
 /**
  * Every budget's status for `month` (`YYYY-MM`; default: the month of the as-of date A),
  * ordered by scope (ALL, regions, companies; values in code-point order). Empty when
- * there is no data (no A).
+ * there is no data (no A). A result is reused until the aggregates or the budgets change
+ * (the dashboard's first screen asks for it on every page load).
  */
 export async function budgetStatuses(db: Queryable, month: string | null): Promise<BudgetStatus[]> {
-  const asOf = (await db.query<{ as_of: string | null }>(AS_OF_SQL)).rows[0]?.as_of ?? null;
+  const asked = month === null ? null : validateMonth(month);
+  const versions = (await db.query<{ as_of: string | null; data_version: string | null; budgets_version: string }>(VERSIONS_SQL)).rows[0];
+  const asOf = versions?.as_of ?? null;
   if (asOf === null) return [];
-  const m = month === null ? monthOf(asOf) : validateMonth(month);
+  const m = asked ?? monthOf(asOf);
+  const key = `${versions?.data_version ?? '-'}|${versions?.budgets_version}|${asOf}|${m}`;
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = new Map()));
+  let result = cache.get(key);
+  if (result) {
+    cache.delete(key); // re-inserted below: Map order is the LRU order
+  } else {
+    result = computeStatuses(db, m, asOf);
+    result.catch(() => cache.get(key) === result && cache.delete(key));
+  }
+  cache.set(key, result);
+  for (const oldest of cache.keys()) {
+    if (cache.size <= CACHE_ENTRIES) break;
+    cache.delete(oldest);
+  }
+  return result;
+}
+
+async function computeStatuses(db: Queryable, m: string, asOf: string): Promise<BudgetStatus[]> {
   const start = firstDay(m);
   const end = lastDay(m);
   const holdsAsOf = start <= asOf && asOf <= end;

@@ -272,6 +272,8 @@ describe('budgets(month) against plain SQL over transactions', () => {
 
   it('reads no transactions: the figures come from the aggregate tables', async () => {
     const before = await statuses('2025-03');
+    // A new data version: the result is computed again, not taken from the API's cache.
+    await app.db.pool.query('UPDATE data_version SET version = version + 1');
     await app.db.pool.query('ALTER TABLE transactions RENAME TO transactions_hidden');
     try {
       expect(await statuses('2025-03')).toEqual(before);
@@ -294,6 +296,8 @@ describe('setBudget and deleteBudget', () => {
       input: { scope: { kind: 'REGION', value: ' BR ' }, monthlyLimit: 7.25, thresholds: [90, 10, 90] },
     });
     expect(second.setBudget).toEqual({ id: first.setBudget.id, scope: { kind: 'REGION', value: 'BR' }, monthlyLimit: 7.25, thresholds: [10, 90] });
+    // budgets() shows the replaced budget at once (its cached result depended on the budgets).
+    expect((await statuses()).find((s) => s.budget.scope.value === 'BR')?.budget).toEqual(second.setBudget);
   });
 
   it('deletes a budget by id (any letter case); an unknown id is NOT_FOUND', async () => {
@@ -338,6 +342,16 @@ describe('setBudget and deleteBudget', () => {
   it('allows a company name of 256 characters (the data allows them) and a region of 128', async () => {
     await ok(SET_BUDGET, { input: { scope: { kind: 'COMPANY', value: 'C'.repeat(256) }, monthlyLimit: 5 } });
     await ok(SET_BUDGET, { input: { scope: { kind: 'REGION', value: 'R'.repeat(128) }, monthlyLimit: 5 } });
+  });
+
+  it('refuses a bad month even when there is no data', async () => {
+    const empty = await startTestApp('budgets_empty');
+    try {
+      const response = await graphql(empty.app, 'query { budgets(month: "2025-13") { month } }');
+      expect(response.errors?.map((e) => [e.extensions?.code, e.extensions?.argument])).toEqual([['BAD_USER_INPUT', 'month']]);
+    } finally {
+      await empty.close();
+    }
   });
 
   for (const month of ['2025-13', '2025-1', '25-01', '2025-01-01', '0000-12', 'March']) {
