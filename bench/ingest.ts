@@ -9,9 +9,7 @@ import path from 'node:path';
 import { migrate } from '../src/migrate.js';
 import { request, upload } from '../src/client/http.js';
 import { JobQuery, UploadCsvMutation } from '../src/client/operations/jobs.js';
-import { JobProgressSubscription } from '../src/client/operations/progress.js';
-import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
-import { ROOT, benchArgs, benchDatabaseUrl, freePort, machine, peakRssMb, recreateDatabase, spawnEntry, waitFor, writeResultsSection } from './lib.js';
+import { ROOT, benchArgs, benchDatabaseUrl, freePort, jobEnd, machine, peakRssMb, recreateDatabase, spawnEntry, waitFor, writeResultsSection } from './lib.js';
 
 const args = benchArgs();
 const TRANSACTIONS = Number(args.transactions ?? 1_000_000);
@@ -24,9 +22,12 @@ const transactionsCsv = path.join(dataDir, 'transactions.csv');
 // identical upload, so every row is read and compared.
 const rereadUsersCsv = path.join(dataDir, 'users-reread.csv');
 const rereadTransactionsCsv = path.join(dataDir, 'transactions-reread.csv');
+// And in yet other bytes (two blank lines) for the dry run over stored rows, which follows
+// the real re-read: with the re-read's bytes it would be carried over from that job.
+const dryUsersCsv = path.join(dataDir, 'users-dry.csv');
+const dryTransactionsCsv = path.join(dataDir, 'transactions-dry.csv');
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
-const TERMINAL = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED'];
 
 function psql(database: string, command: string): void {
   execFileSync('psql', ['-v', 'ON_ERROR_STOP=1', '-q', '-h', '127.0.0.1', '-U', 'postgres', '-d', database, '-c', command], {
@@ -86,27 +87,22 @@ interface IngestRun {
   files: Array<{ kind: string; insertedRows: number; updatedRows: number; unchangedRows: number; rejectedRows: number }>;
 }
 
-async function uploadAndWait(url: string, files = { users: usersCsv, transactions: transactionsCsv }): Promise<IngestRun> {
+async function uploadAndWait(url: string, files = { users: usersCsv, transactions: transactionsCsv }, dryRun = false): Promise<IngestRun> {
   checkpoint();
   const started = performance.now();
-  const response = await upload({ url }, UploadCsvMutation, {
-    users: { name: 'users.csv', data: await openAsBlob(files.users) },
-    transactions: { name: 'transactions.csv', data: await openAsBlob(files.transactions) },
-  });
+  const response = await upload(
+    { url },
+    UploadCsvMutation,
+    {
+      users: { name: 'users.csv', data: await openAsBlob(files.users) },
+      transactions: { name: 'transactions.csv', data: await openAsBlob(files.transactions) },
+    },
+    { dryRun },
+  );
   const uploadMs = performance.now() - started;
   const id = response.data?.uploadCsv.id;
   if (!id) throw new Error(`upload failed: ${JSON.stringify(response.errors)}`);
-  // Wait as a frontend would, on the progress subscription: polling the job over HTTP
-  // every 100 ms took CPU from the ingest on this 2-core machine.
-  const ws = createWsClient({ url });
-  let finished = false;
-  try {
-    for await (const { jobProgress } of subscribeData(ws, JobProgressSubscription, { jobId: id })) {
-      if (TERMINAL.includes(jobProgress.status)) finished = true;
-    }
-  } finally {
-    await ws.dispose();
-  }
+  const finished = (await jobEnd(url, id)) !== null;
   const ms = performance.now() - started;
   const { data } = await request({ url }, JobQuery, { id, rejectedFirst: 1 });
   const job = data?.job;
@@ -131,7 +127,14 @@ async function ourIngest() {
     const first = await uploadAndWait(url);
     const again = await uploadAndWait(url);
     const reread = await uploadAndWait(url, { users: rereadUsersCsv, transactions: rereadTransactionsCsv });
-    return { first, again, reread, apiRss: await peakRssMb(api.pid!), workerRss: await peakRssMb(worker.pid!) };
+    const dryReread = await uploadAndWait(url, { users: dryUsersCsv, transactions: dryTransactionsCsv }, true);
+    // A dry run of the first load, on tables as empty as the first load's (after it, so
+    // the rolled-back rows' dead tuples cannot slow the measured real runs).
+    psql(database, `DO $$ BEGIN EXECUTE (SELECT 'TRUNCATE ' || string_agg(quote_ident(tablename), ', ') FROM pg_tables
+      WHERE schemaname = current_schema()
+        AND tablename NOT IN ('_prisma_migrations', 'ingest_jobs', 'job_files', 'upload_chunks', 'rejected_rows')); END $$`);
+    const dryFirst = await uploadAndWait(url, undefined, true);
+    return { first, again, reread, dryFirst, dryReread, apiRss: await peakRssMb(api.pid!), workerRss: await peakRssMb(worker.pid!) };
   } finally {
     api.kill('SIGTERM');
     worker.kill('SIGTERM');
@@ -149,10 +152,15 @@ if (!existsSync(transactionsCsv)) {
     { stdio: 'inherit', cwd: ROOT },
   );
 }
-for (const [from, to] of [[usersCsv, rereadUsersCsv], [transactionsCsv, rereadTransactionsCsv]] as const) {
+for (const [from, to, blankLines] of [
+  [usersCsv, rereadUsersCsv, '\n'],
+  [transactionsCsv, rereadTransactionsCsv, '\n'],
+  [usersCsv, dryUsersCsv, '\n\n'],
+  [transactionsCsv, dryTransactionsCsv, '\n\n'],
+] as const) {
   if (!existsSync(to)) {
     await copyFile(from, to);
-    await appendFile(to, '\n');
+    await appendFile(to, blankLines);
   }
 }
 const size = (await stat(transactionsCsv)).size;
@@ -178,11 +186,15 @@ Data: ${TRANSACTIONS.toLocaleString('en')} transactions (${(size / 2 ** 20).toFi
 | ours, end to end (upload → COMPLETED, aggregates ready) | ${seconds(ours.first.ms)} s | ${ratio(ours.first.ms)} | ${breakdown(ours.first)} | ${counts(ours.first)} |
 | ours, unchanged re-upload: identical files (outcome carried over from the first job) | ${seconds(ours.again.ms)} s | ${ratio(ours.again.ms)} | ${breakdown(ours.again)} | ${counts(ours.again)} |
 | ours, unchanged re-upload: the same rows in other bytes (every row read and compared) | ${seconds(ours.reread.ms)} s | ${ratio(ours.reread.ms)} | ${breakdown(ours.reread)} | ${counts(ours.reread)} |
+| ours, dry run of the first load (empty tables; counted, nothing written) | ${seconds(ours.dryFirst.ms)} s | ${ratio(ours.dryFirst.ms)} | ${breakdown(ours.dryFirst)} | ${counts(ours.dryFirst)} |
+| ours, dry run of the same rows in other bytes (every row read and compared, nothing written) | ${seconds(ours.dryReread.ms)} s | ${ratio(ours.dryReread.ms)} | ${breakdown(ours.dryReread)} | ${counts(ours.dryReread)} |
 
-Peak RSS: API ${ours.apiRss} MB, worker ${ours.workerRss} MB (VmHWM over the three runs).
+Peak RSS: API ${ours.apiRss} MB, worker ${ours.workerRss} MB (VmHWM over the five runs).
 Targets: end to end ≤ 1.5 R, re-upload ≤ 0.5 R, worker ≤ 250 MB, API ≤ 200 MB.
 
-Each run starts after a CHECKPOINT and waits on the progress subscription. R itself moves
+Each run starts after a CHECKPOINT and waits on the progress subscription. A dry run takes
+the real run's path inside one transaction that is rolled back (docs/ARCHITECTURE.md), so it
+should cost what the matching real run costs, less the aggregates stage. R itself moves
 with the machine (10.1–24.3 s across days), so compare ratios within one run.
 
 Where the TRANSACTIONS stage goes (first load, measured in-process with CPU clocks and

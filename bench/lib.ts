@@ -5,8 +5,10 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { JobProgressSubscription } from '../src/client/operations/progress.js';
 import { pgConfig } from '../src/infra/migrations.js';
 import { NODE_FLAGS } from '../src/infra/node-flags.js';
+import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
@@ -36,12 +38,18 @@ export function spawnEntry(entry: string, env: Record<string, string>): ChildPro
   });
 }
 
-/** Peak resident set size (VmHWM) of a live process, in MB. */
-export async function peakRssMb(pid: number): Promise<number> {
+/** A memory figure of a live process's /proc status (VmRSS, VmHWM, …), in MB. */
+async function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
 }
+
+/** Peak resident set size (VmHWM) of a live process, in MB. */
+export const peakRssMb = (pid: number) => procStatusMb(pid, 'VmHWM');
+
+/** Resident set size now (VmRSS) of a live process, in MB. */
+export const rssMb = (pid: number) => procStatusMb(pid, 'VmRSS');
 
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -50,6 +58,25 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+const TERMINAL_STATUSES = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED'];
+
+/**
+ * Waits for a job to end as a frontend would, on its progress subscription (polling the job
+ * over HTTP every 100 ms took CPU from the ingest on this 2-core machine). Resolves as the
+ * terminal event arrives, with its status; null when the subscription ended without one.
+ */
+export async function jobEnd(url: string, jobId: string): Promise<string | null> {
+  const ws = createWsClient({ url });
+  try {
+    for await (const { jobProgress } of subscribeData(ws, JobProgressSubscription, { jobId })) {
+      if (TERMINAL_STATUSES.includes(jobProgress.status)) return jobProgress.status;
+    }
+    return null;
+  } finally {
+    await ws.dispose();
+  }
 }
 
 export function machine(): string {
@@ -77,6 +104,10 @@ export async function writeResultsSection(title: string, body: string): Promise<
   const next = existing.indexOf('\n## ', start + header.length);
   await writeFile(RESULTS_FILE, existing.slice(0, start) + section + (next < 0 ? '' : existing.slice(next)));
 }
+
+/** The p-th percentile (nearest rank) of ascending numbers; NaN when there are none. */
+export const percentile = (sorted: number[], p: number) =>
+  sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number) : NaN;
 
 /** `--name value` pairs from the command line. */
 export function benchArgs(argv = process.argv.slice(2)): Record<string, string> {

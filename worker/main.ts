@@ -28,19 +28,13 @@ const runDeps: RunJobDeps = {
   publishAlerts: (alerts) => publishAlerts(redis, env.REDIS_PREFIX, alerts),
 };
 
-// The job's committed dates become pending: the next job's AGGREGATES stage refreshes
-// them, whether or not this job is ever retried.
+// Its committed rows stay pending (aggregate_pending) and, the job no longer running, the
+// next job's AGGREGATES stage applies them, whether or not this job is ever retried.
 const MARK_LOST_SQL = `
-WITH failed AS (
-  UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
-         error = $2, progress_seq = progress_seq + 1
-   WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
-  RETURNING id
-), pending AS (
-  INSERT INTO aggregate_pending_dates (date)
-  SELECT date FROM job_affected_dates WHERE job_id IN (SELECT id FROM failed) ON CONFLICT DO NOTHING
-)
-SELECT 1 FROM failed`;
+UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
+       error = $2, progress_seq = progress_seq + 1
+ WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
+RETURNING 1`;
 
 const worker = new Worker<IngestPayload>(
   INGEST_QUEUE,

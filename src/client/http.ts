@@ -49,11 +49,13 @@ export async function upload<TResult, TVariables>(
   options: ClientOptions,
   document: TypedDocumentString<TResult, TVariables>,
   files: Record<string, { name: string; data: Blob }>,
+  /** The operation's other variables (e.g. `dryRun`). */
+  variables: Partial<TVariables> = {},
 ): Promise<GraphQLResponse<TResult>> {
   const form = new FormData();
   const entries = Object.entries(files);
-  const variables = Object.fromEntries(entries.map(([key]) => [key, null]));
-  form.append('operations', JSON.stringify({ query: document.toString(), variables }));
+  const operationVariables = { ...variables, ...Object.fromEntries(entries.map(([key]) => [key, null])) };
+  form.append('operations', JSON.stringify({ query: document.toString(), variables: operationVariables }));
   form.append('map', JSON.stringify(Object.fromEntries(entries.map(([key], i) => [String(i), [`variables.${key}`]]))));
   entries.forEach(([, file], i) => form.append(String(i), file.data, file.name));
   const response = await fetch(options.url, {

@@ -6,7 +6,6 @@
 // The cache is bounded by bytes, not entries: a result's size depends on the question
 // (a daily trend over years is far larger than a KPI row), so a count bounds nothing.
 import type pg from 'pg';
-import { loadDistinctIndex, type DistinctIndex } from './distinct-index.js';
 import type { Queryable } from './queries.js';
 
 export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 ** 2;
@@ -109,27 +108,4 @@ export function dashboardCacheFor(db: Queryable): DashboardCache {
 /** Replaces the cache of a pool; maxBytes 0 turns caching off (benchmarks of the raw queries). */
 export function configureDashboardCache(db: Queryable, options: { maxBytes: number }): void {
   caches.set(db, new DashboardCache(options.maxBytes));
-}
-
-// The in-memory distinct-count index, per pool: reloaded when the data version moves past it.
-const indexes = new WeakMap<Queryable, { version: bigint; index: Promise<DistinctIndex> }>();
-
-/** The distinct index for `version` or newer; concurrent callers share one load. */
-export function distinctIndexFor(pool: pg.Pool, version: string): Promise<DistinctIndex> {
-  const wanted = BigInt(version);
-  const current = indexes.get(pool);
-  if (current && current.version >= wanted) return current.index;
-  const index = loadDistinctIndex(pool);
-  const entry = { version: wanted, index };
-  indexes.set(pool, entry);
-  index.then(
-    (loaded) => {
-      // The snapshot may be newer than asked for: remember what was really read.
-      if (indexes.get(pool) === entry) entry.version = BigInt(loaded.version);
-    },
-    () => {
-      if (indexes.get(pool) === entry) indexes.delete(pool);
-    },
-  );
-  return index;
 }

@@ -1,17 +1,16 @@
 // One dashboard request: the validated filter plus per-request memos, so each GraphQL
 // field runs only its own queries and fields needing the same figures (kpis and
 // costByModel both need per-model sums) share one query. Sums come from SQL over the
-// daily tables; exact distinct counts from the in-memory index of the helper tables.
+// daily tables; exact distinct counts from their bit sets (./distinct-sets.ts).
 import type pg from 'pg';
-import { dashboardCacheFor, distinctIndexFor, type DashboardCache } from './cache.js';
+import { dashboardCacheFor, type DashboardCache } from './cache.js';
 import {
   COMPANY_MODEL_SEPARATOR,
   countConversations,
   countSubscribers,
   countUsers,
-  type DistinctIndex,
   type SubscriberCounts,
-} from './distinct-index.js';
+} from './distinct-sets.js';
 import { filterKey, type DashboardFilter, type Granularity } from './filter.js';
 import { anomalySpan, detectSpendAnomalies, previousPeriodFilter, type SpendAnomaly } from './insights.js';
 import * as queries from './queries.js';
@@ -134,14 +133,17 @@ export class DashboardView {
     return view;
   }
 
-  private index(): Promise<DistinctIndex> {
-    return this.once('index', async () => distinctIndexFor(this.db, (await this.version()).version));
+  /** Subscribers and active-subscriber counts, shared by kpis and subscribers. */
+  private subscriberCounts(): ReturnType<typeof countSubscribers> {
+    return this.once('subscriberCounts', () => countSubscribers(this.db, this.filter));
   }
 
   costByModel(): Promise<ModelCost[]> {
     return this.figures('costByModel', async () => {
-      const [rows, index] = await Promise.all([queries.sums(this.db, this.filter, 'model'), this.index()]);
-      const conversations = countConversations(index, this.filter, { by: 'model' });
+      const [rows, conversations] = await Promise.all([
+        queries.sums(this.db, this.filter, 'model'),
+        countConversations(this.db, this.filter, { by: 'model' }),
+      ]);
       return rows.map((row) => ({
         model: row.key,
         cost: row.cost,
@@ -155,19 +157,18 @@ export class DashboardView {
 
   kpis(): Promise<Kpis> {
     return this.figures('kpis', async () => {
-      const [[totals], byModel, index] = await Promise.all([
+      const [[totals], byModel, conversationCounts, { activeSubscribers, activeInMatching }] = await Promise.all([
         queries.sums(this.db, this.filter, 'none'),
         this.costByModel(),
-        this.index(),
+        countConversations(this.db, this.filter, { by: 'none' }),
+        this.subscriberCounts(),
       ]);
       const cost = totals?.cost ?? 0;
       const promptTokens = totals?.promptTokens ?? 0;
       const completionTokens = totals?.completionTokens ?? 0;
       const activeDays = totals?.activeDays ?? 0;
       const totalTokens = promptTokens + completionTokens;
-      const conversations = countConversations(index, this.filter, { by: 'none' }).get('') ?? 0;
-      const activeInM = countUsers(index, this.filter, { by: 'none' }, { activeSubscribersOnly: true }).get('') ?? 0;
-      const { activeSubscribers } = countSubscribers(index, this.filter);
+      const conversations = conversationCounts.get('') ?? 0;
       return {
         totalCost: cost,
         promptTokens,
@@ -183,7 +184,7 @@ export class DashboardView {
         // byModel is ordered by cost desc, then name (in SQL, on the exact NUMERIC sums).
         costliestModel: byModel[0]?.model ?? null,
         modelEfficiency: ratio(completionTokens, promptTokens),
-        activeSubscriberUtilization: ratio(activeInM, activeSubscribers),
+        activeSubscriberUtilization: ratio(activeInMatching, activeSubscribers),
       };
     });
   }
@@ -213,13 +214,12 @@ export class DashboardView {
 
   spendTrend(granularity: Granularity): Promise<TrendPoint[]> {
     return this.figures(`spendTrend:${granularity}`, async () => {
-      const [rows, index] = await Promise.all([
-        queries.sums(this.db, this.filter, { bucket: granularity }),
-        this.index(),
-      ]);
       const grouping = { by: 'bucket', granularity } as const;
-      const conversations = countConversations(index, this.filter, grouping);
-      const users = countUsers(index, this.filter, grouping);
+      const [rows, conversations, users] = await Promise.all([
+        queries.sums(this.db, this.filter, { bucket: granularity }),
+        countConversations(this.db, this.filter, grouping),
+        countUsers(this.db, this.filter, grouping),
+      ]);
       return rows.map((row) => ({
         bucketStart: row.key,
         cost: row.cost,
@@ -232,9 +232,11 @@ export class DashboardView {
 
   costByRegion(): Promise<RegionCost[]> {
     return this.figures('costByRegion', async () => {
-      const [rows, index] = await Promise.all([queries.sums(this.db, this.filter, 'region'), this.index()]);
-      const conversations = countConversations(index, this.filter, { by: 'region' });
-      const users = countUsers(index, this.filter, { by: 'region' });
+      const [rows, conversations, users] = await Promise.all([
+        queries.sums(this.db, this.filter, 'region'),
+        countConversations(this.db, this.filter, { by: 'region' }),
+        countUsers(this.db, this.filter, { by: 'region' }),
+      ]);
       return rows.map((row) => ({
         region: row.key,
         cost: row.cost,
@@ -247,12 +249,15 @@ export class DashboardView {
   /** Companies by cost desc then name (users without a company left out), first `limit`. */
   topCompanies(limit: number): Promise<CompanyCost[]> {
     return this.figures(`topCompanies:${limit}`, async () => {
-      const [rows, index] = await Promise.all([queries.sums(this.db, this.filter, 'company'), this.index()]);
+      const [rows, conversations, users, byCompanyModel] = await Promise.all([
+        queries.sums(this.db, this.filter, 'company'),
+        countConversations(this.db, this.filter, { by: 'company' }),
+        countUsers(this.db, this.filter, { by: 'company' }),
+        countConversations(this.db, this.filter, { by: 'companyModel' }),
+      ]);
       const top = rows.slice(0, limit);
-      const conversations = countConversations(index, this.filter, { by: 'company' });
-      const users = countUsers(index, this.filter, { by: 'company' });
       const topModel = new Map<string, { model: string; conversations: number }>();
-      for (const [key, count] of countConversations(index, this.filter, { by: 'companyModel' })) {
+      for (const [key, count] of byCompanyModel) {
         const [company = '', model = ''] = key.split(COMPANY_MODEL_SEPARATOR);
         const best = topModel.get(company);
         if (!best || count > best.conversations || (count === best.conversations && compareNames(model, best.model) < 0)) {
@@ -271,7 +276,7 @@ export class DashboardView {
 
   subscribers(): Promise<SubscriberCounts[]> {
     return this.figures('subscribers', async () =>
-      countSubscribers(await this.index(), this.filter).byRegion.sort((a, b) => compareNames(a.region, b.region)),
+      (await this.subscriberCounts()).byRegion.sort((a, b) => compareNames(a.region, b.region)),
     );
   }
 

@@ -1,6 +1,6 @@
 // The dashboard's SQL, read only from the aggregate tables (never from transactions):
 // money and token sums (NUMERIC, converted to float8 once, in the final SELECT), filter
-// values and freshness. Distinct counts come from ./distinct-index.ts.
+// values and freshness. Distinct counts come from ./distinct-sets.ts.
 import type pg from 'pg';
 import type { DashboardFilter, Granularity } from './filter.js';
 import { Params, bucketExpression, dimensionsUsed, filterPredicate, sumsTable, type Dimension } from './sql.js';

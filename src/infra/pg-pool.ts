@@ -17,3 +17,24 @@ export function createPool(databaseUrl: string, options: { max?: number } = {}):
   });
   return pool;
 }
+
+/**
+ * Runs `work` in a transaction on a pooled connection: COMMIT after it, ROLLBACK on an
+ * error (rethrown); a connection that failed is not handed back to the pool for reuse.
+ */
+export async function inPooledTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    broken = error instanceof Error ? error : new Error(String(error));
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}

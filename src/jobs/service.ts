@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
+import { inPooledTransaction } from '../infra/pg-pool.js';
 import { badInput, conflict, DomainError, notFound } from '../errors.js';
 import { storeUpload, UploadTooLargeError } from '../infra/file-store.js';
 import type { Logger } from '../infra/logger.js';
@@ -33,6 +34,11 @@ export interface PendingUpload {
   open(): Promise<Omit<UploadFile, 'kind'>>;
 }
 
+export interface UploadOptions {
+  /** Validate and count every row as a real run would, writing nothing outside the job's own records (SPEC §8). */
+  dryRun?: boolean;
+}
+
 const MAX_NAME_LENGTH = 255;
 
 /** How long a partial upload stays valid without renewal; renewed every third of it. */
@@ -48,14 +54,18 @@ export const UPLOAD_LEASE_SECONDS = 60;
  * the job and its chunks; if this process dies first, the lapsed lease lets
  * sweepAbandonedUploads delete them.
  */
-export async function createUploadJob(deps: JobServiceDeps, files: Array<UploadFile | PendingUpload>): Promise<string> {
+export async function createUploadJob(
+  deps: JobServiceDeps,
+  files: Array<UploadFile | PendingUpload>,
+  options: UploadOptions = {},
+): Promise<string> {
   if (!files.length) throw badInput('uploadCsv needs at least one file: users or transactions', 'users');
   const kinds = new Set(files.map((file) => file.kind));
   if (kinds.size !== files.length) throw badInput('at most one file of each kind');
   const jobId = randomUUID();
   await deps.pool.query(
-    `INSERT INTO ingest_jobs (id, status, upload_lease_until) VALUES ($1, 'QUEUED', now() + make_interval(secs => $2))`,
-    [jobId, UPLOAD_LEASE_SECONDS],
+    `INSERT INTO ingest_jobs (id, status, dry_run, upload_lease_until) VALUES ($1, 'QUEUED', $3, now() + make_interval(secs => $2))`,
+    [jobId, UPLOAD_LEASE_SECONDS, options.dryRun ?? false],
   );
   const lease = renewLease(deps.pool, jobId);
   try {
@@ -120,15 +130,9 @@ const RETENTION_BATCH = 50;
 export async function purgeExpiredUploads(pool: pg.Pool, retentionDays: number): Promise<number> {
   let purged = 0;
   for (;;) {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    const batch = await inPooledTransaction(pool, async (client) => {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [...RETENTION_LOCK]);
-      if (!rows[0]?.locked) {
-        await client.query('ROLLBACK');
-        return purged;
-      }
+      if (!rows[0]?.locked) return null;
       // FOR UPDATE: a retryJob racing this batch either sees files_purged_at or waits for it.
       const { rowCount } = await client.query(
         `WITH expired AS (
@@ -141,16 +145,11 @@ export async function purgeExpiredUploads(pool: pg.Pool, retentionDays: number):
          SELECT id FROM marked`,
         [retentionDays * 86_400, RETENTION_BATCH],
       );
-      await client.query('COMMIT');
-      purged += rowCount ?? 0;
-      if ((rowCount ?? 0) < RETENTION_BATCH) return purged;
-    } catch (error) {
-      broken = error instanceof Error ? error : new Error(String(error));
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      return rowCount ?? 0;
+    });
+    if (batch === null) return purged; // another process is purging
+    purged += batch;
+    if (batch < RETENTION_BATCH) return purged;
   }
 }
 

@@ -1,7 +1,7 @@
 // Prometheus metrics of a worker process, served on WORKER_METRICS_PORT by a tiny HTTP
 // server of its own (pull, like the API; nothing goes through Redis). The worker calls
 // the record functions; one registry per process.
-//   bi_ingest_rows_total{file,outcome}        inserted | updated | unchanged | rejected
+//   bi_ingest_rows_total{file,outcome}        inserted | updated | unchanged | rejected (not a dry run's)
 //   bi_ingest_stage_duration_seconds{stage}   USERS | TRANSACTIONS | AGGREGATES
 //   bi_ingest_rows_per_second{stage}          throughput of the latest finished stage
 //   bi_ingest_jobs_finished_total{status}     COMPLETED | COMPLETED_WITH_ERRORS | FAILED | CANCELLED

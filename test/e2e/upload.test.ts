@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, requestData, upload } from '../../src/client/http.js';
 import { DemoKpisQuery } from '../../src/client/operations/demo.js';
 import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
+import { JobProgressSubscription } from '../../src/client/operations/progress.js';
+import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -51,6 +53,8 @@ async function waitForTerminal(id: string) {
   }
   throw new Error('job did not finish in 60 s');
 }
+
+const TX_HEADER = 'RowId,User_ID,Model_Name,Conversation_ID,Token_Type,Token_Count,Rate_Per_1k,Calculated_Cost,Timestamp';
 
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
@@ -97,6 +101,35 @@ describe('uploadCsv over HTTP', () => {
     });
     const second = await waitForTerminal(again.data!.uploadCsv.id);
     expect(second.files[0]).toMatchObject({ insertedRows: 0, updatedRows: 0, unchangedRows: 20_000 });
+  });
+
+  it('the first dashboard request after COMPLETED on the progress subscription shows the job (no stale read)', async () => {
+    const userId = (await t.db.pool.query<{ id: string }>('SELECT id FROM users ORDER BY seq LIMIT 1')).rows[0]!.id;
+    const ws = createWsClient({ url: t.url });
+    try {
+      for (let round = 0; round < 3; round++) {
+        // A warm dashboard (cached under the current data version) before each upload.
+        const before = (await requestData({ url: t.url }, DemoKpisQuery)).dashboard.kpis;
+        const day = `2030-01-0${round + 1}`;
+        const lines = Array.from({ length: 50 }, (_, i) =>
+          [`00000000-0000-4000-8000-${String(round * 100 + i).padStart(12, '0')}`, userId, 'gpt-4o',
+            `00000000-0000-4000-9000-${String(round).padStart(12, '0')}`, 'prompt', '100', '0.01', '0.25', `${day}T10:00:00Z`].join(','),
+        );
+        const created = await upload({ url: t.url }, UploadCsvMutation, {
+          transactions: { name: 'day.csv', data: new Blob([`${TX_HEADER}\n${lines.join('\n')}\n`]) },
+        });
+        const id = created.data!.uploadCsv.id;
+        let status = '';
+        for await (const event of subscribeData(ws, JobProgressSubscription, { jobId: id })) status = event.jobProgress.status;
+        expect(status).toBe('COMPLETED');
+        // At once, no waiting: the figures include the 50 rows (12.50, one more conversation).
+        const after = (await requestData({ url: t.url }, DemoKpisQuery)).dashboard.kpis;
+        expect(after.totalCost - before.totalCost, `round ${round}`).toBeCloseTo(12.5, 6);
+        expect(after.conversations - before.conversations, `round ${round}`).toBe(1);
+      }
+    } finally {
+      await ws.dispose();
+    }
   });
 
   it('refuses a request without files', async () => {

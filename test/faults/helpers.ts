@@ -36,6 +36,25 @@ export async function dataSet(): Promise<{ dir: string; users: string; transacti
   return { dir, users, transactions };
 }
 
+/**
+ * An incremental pair: the first 60 % of the file, then the whole file with every 20th
+ * line of that part moved to another model (changed rows: their old versions leave the
+ * aggregates, some conversations start spanning models).
+ */
+export async function firstPartThenChanged(file: string): Promise<[Buffer, Buffer]> {
+  const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
+  const [header, ...rows] = lines;
+  const part = Math.floor(rows.length * 0.6);
+  const changed = rows.map((row, i) => {
+    if (i >= part || i % 20 !== 0) return row;
+    const fields = row.split(',');
+    fields[2] = 'moved-model';
+    return fields.join(',');
+  });
+  const csv = (part: string[]) => Buffer.from([header, ...part].join('\n') + '\n');
+  return [csv(rows.slice(0, part)), csv(changed)];
+}
+
 /** Transactions file split into two overlapping halves (lines [0, 60 %) and [40 %, 100 %)). */
 export async function overlappingHalves(file: string): Promise<[Buffer, Buffer]> {
   const text = await readFile(file, 'utf8');
@@ -128,13 +147,15 @@ export const TERMINAL = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCEL
 
 /**
  * Each table as (row count, md5 of its sorted rows), minus what legitimately differs
- * between two databases that ingested the same files: job ids, surrogate user numbers
- * (a sequence is not transactional, so a crashed chunk burns numbers) and timestamps of
- * the write. user_seq columns are replaced by the user's UUID.
+ * between two databases that ingested the same files: job ids, surrogate user numbers and
+ * aggregate batch ids (a sequence is not transactional, so a crashed chunk burns numbers)
+ * and timestamps of the write. user_seq columns are replaced by the user's UUID. The
+ * distinct sets hold such numbers too: they are checked against the reference
+ * recomputation (differences) instead.
  */
 const SNAPSHOT_SQL: Record<string, string> = {
   users: `SELECT to_jsonb(u) - 'seq' - 'updated_at' AS r FROM users u`,
-  transactions: `SELECT to_jsonb(t) - 'job_id' - 'user_seq' AS r FROM transactions t`,
+  transactions: `SELECT to_jsonb(t) - 'job_id' - 'user_seq' - 'agg_batch' AS r FROM transactions t`,
   daily_metrics: 'SELECT to_jsonb(t) AS r FROM daily_metrics t',
   daily_model_metrics: 'SELECT to_jsonb(t) AS r FROM daily_model_metrics t',
   daily_company_metrics: 'SELECT to_jsonb(t) AS r FROM daily_company_metrics t',

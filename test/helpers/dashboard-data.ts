@@ -1,5 +1,5 @@
 // Deterministic dashboard test data, loaded the way ingestion leaves it: users and
-// transactions rows, one job per batch with its job_affected_dates, then the real
+// transactions rows, one job per batch with its aggregate batch, then the real
 // refreshAggregates. Conversations span days and models; some users have no company,
 // some have no transactions, some transactions carry a region/company snapshot that
 // differs from the user's current row (the user moved after ingest).
@@ -147,15 +147,26 @@ export async function loadDataSet(pool: pg.Pool, data: DataSet): Promise<void> {
 export async function loadTransactions(pool: pg.Pool, rows: readonly TransactionRow[]): Promise<string> {
   const jobId = randomUUID();
   await pool.query(`INSERT INTO ingest_jobs (id, status) VALUES ($1, 'COMPLETED')`, [jobId]);
-  const withJob = rows.map((row) => ({ ...row, job_id: jobId }));
+  await stageAggregateBatch(pool, jobId, rows);
+  await refreshAggregates(pool, jobId);
+  return jobId;
+}
+
+/**
+ * Inserts rows as one run of `jobId` would (an aggregate batch with its pending dates),
+ * for refreshAggregates to apply.
+ */
+export async function stageAggregateBatch(pool: pg.Pool, jobId: string, rows: readonly TransactionRow[]): Promise<number> {
+  const { rows: created } = await pool.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES ($1) RETURNING id', [jobId]);
+  const batch = created[0]!.id;
+  const withJob = rows.map((row) => ({ ...row, job_id: jobId, agg_batch: batch }));
   await pool.query(
     `INSERT INTO transactions SELECT * FROM json_populate_recordset(null::transactions, $1::json)`,
     [JSON.stringify(withJob)],
   );
   await pool.query(
-    `INSERT INTO job_affected_dates (job_id, date) SELECT DISTINCT $1::uuid, d::date FROM unnest($2::text[]) d`,
-    [jobId, [...new Set(rows.map((row) => row.date))]],
+    `INSERT INTO aggregate_pending (batch, date) SELECT DISTINCT $1::int, d::date FROM unnest($2::text[]) d`,
+    [batch, [...new Set(rows.map((row) => row.date))]],
   );
-  await refreshAggregates(pool, jobId);
-  return jobId;
+  return batch;
 }

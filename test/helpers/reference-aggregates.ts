@@ -15,24 +15,52 @@ const SUMS = `sum(cost) AS cost,
   coalesce(sum(token_count) FILTER (WHERE token_type = 'completion'), 0) AS completion_tokens,
   count(*)::int AS transactions`;
 
+// How many cells (date, region, company, model) each conversation touches, on any date.
+const CELLS_PER_CONVERSATION = `cells AS (
+  SELECT conversation_id, count(DISTINCT (date, region, company, model)) AS n FROM transactions GROUP BY 1)`;
+
+// distinct_sets as (kind, grain, date, region, company, model, member) rows, at each grain
+// the dimensions it has not got are ''. Conversations are numbered by conversation_seqs
+// (any numbering is right as long as each spanning conversation has one).
+const GRAINS = [
+  ['date_region_company_model', 'company', 'model'],
+  ['date_region', `''`, `''`],
+  ['date_region_model', `''`, 'model'],
+  ['date_region_company', 'company', `''`],
+] as const;
+const SET_MEMBERS = GRAINS.map(
+  ([grain, company, model]) => `
+  SELECT DISTINCT 'users', '${grain}', date, region, ${company}, ${model}, user_seq FROM transactions
+  UNION ALL
+  SELECT DISTINCT 'conversations', '${grain}', date, region, ${company}, ${model}, s.seq
+    FROM transactions JOIN cells USING (conversation_id) JOIN conversation_seqs s USING (conversation_id)
+   WHERE n > 1`,
+).join('\n  UNION ALL');
+
 export const REFERENCE_TABLES: ReferenceTable[] = [
   {
     table: 'daily_metrics',
-    columns: 'date, region, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users',
-    reference: `SELECT date, region, ${SUMS}, count(DISTINCT conversation_id)::int, count(DISTINCT user_id)::int
-                  FROM transactions GROUP BY date, region`,
+    columns: 'date, region, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users, solo_conversations',
+    reference: `WITH ${CELLS_PER_CONVERSATION}
+                SELECT date, region, ${SUMS}, count(DISTINCT conversation_id)::int, count(DISTINCT user_id)::int,
+                       count(DISTINCT conversation_id) FILTER (WHERE n = 1)::int
+                  FROM transactions JOIN cells USING (conversation_id) GROUP BY date, region`,
   },
   {
     table: 'daily_model_metrics',
-    columns: 'date, region, model, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users',
-    reference: `SELECT date, region, model, ${SUMS}, count(DISTINCT conversation_id)::int, count(DISTINCT user_id)::int
-                  FROM transactions GROUP BY date, region, model`,
+    columns: 'date, region, model, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users, solo_conversations',
+    reference: `WITH ${CELLS_PER_CONVERSATION}
+                SELECT date, region, model, ${SUMS}, count(DISTINCT conversation_id)::int, count(DISTINCT user_id)::int,
+                       count(DISTINCT conversation_id) FILTER (WHERE n = 1)::int
+                  FROM transactions JOIN cells USING (conversation_id) GROUP BY date, region, model`,
   },
   {
     table: 'daily_company_metrics',
-    columns: 'date, region, company, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users',
-    reference: `SELECT date, region, company, ${SUMS}, count(DISTINCT conversation_id)::int, count(DISTINCT user_id)::int
-                  FROM transactions GROUP BY date, region, company`,
+    columns: 'date, region, company, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users, solo_conversations',
+    reference: `WITH ${CELLS_PER_CONVERSATION}
+                SELECT date, region, company, ${SUMS}, count(DISTINCT conversation_id)::int, count(DISTINCT user_id)::int,
+                       count(DISTINCT conversation_id) FILTER (WHERE n = 1)::int
+                  FROM transactions JOIN cells USING (conversation_id) GROUP BY date, region, company`,
   },
   {
     table: 'daily_cell_metrics',
@@ -57,12 +85,19 @@ export const REFERENCE_TABLES: ReferenceTable[] = [
     columns: 'date, region, company, model, user_seq',
     reference: 'SELECT DISTINCT date, region, company, model, user_seq FROM transactions',
   },
+  {
+    table: `(SELECT kind, grain, date, region, company, model, block * 4096 + i AS member
+               FROM distinct_sets, generate_series(0, 4095) i WHERE get_bit(bits, i) = 1) AS distinct_sets`,
+    columns: 'kind, grain, date, region, company, model, member',
+    reference: `WITH ${CELLS_PER_CONVERSATION} ${SET_MEMBERS}`,
+  },
 ];
 
 /** Rows that differ between each maintained table and its reference, per table (empty = equal). */
 export async function aggregateDifferences(pool: pg.Pool): Promise<Record<string, unknown[]>> {
   const differences: Record<string, unknown[]> = {};
   for (const { table, columns, reference } of REFERENCE_TABLES) {
+    const name = table.split(' AS ').at(-1) as string;
     const { rows } = await pool.query(
       `WITH maintained AS (SELECT ${columns} FROM ${table}), expected AS (${reference})
        (SELECT 'unexpected' AS side, * FROM (SELECT * FROM maintained EXCEPT ALL SELECT * FROM expected) a)
@@ -70,7 +105,7 @@ export async function aggregateDifferences(pool: pg.Pool): Promise<Record<string
        (SELECT 'missing' AS side, * FROM (SELECT * FROM expected EXCEPT ALL SELECT * FROM maintained) b)
        LIMIT 20`,
     );
-    if (rows.length) differences[table] = rows;
+    if (rows.length) differences[name] = rows;
   }
   return differences;
 }

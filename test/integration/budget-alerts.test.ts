@@ -180,6 +180,20 @@ describe('budget alerts from the pipeline', () => {
     expect((await storedAlerts()).filter((a) => a.job_id === jobId).every((a) => a.published)).toBe(true);
   });
 
+  it('a dry run crossing thresholds raises no alert and moves no mark (it writes nothing to budgets)', async () => {
+    const marks = () => h.db.pool.query('SELECT budget_id, month, spent::text FROM budget_spend_marks ORDER BY 1, 2').then((r) => r.rows);
+    const before = { alerts: await storedAlerts(), marks: await marks() };
+    const jobId = await h.upload({ transactions: csv(TX_HEADER, [tx(40, EU_GLOBEX, '5000', '2025-05-05T00:00:00Z')]) }, { dryRun: true });
+    const result = await h.run(jobId, {
+      publishAlerts: async (alerts) => {
+        for (const alert of alerts) published.push({ alert, jobStatus: 'dry run' });
+      },
+    });
+    expect(result.status).toBe('COMPLETED');
+    expect(published).toEqual([]);
+    expect({ alerts: await storedAlerts(), marks: await marks() }).toEqual(before);
+  });
+
   it('deleting a budget deletes its alerts and marks; setting it again starts from the spend there is', async () => {
     const { rows } = await h.db.pool.query<{ id: string }>(`SELECT id::text FROM budgets WHERE scope_kind = 'REGION' AND scope_value = 'JP'`);
     await deleteBudget(h.db.pool, rows[0]!.id);

@@ -170,7 +170,7 @@ describe('dashboard edge cases over generated data', () => {
   });
 
   it('never reads the transactions table', async () => {
-    // A new data version: the capture below also sees the distinct index being reloaded.
+    // A new data version: nothing cached.
     await app.db.pool.query('UPDATE data_version SET version = version + 1');
     const capture = captureSql();
     try {
@@ -182,7 +182,7 @@ describe('dashboard edge cases over generated data', () => {
       capture.stop();
     }
     expect(capture.statements.length).toBeGreaterThan(10);
-    expect(capture.statements.some((sql) => /FROM user_cells/.test(sql))).toBe(true);
+    expect(capture.statements.some((sql) => /FROM distinct_sets/.test(sql))).toBe(true);
     for (const sql of capture.statements) expect(sql).not.toMatch(/\btransactions\b/i);
   });
 
@@ -196,19 +196,20 @@ describe('dashboard edge cases over generated data', () => {
       }
       return capture.statements;
     };
-    // A new data version, nothing cached: regions needs only its own statement (no index load).
+    // A new data version, nothing cached: regions needs only its own statement.
     await app.db.pool.query('UPDATE data_version SET version = version + 1');
     const regions = await count('{ dashboard { regions } }', { from: '2025-01-01' });
     expect(regions, regions.join('\n----\n')).toHaveLength(2); // version, filter values
-    await dashboard(app); // loads the distinct index of this data version
     // Fresh filters each time so the cache does not answer. Version + the field's own statements.
     const kpis = await count('{ dashboard { kpis { totalCost highestUsedModel } } }', { from: '2025-01-02' });
-    expect(kpis).toHaveLength(3); // version, sums, per-model sums
-    expect(kpis.join('\n')).not.toMatch(/company/); // nothing of topCompanies
+    // version, sums, per-model sums and conversations, conversations, subscribers
+    expect(kpis, kpis.join('\n----\n')).toHaveLength(6);
+    expect(kpis.join('\n')).not.toMatch(/company_metrics/); // nothing of topCompanies
     const both = await count('{ dashboard { kpis { totalCost } costByModel { model } } }', { from: '2025-01-03' });
-    expect(both, both.join('\n----\n')).toHaveLength(3); // per-model figures shared by kpis and costByModel
+    expect(both, both.join('\n----\n')).toHaveLength(6); // per-model figures shared by kpis and costByModel
     const top = await count('{ dashboard { topCompanies(limit: 2) { company highestUsedModel } } }', { from: '2025-01-04' });
-    expect(top).toHaveLength(2); // version, sums per company (counts come from the index)
+    // version, sums, conversations and users per company, conversations per (company, model)
+    expect(top, top.join('\n----\n')).toHaveLength(5);
   });
 });
 

@@ -15,7 +15,7 @@ export const TX_HEADER = 'RowId,User_ID,Model_Name,Conversation_ID,Token_Type,To
 export interface IngestHarness {
   db: TestDatabase;
   queue: Queue<IngestPayload>;
-  upload(files: { users?: string | Buffer; transactions?: string | Buffer }): Promise<string>;
+  upload(files: { users?: string | Buffer; transactions?: string | Buffer }, options?: { dryRun?: boolean }): Promise<string>;
   run(jobId: string, deps?: Partial<RunJobDeps>): Promise<RunJobResult>;
   /** Uploads, runs the job, and reads back its row and rejected rows. */
   ingest(files: { users?: string | Buffer; transactions?: string | Buffer }): Promise<{
@@ -44,6 +44,7 @@ export interface JobRow {
   processed_bytes: string;
   total_bytes: string;
   cancel_requested: boolean;
+  dry_run: boolean;
   started_at: Date | null;
   finished_at: Date | null;
 }
@@ -71,13 +72,13 @@ export async function createHarness(label: string): Promise<IngestHarness> {
   const harness: IngestHarness = {
     db,
     queue,
-    async upload(files) {
+    async upload(files, options) {
       const uploads: UploadFile[] = [];
       if (files.users !== undefined) uploads.push({ kind: 'USERS', name: 'users.csv', stream: bytesOf(files.users) });
       if (files.transactions !== undefined) {
         uploads.push({ kind: 'TRANSACTIONS', name: 'transactions.csv', stream: bytesOf(files.transactions) });
       }
-      return createUploadJob({ pool: db.pool, queue, maxUploadBytes: 1024 ** 3 }, uploads);
+      return createUploadJob({ pool: db.pool, queue, maxUploadBytes: 1024 ** 3 }, uploads, options);
     },
     run: (jobId, deps = {}) => runJob({ pool: db.pool, progressIntervalMs: 0, ...deps }, jobId),
     async ingest(files) {

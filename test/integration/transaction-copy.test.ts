@@ -17,7 +17,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 
 const SEED = Number(process.env.TX_COPY_SEED ?? 0x5eed_2024);
 const GENERATED = 4000;
-const COLUMNS = `${PACKED_COLUMNS}, user_seq, region, company, job_id`;
+const COLUMNS = `${PACKED_COLUMNS}, user_seq, region, company, job_id, agg_batch`;
 const INT8_MAX = 9223372036854775807n;
 // Small, so rows share buffers, buffers are flushed often and long rows get a buffer of
 // exactly their bound (as copyRows in transactions.ts does with its 1 MiB).
@@ -302,13 +302,13 @@ function check(raw: string[], user: number): Outcome {
 }
 
 const USERS = [
-  { seq: 1, region: 'EU', company: 'Acme, Inc.', jobId: hexUuid() },
-  { seq: 2_147_483_647, region: 'Zürich-中文', company: 'Tab\there "quoted" back\\slash', jobId: hexUuid() },
-  { seq: 7, region: 'US', company: '', jobId: hexUuid() },
-  { seq: 42, region: '🚀 orbit', company: "O'Brien \\N\nnew line\r\n", jobId: hexUuid() },
-  { seq: 100_000, region: 'r'.repeat(128), company: 'é'.repeat(300), jobId: hexUuid() },
+  { seq: 1, region: 'EU', company: 'Acme, Inc.', jobId: hexUuid(), batch: 1 },
+  { seq: 2_147_483_647, region: 'Zürich-中文', company: 'Tab\there "quoted" back\\slash', jobId: hexUuid(), batch: 2_147_483_647 },
+  { seq: 7, region: 'US', company: '', jobId: hexUuid(), batch: 0 },
+  { seq: 42, region: '🚀 orbit', company: "O'Brien \\N\nnew line\r\n", jobId: hexUuid(), batch: 65_536 },
+  { seq: 100_000, region: 'r'.repeat(128), company: 'é'.repeat(300), jobId: hexUuid(), batch: 7 },
 ];
-const TAILS = USERS.map(({ seq, region, company, jobId }) => binaryTail(seq, region, company, jobId));
+const TAILS = USERS.map(({ seq, region, company, jobId, batch }) => binaryTail(seq, region, company, jobId, batch));
 
 const describeRaw = (c: Case) => `raw ${JSON.stringify(c.raw)} (user ${c.user}, seed ${SEED})`;
 
@@ -346,6 +346,7 @@ const RENDERED = [
   'region',
   'company',
   'job_id',
+  'agg_batch',
 ] as const;
 
 const render = (t: string) => `ARRAY[
@@ -353,7 +354,7 @@ const render = (t: string) => `ARRAY[
   ${t}.token_count::text, ${t}.rate_per_1k::text, ${t}.cost::text,
   extract(epoch FROM ${t}.occurred_at)::numeric(30, 6)::text,
   to_char(${t}.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US BC'),
-  ${t}.date::text, ${t}.user_seq::text, ${t}.region, ${t}.company, ${t}.job_id::text]`;
+  ${t}.date::text, ${t}.user_seq::text, ${t}.region, ${t}.company, ${t}.job_id::text, ${t}.agg_batch::text]`;
 
 function packRows(cases: Case[]): TransactionRows {
   const rows = new TransactionRows();
@@ -390,8 +391,8 @@ function* binaryStream(rows: TransactionRows, cases: Case[], overflows: string[]
 function* textStream(rows: TransactionRows, cases: Case[]): Generator<Buffer> {
   let text = '';
   for (let i = 0; i < rows.count; i++) {
-    const { seq, region, company, jobId } = USERS[cases[i]!.user]!;
-    text += `${rows.data.toString('utf8', rows.start(i), rows.end(i))}\t${seq}\t${copyField(region)}\t${copyField(company)}\t${jobId}\n`;
+    const { seq, region, company, jobId, batch } = USERS[cases[i]!.user]!;
+    text += `${rows.data.toString('utf8', rows.start(i), rows.end(i))}\t${seq}\t${copyField(region)}\t${copyField(company)}\t${jobId}\t${batch}\n`;
     if (text.length > 64 * 1024) {
       yield Buffer.from(text);
       text = '';
@@ -466,6 +467,7 @@ async function loadAndCompare(cases: Case[]): Promise<string[]> {
       [12, user.region],
       [13, user.company],
       [14, user.jobId],
+      [15, String(user.batch)],
     ];
     for (const [k, value] of expected) {
       if (t[k] !== value) problems.push(`text ${RENDERED[k]} ${JSON.stringify(t[k])} ≠ ${JSON.stringify(value)}: ${input}`);

@@ -1,174 +1,218 @@
-// AGGREGATES stage: recompute every aggregate and helper table for the dates a job
-// touched (job_affected_dates), set-based, from the transactions table. Idempotent: a
-// re-run computes the same rows. Refreshes are serialised by an advisory lock and each
-// runs on one REPEATABLE READ snapshot, so concurrent jobs cannot interleave half states.
+// AGGREGATES stage: add the rows the pending batches wrote into every aggregate and helper
+// table, and take out the versions they replaced (aggregate_retractions). The cost is
+// proportional to the rows the jobs wrote, not to the rows already stored on their dates:
+// sums move by deltas, the helper tables keep row counts per (conversation, cell) and
+// (user, cell) so a cell is left exactly when its last row goes, and the distinct sets
+// change only for the members whose cells changed.
+//
+// Each (batch, date) pair is pending until applied; pairs commit together under one
+// REPEATABLE READ snapshot and an advisory lock, or, when that fails, are split in halves
+// until the failing ones are isolated (they stay pending for the next refresh).
 import type pg from 'pg';
+import { SET_BLOCK_BITS, SET_GRAINS, bitOf, blockOf, type SetKind } from '../../src/dashboard/distinct-sets.js';
 import { isConnectionError } from './failures.js';
 
-const AGGREGATES_LOCK = 4_201_337; // pg_advisory_lock key shared by every worker
+/** pg_advisory_lock key: exclusive while a refresh applies batches, shared while a chunk retracts rows. */
+export const AGGREGATES_LOCK = 4_201_337;
 
-interface Step {
-  sql: string;
-  /** Runs only when the step of this name affected rows (the rest is a no-op otherwise). */
-  after?: string;
-  /** Name under which later steps can test this step's row count. */
-  name?: string;
-}
+/** Deltas below this many (cell, conversation, user) rows are applied by index probes only. */
+const SMALL_DELTA_ROWS = 200_000;
+const NO_BITS = `B'0'::bit(${SET_BLOCK_BITS})`;
+const CELL = 'date, region, company, model';
 
-/** Steps in order; $1 = the affected dates (date[]). */
-const REFRESH_STEPS: Step[] = [
-  // The hash tables and sorts below stay in memory (with the 4 MB default the scan sorts
-  // on disk: +1.1 s at 1M rows). One refresh runs at a time (advisory lock).
-  { sql: `SET LOCAL work_mem = '256MB'` },
+/** The pairs as a relation: $1 batches, $2 dates (parallel arrays). */
+const PAIRS = 'unnest($1::int[], $2::date[]) AS p (batch, date)';
 
-  // One scan of the affected transactions at (cell, conversation, user) grain; every
-  // table below is derived from this much smaller set. Grouped one date at a time: a
-  // hash table per date stays in CPU cache (~20% less CPU than one table for 30 dates).
-  {
-    sql: `CREATE TEMP TABLE refresh_rows ON COMMIT DROP AS
-     SELECT r.* FROM unnest($1::date[]) AS d (date), LATERAL (
-       SELECT date, region, company, model, conversation_id, user_seq,
-              sum(cost) AS cost,
-              sum(token_count) FILTER (WHERE token_type = 'prompt') AS prompt_tokens,
-              sum(token_count) FILTER (WHERE token_type = 'completion') AS completion_tokens,
-              count(*)::int AS transactions
-         FROM transactions t WHERE t.date = d.date
-        GROUP BY 1, 2, 3, 4, 5, 6) r`,
-  },
+/** Steps in order, all on temp tables dropped at commit. */
+const APPLY_STEPS: string[] = [
+  // The hash tables and sorts below stay in memory. One refresh runs at a time (lock).
+  `SET LOCAL work_mem = '256MB'`,
 
-  // Conversations on the affected dates that also have cells on other dates: only their
-  // spans_cells depends on rows outside the dates. From the new rows and the old ones
-  // (only spanning old rows can have cells elsewhere). Empty on a first load of the dates:
-  // the spans fix-up below is then skipped. A join, not IN: the planner would guess 200
-  // distinct ids in the temp table and probe the index once per conversation.
-  {
-    name: 'otherDates',
-    sql: `CREATE TEMP TABLE refresh_other_dates ON COMMIT DROP AS
-     SELECT DISTINCT o.conversation_id
-       FROM conversation_cells o
-       JOIN (SELECT conversation_id FROM refresh_rows
-             UNION ALL
-             SELECT conversation_id FROM conversation_cells WHERE date = ANY($1::date[]) AND spans_cells) a
-            USING (conversation_id)
-      WHERE o.date <> ALL($1::date[])`,
-  },
-  { sql: `DELETE FROM conversation_cells WHERE date = ANY($1::date[])` },
-  // spans_cells from the cells on the affected dates; right unless the conversation has
-  // cells on other dates too (fixed below). DISTINCT ON sorts by the primary key, so the
-  // window needs no second sort and the index inserts arrive in order.
-  {
-    sql: `INSERT INTO conversation_cells (conversation_id, date, region, company, model, spans_cells)
-     SELECT conversation_id, date, region, company, model, count(*) OVER (PARTITION BY conversation_id) > 1
-       FROM (SELECT DISTINCT ON (conversation_id, date, region, company, model) conversation_id, date, region, company, model
-               FROM refresh_rows ORDER BY conversation_id, date, region, company, model) n`,
-  },
-  { sql: `CREATE TEMP TABLE refresh_flipped_cells (date date, region text, company text, model text) ON COMMIT DROP` },
-  // Conversations on several dates: spans_cells from all their cells, on every date. The
-  // cells on other dates that changed need a new solo count.
-  {
-    after: 'otherDates',
-    name: 'flipped',
-    sql: `WITH flipped AS (
-       UPDATE conversation_cells c SET spans_cells = s.cells > 1
-         FROM (SELECT conversation_id, count(*) AS cells FROM conversation_cells
-                WHERE conversation_id IN (SELECT conversation_id FROM refresh_other_dates)
-                GROUP BY 1) s
-        WHERE c.conversation_id = s.conversation_id AND c.spans_cells <> (s.cells > 1)
-        RETURNING c.date, c.region, c.company, c.model)
-     INSERT INTO refresh_flipped_cells
-     SELECT DISTINCT date, region, company, model FROM flipped WHERE date <> ALL($1::date[])`,
-  },
+  // The pairs' rows (+) and the versions they replaced (−) at (cell, conversation, user) grain.
+  `CREATE TEMP TABLE agg_delta ON COMMIT DROP AS
+   SELECT ${CELL}, conversation_id, user_seq, sum(cost) AS cost, sum(prompt_tokens) AS prompt_tokens,
+          sum(completion_tokens) AS completion_tokens, sum(n)::int AS transactions
+     FROM (SELECT t.date, t.region, t.company, t.model, t.conversation_id, t.user_seq, t.cost,
+                  CASE WHEN t.token_type = 'prompt' THEN t.token_count ELSE 0 END AS prompt_tokens,
+                  CASE WHEN t.token_type = 'completion' THEN t.token_count ELSE 0 END AS completion_tokens, 1 AS n
+             FROM ${PAIRS} JOIN transactions t ON t.agg_batch = p.batch AND t.date = p.date
+           UNION ALL
+           SELECT r.date, r.region, r.company, r.model, r.conversation_id, r.user_seq, -r.cost, -r.prompt_tokens,
+                  -r.completion_tokens, -1
+             FROM ${PAIRS} JOIN aggregate_retractions r ON r.batch = p.batch AND r.date = p.date) x
+    GROUP BY 1, 2, 3, 4, 5, 6`,
+  // Statistics, so joins with the large tables probe their indexes for a small delta.
+  `ANALYZE agg_delta`,
+  // A delta small next to the tables (any daily upload): probe their indexes, never scan
+  // them. The planner prefers hash or merge joins over the whole helper tables for a few
+  // thousand touched conversations (148 ms against a few at 1M rows); a first load keeps them.
+  `SELECT CASE WHEN (SELECT count(*) FROM agg_delta) < ${SMALL_DELTA_ROWS}
+               THEN set_config('enable_hashjoin', 'off', true) || set_config('enable_mergejoin', 'off', true) END`,
 
-  { sql: `DELETE FROM user_cells WHERE date = ANY($1::date[])` },
-  {
-    sql: `INSERT INTO user_cells (date, region, company, model, user_seq)
-     SELECT DISTINCT date, region, company, model, user_seq FROM refresh_rows`,
-  },
+  // ---- conversations: row counts per (conversation, cell), then spans_cells of the touched ones
+  `CREATE TEMP TABLE agg_conversations ON COMMIT DROP AS SELECT DISTINCT conversation_id FROM agg_delta`,
+  `ANALYZE agg_conversations`,
+  `CREATE TEMP TABLE agg_conversation_cells_before ON COMMIT DROP AS
+   SELECT c.conversation_id, c.date, c.region, c.company, c.model, c.spans_cells
+     FROM agg_conversations a JOIN conversation_cells c USING (conversation_id)`,
+  `INSERT INTO conversation_cells AS c (conversation_id, ${CELL}, spans_cells, transactions)
+   SELECT conversation_id, ${CELL}, false, sum(transactions) FROM agg_delta GROUP BY 1, 2, 3, 4, 5
+   HAVING sum(transactions) <> 0
+   ON CONFLICT (conversation_id, ${CELL}) DO UPDATE SET transactions = c.transactions + excluded.transactions`,
+  `DELETE FROM conversation_cells c USING agg_conversations a
+    WHERE c.conversation_id = a.conversation_id AND c.transactions <= 0`,
+  `UPDATE conversation_cells c SET spans_cells = s.cells > 1
+     FROM (SELECT conversation_id, count(*) AS cells FROM agg_conversations JOIN conversation_cells USING (conversation_id)
+            GROUP BY 1) s
+    WHERE c.conversation_id = s.conversation_id AND c.spans_cells <> (s.cells > 1)`,
+  `CREATE TEMP TABLE agg_conversation_cells_after ON COMMIT DROP AS
+   SELECT c.conversation_id, c.date, c.region, c.company, c.model, c.spans_cells
+     FROM agg_conversations a JOIN conversation_cells c USING (conversation_id)`,
+  // Spanning conversations get a dense number (their bit), in date order so one date's
+  // members sit in few blocks.
+  `INSERT INTO conversation_seqs (conversation_id)
+   SELECT a.conversation_id FROM agg_conversation_cells_after a
+    WHERE a.spans_cells AND NOT EXISTS (SELECT FROM conversation_seqs s WHERE s.conversation_id = a.conversation_id)
+    GROUP BY 1 ORDER BY min(a.date), 1`,
 
-  { sql: `DELETE FROM daily_cell_metrics WHERE date = ANY($1::date[])` },
-  {
-    // One grouping over both inputs rather than a join of two groupings: a join on four
-    // key columns is estimated at ~1 row, which can turn into a nested loop.
-    sql: `INSERT INTO daily_cell_metrics (date, region, company, model, cost, prompt_tokens,
-                                   completion_tokens, transactions, solo_conversations)
-     SELECT date, region, company, model, sum(cost), coalesce(sum(prompt_tokens), 0),
-            coalesce(sum(completion_tokens), 0), sum(transactions), count(*) FILTER (WHERE solo)
-       FROM (SELECT date, region, company, model, cost, prompt_tokens, completion_tokens, transactions,
-                    NULL::boolean AS solo
-               FROM refresh_rows
-             UNION ALL
-             SELECT date, region, company, model, NULL, NULL, NULL, NULL, NOT spans_cells
-               FROM conversation_cells WHERE date = ANY($1::date[])) x
-      GROUP BY 1, 2, 3, 4`,
-  },
-  // Cells on other dates whose conversations changed spans_cells: count them again.
-  {
-    after: 'flipped',
-    sql: `UPDATE daily_cell_metrics m SET solo_conversations = s.solo
-     FROM (SELECT date, region, company, model, count(*) FILTER (WHERE NOT spans_cells)::int AS solo
-             FROM conversation_cells
-            WHERE date IN (SELECT date FROM refresh_flipped_cells)
-              AND (date, region, company, model) IN (SELECT * FROM refresh_flipped_cells)
-            GROUP BY 1, 2, 3, 4) s
-    WHERE (m.date, m.region, m.company, m.model) = (s.date, s.region, s.company, s.model)
-      AND m.solo_conversations <> s.solo`,
-  },
+  // ---- users: row counts per (user, cell); the cells a user entered or left
+  `CREATE TEMP TABLE agg_user_moves ON COMMIT DROP AS
+   SELECT d.date, d.region, d.company, d.model, d.user_seq, d.transactions, coalesce(u.transactions, 0) > 0 AS was_in,
+          coalesce(u.transactions, 0) + d.transactions > 0 AS is_in
+     FROM (SELECT ${CELL}, user_seq, sum(transactions)::int AS transactions FROM agg_delta GROUP BY 1, 2, 3, 4, 5
+           HAVING sum(transactions) <> 0) d
+     LEFT JOIN user_cells u USING (${CELL}, user_seq)`,
+  `INSERT INTO user_cells AS u (${CELL}, user_seq, transactions)
+   SELECT ${CELL}, user_seq, transactions FROM agg_user_moves
+   ON CONFLICT (${CELL}, user_seq) DO UPDATE SET transactions = u.transactions + excluded.transactions`,
+  `DELETE FROM user_cells u USING agg_user_moves m
+    WHERE (u.date, u.region, u.company, u.model, u.user_seq) = (m.date, m.region, m.company, m.model, m.user_seq)
+      AND NOT m.is_in`,
 
-  // Per (date, region[, model | company]), from the small tables just written: sums of the
-  // cells; exact distinct conversations = the cells' solo ones + the spanning ones counted
-  // once (the dashboard's decomposition); distinct users from user_cells. 2-3x cheaper
-  // than count(DISTINCT) over refresh_rows; one grouping of a UNION ALL, not joins (see above).
+  // ---- cells: sums by delta, solo conversations by the touched conversations' change
+  `CREATE TEMP TABLE agg_cells ON COMMIT DROP AS
+   SELECT ${CELL}, sum(cost) AS cost, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
+          sum(transactions)::int AS transactions, sum(solo)::int AS solo
+     FROM (SELECT ${CELL}, cost, prompt_tokens, completion_tokens, transactions, 0 AS solo FROM agg_delta
+           UNION ALL
+           SELECT ${CELL}, 0, 0, 0, 0, -1 FROM agg_conversation_cells_before WHERE NOT spans_cells
+           UNION ALL
+           SELECT ${CELL}, 0, 0, 0, 0, 1 FROM agg_conversation_cells_after WHERE NOT spans_cells) x
+    GROUP BY 1, 2, 3, 4`,
+  `ANALYZE agg_cells`,
   ...(
     [
+      ['daily_cell_metrics', CELL],
       ['daily_metrics', 'date, region'],
       ['daily_model_metrics', 'date, region, model'],
       ['daily_company_metrics', 'date, region, company'],
     ] as const
   ).flatMap(([table, key]) => [
-    { sql: `DELETE FROM ${table} WHERE date = ANY($1::date[])` },
-    {
-      sql: `INSERT INTO ${table} (${key}, cost, prompt_tokens, completion_tokens, transactions, conversations, active_users)
-     SELECT ${key}, sum(cost), sum(prompt_tokens), sum(completion_tokens), sum(transactions),
-            sum(solo_conversations) + count(conversation_id), count(user_seq)
-       FROM (SELECT ${key}, cost, prompt_tokens, completion_tokens, transactions, solo_conversations,
-                    NULL::uuid AS conversation_id, NULL::int AS user_seq
-               FROM daily_cell_metrics WHERE date = ANY($1::date[])
-             UNION ALL
-             SELECT ${key}, NULL, NULL, NULL, NULL, NULL, conversation_id, NULL
-               FROM (SELECT DISTINCT ${key}, conversation_id FROM conversation_cells
-                      WHERE spans_cells AND date = ANY($1::date[])) s
-             UNION ALL
-             SELECT ${key}, NULL, NULL, NULL, NULL, NULL, NULL, user_seq
-               FROM (SELECT DISTINCT ${key}, user_seq FROM user_cells WHERE date = ANY($1::date[])) u) x
-      GROUP BY ${key}`,
-    },
+    // New rollup rows get their distinct counts at the end (from the sets).
+    `INSERT INTO ${table} AS m (${key}, cost, prompt_tokens, completion_tokens, transactions, solo_conversations
+                               ${table === 'daily_cell_metrics' ? '' : ', conversations, active_users'})
+     SELECT ${key}, sum(cost), sum(prompt_tokens), sum(completion_tokens), sum(transactions), sum(solo)
+            ${table === 'daily_cell_metrics' ? '' : ', 0, 0'} FROM agg_cells
+      GROUP BY ${key}
+     ON CONFLICT (${key}) DO UPDATE SET cost = m.cost + excluded.cost, prompt_tokens = m.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = m.completion_tokens + excluded.completion_tokens,
+        transactions = m.transactions + excluded.transactions,
+        solo_conversations = m.solo_conversations + excluded.solo_conversations`,
+    `DELETE FROM ${table} m USING (SELECT DISTINCT ${key} FROM agg_cells) c
+      WHERE (${columnsOf('m', key)}) = (${columnsOf('c', key)}) AND m.transactions <= 0`,
   ]),
+
+  // ---- distinct sets: a conversation leaves the sets of its cells before and joins those
+  // of its cells after (while it spans cells); a user leaves a set when no cell of it
+  // still holds the user.
+  ...SET_GRAINS.flatMap((grain) => [
+    setChange('conversations', grain, `
+      SELECT date, region, ${grain.company} AS company, ${grain.model} AS model, s.seq AS member, bool_or(after) AS present
+        FROM (SELECT conversation_id, ${CELL}, false AS after FROM agg_conversation_cells_before WHERE spans_cells
+              UNION ALL
+              SELECT conversation_id, ${CELL}, true FROM agg_conversation_cells_after WHERE spans_cells) x
+        JOIN conversation_seqs s USING (conversation_id)
+       GROUP BY 1, 2, 3, 4, 5`),
+    setChange('users', grain, `
+      SELECT m.*, EXISTS (SELECT FROM user_cells u WHERE u.user_seq = m.member AND u.date = m.date AND u.region = m.region
+                            ${grain.company === 'company' ? 'AND u.company = m.company' : ''}
+                            ${grain.model === 'model' ? 'AND u.model = m.model' : ''}) AS present
+        FROM (SELECT DISTINCT date, region, ${grain.company} AS company, ${grain.model} AS model, user_seq AS member
+                FROM agg_user_moves WHERE was_in <> is_in) m`),
+  ]),
+  // Sets left empty (per kind and grain: the primary key's prefix, then the touched dates).
+  ...(['conversations', 'users'] as const).flatMap((kind) =>
+    SET_GRAINS.map(
+      (grain) => `DELETE FROM distinct_sets WHERE kind = '${kind}' AND grain = '${grain.name}'
+                   AND date = ANY(ARRAY(SELECT DISTINCT date FROM agg_cells)) AND bit_count(bits) = 0`,
+    ),
+  ),
+
+  // ---- per-day rollups' distinct counts, from the sets just updated
+  ...SET_GRAINS.slice(1).map(
+    (grain) => `
+    UPDATE ${grain.table} m SET conversations = m.solo_conversations + coalesce(c.n, 0), active_users = coalesce(u.n, 0)
+      FROM (SELECT DISTINCT date, region, ${grain.company} AS company, ${grain.model} AS model FROM agg_cells) k
+      LEFT JOIN LATERAL (SELECT sum(bit_count(bits))::int AS n FROM distinct_sets s
+                          WHERE s.kind = 'conversations' AND s.grain = '${grain.name}' AND s.date = k.date AND s.region = k.region
+                            AND s.company = k.company AND s.model = k.model) c ON true
+      LEFT JOIN LATERAL (SELECT sum(bit_count(bits))::int AS n FROM distinct_sets s
+                          WHERE s.kind = 'users' AND s.grain = '${grain.name}' AND s.date = k.date AND s.region = k.region
+                            AND s.company = k.company AND s.model = k.model) u ON true
+     WHERE m.date = k.date AND m.region = k.region
+       ${grain.company === 'company' ? 'AND m.company = k.company' : ''} ${grain.model === 'model' ? 'AND m.model = k.model' : ''}`,
+  ),
 ];
+
+function columnsOf(alias: string, key: string): string {
+  return key
+    .split(', ')
+    .map((column) => `${alias}.${column}`)
+    .join(', ');
+}
+
+/**
+ * Applies membership changes to one kind and grain of distinct_sets. `changes` yields
+ * (date, region, company, model, member, present) at that grain: present members are
+ * set, the others cleared.
+ */
+function setChange(kind: SetKind, grain: (typeof SET_GRAINS)[number], changes: string): string {
+  const key = '(s.date, s.region, s.company, s.model, s.block) = (c.date, c.region, c.company, c.model, c.block)';
+  return `
+  WITH c AS (
+    SELECT date, region, company, model, ${blockOf('member')} AS block,
+           coalesce(bit_or(${bitOf('member')}) FILTER (WHERE present), ${NO_BITS}) AS added,
+           coalesce(bit_or(${bitOf('member')}) FILTER (WHERE NOT present), ${NO_BITS}) AS removed
+      FROM (${changes}) x GROUP BY 1, 2, 3, 4, 5),
+  updated AS (
+    UPDATE distinct_sets s SET bits = (s.bits & ~c.removed) | c.added FROM c
+     WHERE s.kind = '${kind}' AND s.grain = '${grain.name}' AND ${key}
+    RETURNING s.date, s.region, s.company, s.model, s.block)
+  INSERT INTO distinct_sets (kind, grain, date, region, company, model, block, bits)
+  SELECT '${kind}', '${grain.name}', c.date, c.region, c.company, c.model, c.block, c.added FROM c
+   WHERE bit_count(c.added) > 0 AND NOT EXISTS (SELECT FROM updated s WHERE ${key})`;
+}
 
 const BUMP_VERSION_SQL = `INSERT INTO data_version (id, version, as_of, last_job_id) VALUES (1, 1, now(), $1::uuid)
   ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, as_of = now(), last_job_id = $1::uuid`;
 
-async function runSteps(client: pg.PoolClient, dates: string[]): Promise<void> {
-  const affected = new Map<string, number>();
-  for (const { sql, after, name } of REFRESH_STEPS) {
-    if (after !== undefined && !affected.get(after)) continue;
-    const result = await client.query(sql, sql.includes('$1') ? [dates] : []);
-    if (name !== undefined) affected.set(name, result.rowCount ?? 0);
-  }
+// The pairs to apply: this job's, and those of jobs not running now (a failed or
+// cancelled run, a refresh that failed or was interrupted). A running job's batch may
+// still be growing: that job applies it itself.
+const PENDING_SQL = `
+SELECT p.batch, p.date::text AS date, b.job_id = $1 AS own
+  FROM aggregate_pending p JOIN aggregate_batches b ON b.id = p.batch
+ WHERE b.job_id = $1 OR NOT EXISTS (SELECT FROM ingest_jobs j WHERE j.id = b.job_id AND j.status = 'RUNNING')
+ ORDER BY p.batch, p.date`;
+
+interface Pair {
+  batch: number;
+  date: string;
+  own: boolean;
 }
 
-// Committed on its own before the refresh: if the refresh fails, or the process dies in
-// it, the dates stay pending for the next refresh, whichever job runs it.
-const REGISTER_SQL = `INSERT INTO aggregate_pending_dates (date)
-  SELECT date FROM job_affected_dates WHERE job_id = $1 ON CONFLICT DO NOTHING`;
-
-// The job's dates and every date still pending (a failed or interrupted refresh of any job).
-const DATES_SQL = `
-SELECT coalesce(array_agg(date::text ORDER BY date), '{}') AS dates
-  FROM (SELECT date FROM job_affected_dates WHERE job_id = $1 UNION SELECT date FROM aggregate_pending_dates) d`;
-
 export interface RefreshResult {
-  /** Number of dates recomputed. */
+  /** Number of dates brought up to date. */
   dates: number;
   /** Dates whose refresh failed: they stay pending. */
   failed: string[];
@@ -179,33 +223,26 @@ export interface RefreshResult {
 }
 
 /**
- * Recomputes the aggregates of every date in job_affected_dates for `jobId`, and of every
- * date left pending by an earlier refresh that failed. A refresh that fails is split in
- * halves until the failing dates are isolated: one date that cannot be refreshed (a
- * constraint, a value no validation caught) leaves the others current and makes no later
- * job fail; it stays pending, and the job whose date it is says so. A lost connection is
- * thrown (the job's retry refreshes everything again).
+ * Applies every pending (batch, date) pair of `jobId`, and those left pending by jobs not
+ * running now. A refresh that fails is split in halves until the failing pairs are
+ * isolated: one date that cannot be refreshed (a constraint, a value no validation caught)
+ * leaves the others current and makes no later job fail; it stays pending, and the job
+ * whose date it is says so. A lost connection is thrown (the job's retry applies again).
  */
 export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<RefreshResult> {
-  await pool.query(REGISTER_SQL, [jobId]);
   const client = await pool.connect();
   let released = false;
   try {
     await client.query('SELECT pg_advisory_lock($1)', [AGGREGATES_LOCK]);
     try {
-      const { rows } = await client.query<{ dates: string[] }>(DATES_SQL, [jobId]);
-      const dates = rows[0]?.dates ?? [];
-      const { rows: own } = await client.query<{ date: string }>(
-        'SELECT date::text FROM job_affected_dates WHERE job_id = $1',
-        [jobId],
-      );
-      const failures: Failure = { dates: [] };
-      await refreshIsolating(client, jobId, dates, failures);
-      const ownDates = new Set(own.map((row) => row.date));
+      const { rows: pairs } = await client.query<Pair>(PENDING_SQL, [jobId]);
+      const failures: Failure = { pairs: [] };
+      await applyIsolating(client, jobId, pairs, failures);
+      const failed = [...new Set(failures.pairs.map((pair) => pair.date))].sort();
       return {
-        dates: dates.length - failures.dates.length,
-        failed: failures.dates,
-        ownFailed: failures.dates.filter((date) => ownDates.has(date)),
+        dates: new Set(pairs.map((pair) => pair.date)).size - failed.length,
+        failed,
+        ownFailed: [...new Set(failures.pairs.filter((pair) => pair.own).map((pair) => pair.date))].sort(),
         error: failures.error,
       };
     } finally {
@@ -222,34 +259,36 @@ export async function refreshAggregates(pool: pg.Pool, jobId: string): Promise<R
 }
 
 interface Failure {
-  dates: string[];
+  pairs: Pair[];
   error?: unknown;
 }
 
-/** Refreshes `dates` in one transaction, or, if that fails, each half the same way. */
-async function refreshIsolating(client: pg.PoolClient, jobId: string, dates: string[], failures: Failure): Promise<void> {
-  if (!dates.length) return;
+/** Applies `pairs` in one transaction, or, if that fails, each half the same way. */
+async function applyIsolating(client: pg.PoolClient, jobId: string, pairs: Pair[], failures: Failure): Promise<void> {
+  if (!pairs.length) return;
   try {
-    await refreshOnce(client, jobId, dates);
+    await applyOnce(client, jobId, pairs);
   } catch (error) {
     if (isConnectionError(error)) throw error;
-    if (dates.length === 1) {
-      failures.dates.push(dates[0]!);
+    if (pairs.length === 1) {
+      failures.pairs.push(pairs[0]!);
       failures.error ??= error;
       return;
     }
-    const half = Math.ceil(dates.length / 2);
-    await refreshIsolating(client, jobId, dates.slice(0, half), failures);
-    await refreshIsolating(client, jobId, dates.slice(half), failures);
+    const half = Math.ceil(pairs.length / 2);
+    await applyIsolating(client, jobId, pairs.slice(0, half), failures);
+    await applyIsolating(client, jobId, pairs.slice(half), failures);
   }
 }
 
-/** One REPEATABLE READ snapshot: recompute, clear the dates' pending marks, bump the data version. */
-async function refreshOnce(client: pg.PoolClient, jobId: string, dates: string[]): Promise<void> {
+/** One REPEATABLE READ snapshot: apply, clear the pairs (and their retractions), bump the data version. */
+async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[]): Promise<void> {
+  const params = [pairs.map((pair) => pair.batch), pairs.map((pair) => pair.date)];
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
-    await runSteps(client, dates);
-    await client.query('DELETE FROM aggregate_pending_dates WHERE date = ANY($1::date[])', [dates]);
+    for (const sql of APPLY_STEPS) await client.query(sql, sql.includes('$1') ? params : []);
+    await client.query(`DELETE FROM aggregate_retractions r USING ${PAIRS} WHERE r.batch = p.batch AND r.date = p.date`, params);
+    await client.query(`DELETE FROM aggregate_pending a USING ${PAIRS} WHERE a.batch = p.batch AND a.date = p.date`, params);
     await client.query(BUMP_VERSION_SQL, [jobId]);
     await client.query('COMMIT');
   } catch (error) {

@@ -15,6 +15,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
+import { inPooledTransaction } from '../../src/infra/pg-pool.js';
 import copyStreams from 'pg-copy-streams';
 import type { FileKind } from '../../src/generated/prisma/enums.js';
 import { copyField } from '../../src/ingest/copy-text.js';
@@ -25,6 +26,7 @@ import { mapHeader, type HeaderMapping } from '../../src/ingest/headers.js';
 import { invalidField, type RowFormat, type RowProblem, type RowValues } from '../../src/ingest/rows.js';
 import { uuid, Invalid, withoutNul } from '../../src/ingest/values.js';
 import { readUpload } from '../../src/infra/file-store.js';
+import { giveWayIfWaitedOn, type DryRunSession } from './dry-run.js';
 import { KeySet, capacityFor } from './key-set.js';
 import type { ProgressReporter } from './progress.js';
 
@@ -48,6 +50,8 @@ export interface StageContext {
   /** Dedicated connection of this run: holds the job lock and the temp tables. */
   client: pg.ClientBase;
   jobId: string;
+  /** Set for a dry run: `client` is inside the dry-run transaction (dry-run.ts). */
+  dryRun?: DryRunSession;
   progress: ProgressReporter;
   chunkRecords: number;
   /** Keys a file's seen-key set holds in memory before it spills to a temp table (tests lower it). */
@@ -114,6 +118,8 @@ export interface WriteResult {
 
 export interface FileTarget<Name extends string, R extends ValidRows> {
   format: RowFormat<Name>;
+  /** Temp tables emptied by each chunk's commit (ON COMMIT DELETE ROWS); a dry run, which never commits, truncates them. */
+  chunkTables: readonly string[];
   newRows(): R;
   /** The byte path for files with this header, if the target has one. */
   linePath?(mapping: HeaderMapping<Name>): LinePath<R> | undefined;
@@ -352,24 +358,56 @@ async function commitChunk<Name extends string, R extends ValidRows>(
   target: FileTarget<Name, R>,
   chunk: Chunk<R>,
 ): Promise<boolean> {
+  if (ctx.dryRun) return dryRunChunk(ctx, ctx.dryRun, file, target, chunk);
   const { client, jobId } = ctx;
   await client.query('BEGIN');
   try {
     const written = await target.write(client, jobId, chunk.rows);
-    const rejections = [...chunk.rejections, ...written.rejected];
-    await insertRejections(client, jobId, file.kind, rejections);
-    const job = await client.query<{ cancel_requested: boolean }>(CHECKPOINT_SQL, [
-      file.id, chunk.startRecord, chunk.records, written.inserted, written.updated, written.unchanged,
-      rejections.length, jobId, written.dates ?? [],
-    ]);
-    // Guards against two runs of one job: the checkpoint must be where this run left it.
-    if (job.rowCount !== 1) throw new Error(`job file ${file.id} checkpoint moved: another run is ingesting it`);
+    const cancelRequested = await recordChunk(client, jobId, file, chunk, written, written.dates ?? []);
     await client.query('COMMIT');
-    return job.rows[0]?.cancel_requested ?? false;
+    return cancelRequested;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A dry run's chunk: the rows are written inside the dry-run transaction, which stays open
+ * (and is rolled back at the end); the bookkeeping commits through a pooled connection.
+ * No affected dates: nothing changed that the aggregates would need to follow.
+ */
+async function dryRunChunk<Name extends string, R extends ValidRows>(
+  ctx: StageContext,
+  session: DryRunSession,
+  file: JobFileRow,
+  target: FileTarget<Name, R>,
+  chunk: Chunk<R>,
+): Promise<boolean> {
+  await giveWayIfWaitedOn(ctx.pool, session);
+  const written = await target.write(ctx.client, ctx.jobId, chunk.rows);
+  if (target.chunkTables.length) await ctx.client.query(`TRUNCATE ${target.chunkTables.join(', ')}`);
+  return inPooledTransaction(ctx.pool, (bookkeeping) => recordChunk(bookkeeping, ctx.jobId, file, chunk, written, []));
+}
+
+/** The chunk's rejected rows, counters and checkpoint (inside the caller's transaction); returns cancel_requested. */
+async function recordChunk<R extends ValidRows>(
+  client: pg.ClientBase,
+  jobId: string,
+  file: JobFileRow,
+  chunk: Chunk<R>,
+  written: WriteResult,
+  dates: string[],
+): Promise<boolean> {
+  const rejections = [...chunk.rejections, ...written.rejected];
+  await insertRejections(client, jobId, file.kind, rejections);
+  const job = await client.query<{ cancel_requested: boolean }>(CHECKPOINT_SQL, [
+    file.id, chunk.startRecord, chunk.records, written.inserted, written.updated, written.unchanged,
+    rejections.length, jobId, dates,
+  ]);
+  // Guards against two runs of one job: the checkpoint must be where this run left it.
+  if (job.rowCount !== 1) throw new Error(`job file ${file.id} checkpoint moved: another run is ingesting it`);
+  return job.rows[0]?.cancel_requested ?? false;
 }
 
 async function insertRejections(client: pg.ClientBase, jobId: string, kind: FileKind, rejections: RowRejection[]) {

@@ -10,6 +10,10 @@
 // matched job started. A job running now, or one that overlapped the matched job, may have
 // committed rows, so then the rows are read as usual. A job claimed after this check runs
 // after this one in effect, as with any two jobs.
+//
+// Dry runs write nothing: one is never the matched job (its rows were not stored) and
+// never counts as a job run since. A dry run may itself carry an outcome over: that
+// writes only its own records.
 import type pg from 'pg';
 import { JobStage } from '../../src/generated/prisma/enums.js';
 
@@ -18,7 +22,7 @@ WITH mine AS (SELECT kind, sha256, size_bytes FROM job_files WHERE job_id = $1),
 match AS (
   SELECT j.id, j.started_at
     FROM ingest_jobs j
-   WHERE j.id <> $1 AND j.status IN ('COMPLETED', 'COMPLETED_WITH_ERRORS')
+   WHERE j.id <> $1 AND j.status IN ('COMPLETED', 'COMPLETED_WITH_ERRORS') AND NOT j.dry_run
      AND NOT EXISTS (SELECT kind, sha256, size_bytes FROM job_files WHERE job_id = j.id
                      EXCEPT SELECT kind, sha256, size_bytes FROM mine)
      AND NOT EXISTS (SELECT kind, sha256, size_bytes FROM mine
@@ -29,7 +33,7 @@ match AS (
 SELECT m.id FROM match m
  WHERE NOT EXISTS (
    SELECT 1 FROM ingest_jobs k
-    WHERE k.id NOT IN ($1, m.id) AND k.started_at IS NOT NULL
+    WHERE k.id NOT IN ($1, m.id) AND k.started_at IS NOT NULL AND NOT k.dry_run
       AND (k.finished_at IS NULL OR k.finished_at >= m.started_at))`;
 
 // Guarded by committed_records = 0: a re-run after this committed changes nothing.
@@ -42,12 +46,13 @@ const CARRY_OVER_SQL = [
     WHERE f.job_id = $1 AND s.job_id = $2 AND s.kind = f.kind AND f.committed_records = 0`,
   `INSERT INTO rejected_rows (job_id, file, line, "column", reason, raw)
    SELECT $1, file, line, "column", reason, raw FROM rejected_rows WHERE job_id = $2`,
+  // The warning once: a dry run that carried over and is run again (it starts over) carries over again.
   `UPDATE ingest_jobs n
       SET rejected_count = s.rejected_count, updated_at = now(),
-          warnings = array_append(n.warnings, 'the files are identical to those of job ' || s.id ||
-            ' and no job has run since it started: rows are counted as there (unchanged) without re-reading them'),
+          warnings = CASE WHEN w.text = ANY (n.warnings) THEN n.warnings ELSE array_append(n.warnings, w.text) END,
           stage_timings = n.stage_timings || jsonb_build_object('${JobStage.USERS}', 0, '${JobStage.TRANSACTIONS}', 0)
-     FROM ingest_jobs s
+     FROM ingest_jobs s, LATERAL (SELECT 'the files are identical to those of job ' || s.id ||
+            ' and no job has run since it started: rows are counted as there (unchanged) without re-reading them' AS text) w
     WHERE n.id = $1 AND s.id = $2`,
 ];
 

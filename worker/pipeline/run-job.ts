@@ -6,6 +6,9 @@
 // committed_records, and the aggregates stage is idempotent. A session advisory lock keeps
 // two deliveries of one job from running at the same time; the one that finds it held
 // throws JobBusyError and waits (worker/main.ts).
+//
+// A dry run (dry-run.ts) takes the same path with its data writes in one transaction that
+// is rolled back, the aggregates stage a no-op, and no resume: a re-run starts over.
 import pg from 'pg';
 import { FileKind, JobStage, JobStatus } from '../../src/generated/prisma/enums.js';
 import { readCsvRecords } from '../../src/ingest/csv-source.js';
@@ -18,6 +21,7 @@ import { workerMetrics } from '../../src/metrics/worker.js';
 import { refreshAggregates, type RefreshResult } from './aggregates.js';
 import { raiseBudgetAlerts, type PublishAlerts } from './budgets.js';
 import { AggregatesFailedError, aggregatesMessage, failureMessage } from './failures.js';
+import { inDryRun, isDryRunYield, restartDryRun } from './dry-run.js';
 import { carryOverIdenticalUpload } from './identical-upload.js';
 import { DEFAULT_CHUNK_RECORDS, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
 import { ProgressReporter, type PublishProgress } from './progress.js';
@@ -130,6 +134,11 @@ async function runLocked(
   const log = (deps.log ?? rootLogger).child({ jobId });
   const job = await claim(pool, jobId);
   if (!job) return { status: 'SKIPPED', reason: 'job is missing or already finished' };
+  if (job.dryRun) {
+    // Nothing of an earlier run was kept but its bookkeeping: start over.
+    await restartDryRun(pool, jobId);
+    job.stageTimings = {};
+  }
   const files = await loadFiles(pool, jobId);
   const progress = new ProgressReporter(pool, jobId, { publish: deps.publish, minIntervalMs: deps.progressIntervalMs });
   const done = new Set(Object.keys(job.stageTimings));
@@ -154,21 +163,29 @@ async function runLocked(
         log.info({ matched }, 'files identical to an earlier job: outcome carried over');
         for (const file of await loadFiles(pool, jobId)) progress.advance(file.totalRows, file.sizeBytes);
       } else {
-        cancelled = (await runFileStages(ctx, files, done, log)) === 'cancelled';
+        const stages = job.dryRun ? runDryRunFileStages : runFileStages;
+        cancelled = (await stages(ctx, files, done, log)) === 'cancelled';
       }
     }
-    await runAggregates(ctx, log);
-    await raiseBudgetAlerts(pool, jobId, deps.publishAlerts, log);
+    // A dry run changed nothing the aggregates follow: the stage passes at once, and it
+    // raises no budget alert (it writes nothing to budgets).
+    if (job.dryRun) {
+      await passAggregates(ctx);
+    } else {
+      await runAggregates(ctx, log);
+      await raiseBudgetAlerts(pool, jobId, deps.publishAlerts, log);
+    }
     const status = cancelled ? JobStatus.CANCELLED : (await hasRejections(pool, jobId)) ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.COMPLETED;
-    await finish(ctx, status, null);
-    log.info({ status }, 'job finished');
+    await finish(ctx, status, null, job.dryRun);
+    log.info({ status, dryRun: job.dryRun }, 'job finished');
     return { status };
   } catch (error) {
+    if (error instanceof JobBusyError) throw error;
     if (error instanceof InputFileError || options.finalAttempt) {
       // Users see job.error: a stable sentence; the cause with PostgreSQL's text goes to the log.
       const message = error instanceof InputFileError ? error.message : failureMessage(error, options.attempts ?? 1);
       log.warn({ err: error instanceof AggregatesFailedError ? error.detail : error }, 'job failed');
-      return { status: JobStatus.FAILED, error: await failJob(ctx, error, message, log, deps.publishAlerts) };
+      return { status: JobStatus.FAILED, error: await failJob(ctx, error, message, log, job.dryRun, deps.publishAlerts) };
     }
     throw error;
   }
@@ -177,19 +194,20 @@ async function runLocked(
 interface ClaimedJob {
   stageTimings: Record<string, number>;
   cancelRequested: boolean;
+  dryRun: boolean;
 }
 
 /** QUEUED or RUNNING (a crashed run) → RUNNING; anything else is not ours to run. */
 async function claim(pool: pg.Pool, jobId: string): Promise<ClaimedJob | null> {
-  const { rows } = await pool.query<{ stage_timings: Record<string, number>; cancel_requested: boolean }>(
+  const { rows } = await pool.query<{ stage_timings: Record<string, number>; cancel_requested: boolean; dry_run: boolean }>(
     `UPDATE ingest_jobs SET status = 'RUNNING', started_at = coalesce(started_at, now()), error = NULL,
             progress_seq = progress_seq + 1, updated_at = now()
       WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
-      RETURNING stage_timings, cancel_requested`,
+      RETURNING stage_timings, cancel_requested, dry_run`,
     [jobId],
   );
   const row = rows[0];
-  return row ? { stageTimings: row.stage_timings ?? {}, cancelRequested: row.cancel_requested } : null;
+  return row ? { stageTimings: row.stage_timings ?? {}, cancelRequested: row.cancel_requested, dryRun: row.dry_run } : null;
 }
 
 async function loadFiles(pool: pg.Pool, jobId: string): Promise<FileInfo[]> {
@@ -269,6 +287,31 @@ async function runFileStages(ctx: StageContext, files: FileInfo[], done: Set<str
   return 'done';
 }
 
+const DRY_RUN_YIELD_WARNING =
+  'the dry run gave way to another job writing the same rows (it would have held them up) and started over';
+
+/**
+ * The file stages of a dry run, inside its rolled-back transaction. When it gives way to
+ * another job (dry-run.ts) the job is busy: the worker looks again later, without spending
+ * an attempt, and the next run starts over.
+ */
+async function runDryRunFileStages(ctx: StageContext, files: FileInfo[], done: Set<string>, log: Logger): Promise<StageOutcome> {
+  try {
+    return await inDryRun(ctx.client, (session) => runFileStages({ ...ctx, dryRun: session }, files, done, log));
+  } catch (error) {
+    if (!isDryRunYield(error)) throw error;
+    log.info({ err: error }, 'dry run gave way to another job: it starts over later');
+    await addWarning(ctx.pool, ctx.jobId, DRY_RUN_YIELD_WARNING);
+    throw new JobBusyError(`dry run ${ctx.jobId} gave way to another job writing the same rows`);
+  }
+}
+
+/** A dry run's aggregates stage: reported like any stage, nothing to refresh. */
+async function passAggregates(ctx: StageContext): Promise<void> {
+  await ctx.progress.setStage(JobStage.AGGREGATES);
+  await recordTiming(ctx.pool, ctx.jobId, JobStage.AGGREGATES, 0);
+}
+
 /** Aggregates follow whatever was committed, also after a cancel or a failure mid-file. */
 async function runAggregates(ctx: StageContext, log: Logger): Promise<void> {
   await ctx.progress.setStage(JobStage.AGGREGATES);
@@ -299,7 +342,7 @@ async function hasRejections(pool: pg.Pool, jobId: string): Promise<boolean> {
   return rows[0]?.rejected ?? false;
 }
 
-async function finish(ctx: StageContext, status: JobStatus, error: string | null): Promise<void> {
+async function finish(ctx: StageContext, status: JobStatus, error: string | null, dryRun: boolean): Promise<void> {
   const { rows: files } = await ctx.pool.query<{
     kind: FileKind;
     total_rows: number;
@@ -319,7 +362,8 @@ async function finish(ctx: StageContext, status: JobStatus, error: string | null
     [ctx.jobId, status, error],
   );
   await ctx.progress.publishNow();
-  for (const file of files) {
+  // Rows a dry run counted were not ingested.
+  for (const file of dryRun ? [] : files) {
     workerMetrics.recordRows(file.kind, {
       inserted: file.inserted_rows,
       updated: file.updated_rows,
@@ -340,11 +384,18 @@ function logFailedDates(log: Logger, refresh: RefreshResult): void {
 
 /**
  * FAILED, after bringing the aggregates in line with whatever chunks were committed
- * (unless the refresh is what just failed). Returns the error stored: `message`, plus the
+ * (unless the refresh is what just failed, or a dry run committed none). Returns the error stored: `message`, plus the
  * dates left pending, if any.
  */
-async function failJob(ctx: StageContext, cause: unknown, message: string, log: Logger, publishAlerts?: PublishAlerts): Promise<string> {
-  if (!(cause instanceof AggregatesFailedError)) {
+async function failJob(
+  ctx: StageContext,
+  cause: unknown,
+  message: string,
+  log: Logger,
+  dryRun: boolean,
+  publishAlerts?: PublishAlerts,
+): Promise<string> {
+  if (!(cause instanceof AggregatesFailedError) && !dryRun) {
     try {
       const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
       logFailedDates(log, refresh);
@@ -358,7 +409,7 @@ async function failJob(ctx: StageContext, cause: unknown, message: string, log: 
     }
   }
   try {
-    await finish(ctx, JobStatus.FAILED, message);
+    await finish(ctx, JobStatus.FAILED, message, dryRun);
   } catch (error) {
     log.error({ err: error }, 'could not mark the job FAILED');
   }

@@ -18,18 +18,18 @@ const TWO_32 = 2 ** 32;
 const PG_EPOCH_DAYS = 10_957;
 /** Seconds within which a microsecond count stays an exact double (|µs| < 2^53). */
 const SAFE_SECONDS = 9e9;
-const FIELDS = 14;
+const FIELDS = 15;
 
 /** Signature, flags and header extension length of a binary COPY stream. */
 export const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
 /** A field count of -1 ends the stream. */
 export const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
-/** The fields after a packed row (user_seq int4, region, company, job_id uuid), encoded once per user. */
-export function binaryTail(seq: number, region: string, company: string, jobId: string): Buffer {
+/** The fields after a packed row (user_seq int4, region, company, job_id uuid, agg_batch int4), encoded once per user. */
+export function binaryTail(seq: number, region: string, company: string, jobId: string, batch: number): Buffer {
   const regionBytes = Buffer.from(region);
   const companyBytes = Buffer.from(company);
-  const tail = Buffer.alloc(8 + 4 + regionBytes.length + 4 + companyBytes.length + 4 + 16);
+  const tail = Buffer.alloc(8 + 4 + regionBytes.length + 4 + companyBytes.length + 4 + 16 + 8);
   let at = tail.writeInt32BE(4, 0);
   at = tail.writeInt32BE(seq, at);
   at = tail.writeInt32BE(regionBytes.length, at);
@@ -38,6 +38,8 @@ export function binaryTail(seq: number, region: string, company: string, jobId: 
   at += companyBytes.copy(tail, at);
   at = tail.writeInt32BE(16, at);
   writeUuid(Buffer.from(jobId, 'latin1'), 0, tail, at);
+  at = tail.writeInt32BE(4, at + 16);
+  tail.writeInt32BE(batch, at);
   return tail;
 }
 

@@ -31,6 +31,7 @@ import {
   type StageOutcome,
   type WriteResult,
 } from './file-stage.js';
+import { AGGREGATES_LOCK } from './aggregates.js';
 import { bufferPool } from './buffer-pool.js';
 import { SeenKeys } from './seen-keys.js';
 import { BINARY_HEADER, BINARY_TRAILER, binaryTail } from './transaction-copy.js';
@@ -39,8 +40,8 @@ import { PACKED_COLUMNS, TransactionRows, dateNumber, transactionLinePath } from
 const CHANGED = 'tx_changed';
 const UNIQUE_VIOLATION = '23505';
 
-// A packed row, then the user's snapshot and the job.
-const COLUMNS = `${PACKED_COLUMNS}, user_seq, region, company, job_id`;
+// A packed row, then the user's snapshot, the job and its aggregate batch.
+const COLUMNS = `${PACKED_COLUMNS}, user_seq, region, company, job_id, agg_batch`;
 
 // The chunk's packed rows arrive as one text (COPY text format, a row a line) and are
 // compared typed: 1.50 = 1.5, instants by value. Casting them is PostgreSQL's work,
@@ -61,6 +62,22 @@ const UPDATE_CHANGED_SQL = `
 UPDATE transactions t
    SET ${COLUMNS.split(', ').slice(1).map((c) => `${c} = c.${c}`).join(', ')}
   FROM ${CHANGED} c WHERE t.row_id = c.row_id`;
+
+// The versions the changed rows replace leave the aggregates when this batch is applied,
+// unless their own (batch, date) is still pending (then they were never added). The shared lock
+// keeps an AGGREGATES stage (exclusive) from applying a batch between this check and
+// the commit.
+const RETRACT_REPLACED_SQL = `
+WITH lock AS (SELECT pg_advisory_xact_lock_shared(${AGGREGATES_LOCK}))
+INSERT INTO aggregate_retractions (batch, date, region, company, model, conversation_id, user_seq, cost,
+                                   prompt_tokens, completion_tokens)
+SELECT $1, t.date, t.region, t.company, t.model, t.conversation_id, t.user_seq, t.cost,
+       CASE WHEN t.token_type = 'prompt' THEN t.token_count ELSE 0 END,
+       CASE WHEN t.token_type = 'completion' THEN t.token_count ELSE 0 END
+  FROM lock, ${CHANGED} c JOIN transactions t ON t.row_id = c.row_id
+ WHERE NOT EXISTS (SELECT FROM aggregate_pending p WHERE p.batch = t.agg_batch AND p.date = t.date)`;
+
+const PENDING_SQL = `INSERT INTO aggregate_pending (batch, date) SELECT $1, unnest($2::date[]) ON CONFLICT DO NOTHING`;
 
 /** A probed row that is not unchanged. */
 interface ProbedRow {
@@ -83,7 +100,10 @@ class UserSnapshots {
   private static readonly MAX_CACHED = 200_000;
   private readonly byId = new Map<string, UserSnapshot | null>();
 
-  constructor(private readonly jobId: string) {}
+  constructor(
+    private readonly jobId: string,
+    private readonly batch: number,
+  ) {}
 
   async load(client: pg.ClientBase, ids: string[]): Promise<void> {
     const missing = new Set<string>();
@@ -103,7 +123,7 @@ class UserSnapshots {
         ? `User_ID ${id}: the user's stored Region or Company_Name is longer than ${MAX_CODE_LENGTH} or ${MAX_COMPANY_LENGTH} ` +
           'characters (stored before these limits); upload the user again with shorter ones'
         : undefined;
-      this.byId.set(id, { tail: binaryTail(seq, region, company, this.jobId), refused });
+      this.byId.set(id, { tail: binaryTail(seq, region, company, this.jobId, this.batch), refused });
     }
     for (const id of missing) if (!this.byId.has(id)) this.byId.set(id, null);
   }
@@ -122,16 +142,25 @@ interface Candidates {
 
 class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRows> {
   readonly format = transactionsFormat;
+  readonly chunkTables = [CHANGED];
   readonly linePath = transactionLinePath;
   private users: UserSnapshots;
   private seen: SeenKeys;
   private mode: 'insert' | 'merge' = 'insert';
+  /** This run's aggregate batch (aggregate_batches), made in prepare(); a dry run has none. */
+  private batch = 0;
 
   constructor(
     private readonly jobId: string,
     private readonly maxKeysInMemory?: number,
+    /**
+     * Inside the dry-run transaction, which never commits: savepoints are released by hand,
+     * and nothing is prepared for the aggregates (no batch, pending pairs or retractions;
+     * the shared lock on the aggregates would also be held until the rollback).
+     */
+    private readonly dryRun = false,
   ) {
-    this.users = new UserSnapshots(jobId);
+    this.users = new UserSnapshots(jobId, this.batch);
     this.seen = new SeenKeys(maxKeysInMemory);
   }
 
@@ -141,7 +170,8 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
 
   async prepare(client: pg.ClientBase): Promise<void> {
     await this.cleanup(client);
-    this.users = new UserSnapshots(this.jobId);
+    this.batch = this.dryRun ? 0 : await newBatch(client, this.jobId);
+    this.users = new UserSnapshots(this.jobId, this.batch);
     this.seen = new SeenKeys(this.maxKeysInMemory);
     this.mode = 'insert';
     await client.query(`CREATE TEMP TABLE ${CHANGED} (LIKE transactions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
@@ -189,6 +219,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
     }
     await seen.flush(client);
     result.dates = [...dates];
+    if (dates.size && !this.dryRun) await client.query(PENDING_SQL, [this.batch, result.dates]);
     return result;
   }
 
@@ -196,8 +227,10 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
   private async insert(client: pg.ClientBase, candidates: Candidates): Promise<boolean> {
     await client.query('SAVEPOINT chunk_insert');
     try {
-      // Not released: COMMIT ends it, and that saves a round trip per chunk.
+      // Not released: COMMIT ends it, and that saves a round trip per chunk. A dry run
+      // never commits: there the savepoints would nest one level deeper every chunk.
       await copyCandidates(client, 'transactions', candidates, all(candidates.picks.length));
+      if (this.dryRun) await client.query('RELEASE SAVEPOINT chunk_insert');
       return true;
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
@@ -232,6 +265,7 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
     if (fresh.length) await copyCandidates(client, 'transactions', candidates, fresh);
     if (changed.length) {
       await copyCandidates(client, CHANGED, candidates, changed);
+      if (!this.dryRun) await client.query(RETRACT_REPLACED_SQL, [this.batch]);
       await client.query(UPDATE_CHANGED_SQL);
     }
     result.inserted = fresh.length;
@@ -267,6 +301,11 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
     await client.query(`DROP TABLE IF EXISTS pg_temp.${CHANGED}`);
     await this.seen.cleanup(client);
   }
+}
+
+async function newBatch(client: pg.ClientBase, jobId: string): Promise<number> {
+  const { rows } = await client.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES ($1) RETURNING id', [jobId]);
+  return rows[0]!.id;
 }
 
 function all(count: number): number[] {
@@ -325,5 +364,5 @@ function* copyRows({ rows, picks, users }: Candidates, ords: number[], taken: Bu
 
 export function ingestTransactions(ctx: StageContext, file: JobFileRow): Promise<StageOutcome> {
   // One target per run: its user cache and seen keys belong to this file.
-  return ingestFile(ctx, file, new TransactionsTarget(ctx.jobId, ctx.maxKeysInMemory));
+  return ingestFile(ctx, file, new TransactionsTarget(ctx.jobId, ctx.maxKeysInMemory, ctx.dryRun !== undefined));
 }

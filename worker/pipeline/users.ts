@@ -20,12 +20,15 @@ import {
   type StageOutcome,
   type WriteResult,
 } from './file-stage.js';
+import { dryRunSeqStart } from './dry-run.js';
 
 const STAGE = 'user_stage';
 const SEEN = 'user_seen';
+const DRY_RUN_SEQ = 'user_dry_run_seq';
 const PAYLOAD_NULLS = Array.from({ length: 6 }, () => '\\N').join('\t');
 
-const MERGE_USERS_SQL = `
+/** `seq`: the new users' seq when not users.seq's own default (a dry run's, see dry-run.ts). */
+const mergeUsersSql = (seq?: string) => `
 WITH candidates AS MATERIALIZED (
   SELECT s.key AS id, s.name, s.region, s.is_active_sub, s.department, s.company, s.signup_at,
          u.id IS NULL AS is_new
@@ -40,12 +43,15 @@ WITH candidates AS MATERIALIZED (
   RETURNING 1
 ), inserted AS (
   -- A concurrent job may insert the same new user first: then this row counts unchanged.
-  INSERT INTO users (id, name, region, is_active_sub, department, company, signup_at, updated_at)
-  SELECT id, name, region, is_active_sub, department, company, signup_at, now() FROM candidates WHERE is_new
+  INSERT INTO users (id, ${seq ? 'seq, ' : ''}name, region, is_active_sub, department, company, signup_at, updated_at)
+  SELECT id, ${seq ? `${seq}, ` : ''}name, region, is_active_sub, department, company, signup_at, now() FROM candidates WHERE is_new
   ON CONFLICT (id) DO NOTHING
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM updated)::int AS updated`;
+
+const MERGE_USERS_SQL = mergeUsersSql();
+const DRY_RUN_MERGE_USERS_SQL = mergeUsersSql(`nextval('pg_temp.${DRY_RUN_SEQ}')`);
 
 // Subscriber figures are read from users: a change must move the dashboard's data version.
 const BUMP_VERSION_SQL = `INSERT INTO data_version (id, version, as_of, last_job_id) VALUES (1, 1, now(), $1::uuid)
@@ -80,38 +86,52 @@ async function takeDuplicates(client: pg.ClientBase, chunk: ChunkRows<RowList>, 
     .map((row) => duplicateRejection('User_ID', row.line, row.key, rawByLine.get(row.line) ?? ''));
 }
 
-export const usersTarget: FileTarget<UserColumn, RowList> = {
-  format: usersFormat,
-  newRows: () => new RowList(),
-  async prepare(client) {
-    await this.cleanup(client);
-    await client.query(
-      `CREATE TEMP TABLE ${STAGE} (line int NOT NULL, key uuid NOT NULL, ok boolean NOT NULL, name text, region text,
-         is_active_sub boolean, department text, company text, signup_at timestamptz(3)) ON COMMIT DELETE ROWS`,
-    );
-    await client.query(`CREATE TEMP TABLE ${SEEN} (key uuid PRIMARY KEY, line int NOT NULL)`);
-  },
-  async write(client, jobId, rows): Promise<WriteResult> {
-    const lines = stageLines(rows);
-    if (!lines.length) return { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
-    await copyInto(client, STAGE, lines);
-    const duplicates = await takeDuplicates(client, rows, lines.length);
-    const { rows: merged } = await client.query<{ inserted: number; updated: number }>(MERGE_USERS_SQL);
-    const inserted = merged[0]?.inserted ?? 0;
-    const updated = merged[0]?.updated ?? 0;
-    if (inserted + updated > 0) await client.query(BUMP_VERSION_SQL, [jobId]);
-    const unchanged = rows.ok.count - duplicates.length - inserted - updated;
-    return { inserted, updated, unchanged, rejected: duplicates };
-  },
-  async replay(client, keys) {
-    await copyInto(client, STAGE, stageLines({ ok: new RowList(), rejectedKeys: keys }));
-    await client.query(`INSERT INTO ${SEEN} (key, line) SELECT key, line FROM ${STAGE} ON CONFLICT (key) DO NOTHING`);
-  },
-  async cleanup(client) {
-    await client.query(`DROP TABLE IF EXISTS pg_temp.${STAGE}, pg_temp.${SEEN}`);
-  },
-};
+/**
+ * The users target; a dry run's (`dryRun`) numbers its new users from a session sequence
+ * of its own and leaves the data version alone: its writes are rolled back.
+ */
+export function usersTarget(dryRun: boolean): FileTarget<UserColumn, RowList> {
+  return {
+    format: usersFormat,
+    chunkTables: [STAGE],
+    newRows: () => new RowList(),
+    async prepare(client) {
+      await this.cleanup(client);
+      await client.query(
+        `CREATE TEMP TABLE ${STAGE} (line int NOT NULL, key uuid NOT NULL, ok boolean NOT NULL, name text, region text,
+           is_active_sub boolean, department text, company text, signup_at timestamptz(3)) ON COMMIT DELETE ROWS`,
+      );
+      await client.query(`CREATE TEMP TABLE ${SEEN} (key uuid PRIMARY KEY, line int NOT NULL)`);
+      if (dryRun) {
+        const start = dryRunSeqStart();
+        await client.query(`CREATE TEMP SEQUENCE ${DRY_RUN_SEQ} AS int INCREMENT BY -1 MAXVALUE ${start} START WITH ${start}`);
+      }
+    },
+    async write(client, jobId, rows): Promise<WriteResult> {
+      const lines = stageLines(rows);
+      if (!lines.length) return { inserted: 0, updated: 0, unchanged: 0, rejected: [] };
+      await copyInto(client, STAGE, lines);
+      const duplicates = await takeDuplicates(client, rows, lines.length);
+      const { rows: merged } = await client.query<{ inserted: number; updated: number }>(
+        dryRun ? DRY_RUN_MERGE_USERS_SQL : MERGE_USERS_SQL,
+      );
+      const inserted = merged[0]?.inserted ?? 0;
+      const updated = merged[0]?.updated ?? 0;
+      if (inserted + updated > 0 && !dryRun) await client.query(BUMP_VERSION_SQL, [jobId]);
+      const unchanged = rows.ok.count - duplicates.length - inserted - updated;
+      return { inserted, updated, unchanged, rejected: duplicates };
+    },
+    async replay(client, keys) {
+      await copyInto(client, STAGE, stageLines({ ok: new RowList(), rejectedKeys: keys }));
+      await client.query(`INSERT INTO ${SEEN} (key, line) SELECT key, line FROM ${STAGE} ON CONFLICT (key) DO NOTHING`);
+    },
+    async cleanup(client) {
+      await client.query(`DROP TABLE IF EXISTS pg_temp.${STAGE}, pg_temp.${SEEN}`);
+      if (dryRun) await client.query(`DROP SEQUENCE IF EXISTS pg_temp.${DRY_RUN_SEQ}`);
+    },
+  };
+}
 
 export function ingestUsers(ctx: StageContext, file: JobFileRow): Promise<StageOutcome> {
-  return ingestFile(ctx, file, usersTarget);
+  return ingestFile(ctx, file, usersTarget(ctx.dryRun !== undefined));
 }

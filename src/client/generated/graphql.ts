@@ -120,7 +120,7 @@ export type DemoKpisQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type DemoKpisQuery = { dashboard: { kpis: { totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, dateRange: { min: string, max: string } | null } };
 
-export type JobFieldsFragment = { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
+export type JobFieldsFragment = { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> };
 
 export type JobsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -129,7 +129,7 @@ export type JobsQueryVariables = Exact<{
 }>;
 
 
-export type JobsQuery = { jobs: { edges: Array<{ cursor: string, node: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type JobsQuery = { jobs: { edges: Array<{ cursor: string, node: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type JobQueryVariables = Exact<{
   id: string | number;
@@ -138,29 +138,30 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { job: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { edges: Array<{ node: { file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
+export type JobQuery = { job: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { edges: Array<{ node: { file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
 
 export type UploadCsvMutationVariables = Exact<{
   users?: File | null | undefined;
   transactions?: File | null | undefined;
+  dryRun?: boolean | null | undefined;
 }>;
 
 
-export type UploadCsvMutation = { uploadCsv: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type UploadCsvMutation = { uploadCsv: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type CancelJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelJobMutation = { cancelJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type CancelJobMutation = { cancelJob: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type RetryJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type RetryJobMutation = { retryJob: { id: string, status: JobStatus, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
+export type RetryJobMutation = { retryJob: { id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ stage: JobStage, ms: number }>, files: Array<{ kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } };
 
 export type JobProgressSubscriptionVariables = Exact<{
   jobId: string | number;
@@ -247,6 +248,7 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
     fragment JobFields on Job {
   id
   status
+  dryRun
   stage
   createdAt
   startedAt
@@ -521,6 +523,7 @@ export const JobsDocument = new TypedDocumentString(`
     fragment JobFields on Job {
   id
   status
+  dryRun
   stage
   createdAt
   startedAt
@@ -542,7 +545,7 @@ export const JobsDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:05570455d5223e97ec53b309d8abf2e8353ec51da9044a4eb63f2cc4018dcb05"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
+}`, {"hash":"sha256:529ef74a4e092bf77e5e4328ebbe78bf6c285ebe9afe3d20b78f4c7f05774753"}) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
 export const JobDocument = new TypedDocumentString(`
     query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {
   job(id: $id) {
@@ -567,6 +570,7 @@ export const JobDocument = new TypedDocumentString(`
     fragment JobFields on Job {
   id
   status
+  dryRun
   stage
   createdAt
   startedAt
@@ -588,16 +592,17 @@ export const JobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:b2578165c461738ae1831ae86bb56cb862458dbbc8dd12be3fbdcae7bd4ccf2c"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+}`, {"hash":"sha256:23086c9dd9dac16065d453818f2a5e5e480c7c3373bb162811c3d5ab27ac7e57"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
 export const UploadCsvDocument = new TypedDocumentString(`
-    mutation UploadCsv($users: File, $transactions: File) {
-  uploadCsv(users: $users, transactions: $transactions) {
+    mutation UploadCsv($users: File, $transactions: File, $dryRun: Boolean = false) {
+  uploadCsv(users: $users, transactions: $transactions, dryRun: $dryRun) {
     ...JobFields
   }
 }
     fragment JobFields on Job {
   id
   status
+  dryRun
   stage
   createdAt
   startedAt
@@ -619,7 +624,7 @@ export const UploadCsvDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:94fcdcd6e43c7df959b36bbe045ac218af318a5bef5ba38cb4ec7935c5caf627"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
+}`, {"hash":"sha256:e20266a135ca7b7cc2fb87b6f1e37c62e9db91f991ab04328eab25e180f16645"}) as unknown as TypedDocumentString<UploadCsvMutation, UploadCsvMutationVariables>;
 export const CancelJobDocument = new TypedDocumentString(`
     mutation CancelJob($id: ID!) {
   cancelJob(id: $id) {
@@ -629,6 +634,7 @@ export const CancelJobDocument = new TypedDocumentString(`
     fragment JobFields on Job {
   id
   status
+  dryRun
   stage
   createdAt
   startedAt
@@ -650,7 +656,7 @@ export const CancelJobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:adb950f19c700bcf291b787d6292a99a198a741a1da7210d4ded4faf95872df5"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
+}`, {"hash":"sha256:e6393c4f3ef2de4513ff371aaac03ee505b46cc5f953c113c2086712eee68ff6"}) as unknown as TypedDocumentString<CancelJobMutation, CancelJobMutationVariables>;
 export const RetryJobDocument = new TypedDocumentString(`
     mutation RetryJob($id: ID!) {
   retryJob(id: $id) {
@@ -660,6 +666,7 @@ export const RetryJobDocument = new TypedDocumentString(`
     fragment JobFields on Job {
   id
   status
+  dryRun
   stage
   createdAt
   startedAt
@@ -681,7 +688,7 @@ export const RetryJobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:344009ef74ef4fd22a63224f34b1d4e1e2defa09112f577e014048dd9fd26b44"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
+}`, {"hash":"sha256:de24a9bcddbbcf3cd6697034c07d051bcf215dbbbb02443bb4f7a2108b0f51da"}) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
 export const JobProgressDocument = new TypedDocumentString(`
     subscription JobProgress($jobId: ID!) {
   jobProgress(jobId: $jobId) {

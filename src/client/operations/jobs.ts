@@ -4,6 +4,7 @@ export const JobFieldsFragment = graphql(`
   fragment JobFields on Job {
     id
     status
+    dryRun
     stage
     createdAt
     startedAt
@@ -37,8 +38,8 @@ export const JobQuery = graphql(`
 `);
 
 export const UploadCsvMutation = graphql(`
-  mutation UploadCsv($users: File, $transactions: File) {
-    uploadCsv(users: $users, transactions: $transactions) { ...JobFields }
+  mutation UploadCsv($users: File, $transactions: File, $dryRun: Boolean = false) {
+    uploadCsv(users: $users, transactions: $transactions, dryRun: $dryRun) { ...JobFields }
   }
 `);
 

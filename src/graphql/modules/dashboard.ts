@@ -9,7 +9,7 @@ import {
   type RegionCost,
   type TrendPoint,
 } from '../../dashboard/dashboard.js';
-import type { SubscriberCounts } from '../../dashboard/distinct-index.js';
+import type { SubscriberCounts } from '../../dashboard/distinct-sets.js';
 import {
   GRANULARITIES,
   validateFilter,

@@ -55,6 +55,9 @@ export const JobRef = builder.prismaObject('IngestJob', {
   fields: (t) => ({
     id: t.exposeID('id'),
     status: t.expose('status', { type: JobStatusEnum }),
+    dryRun: t.exposeBoolean('dryRun', {
+      description: 'A dry run: its counts and rejected rows say what a real upload would do; it wrote nothing else.',
+    }),
     stage: t.expose('stage', { type: JobStageEnum, nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),

@@ -37,6 +37,12 @@ builder.mutationFields((t) => ({
     args: {
       users: t.arg({ type: 'File' }),
       transactions: t.arg({ type: 'File' }),
+      dryRun: t.arg.boolean({
+        defaultValue: false,
+        description:
+          'Validate and count every row as a real run would (same rejections, inserted/updated/unchanged counts, progress), ' +
+          'writing nothing outside the job itself: users, transactions and aggregates stay as they are.',
+      }),
     },
     resolve: async (query, _root, args, ctx) => {
       discardUnusedUploads((ctx as { req?: IncomingMessage }).req, [args.users, args.transactions]);
@@ -65,7 +71,7 @@ builder.mutationFields((t) => ({
           }
         },
       }));
-      const id = await createUploadJob(serviceDeps(ctx), files);
+      const id = await createUploadJob(serviceDeps(ctx), files, { dryRun: args.dryRun ?? false });
       return changedJob(ctx, query, id);
     },
   }),

@@ -1,0 +1,162 @@
+// Exact distinct conversations and users for any filter, counted in PostgreSQL from bit
+// sets (distinct_sets) kept by the worker's AGGREGATES stage at four grains. A filter is a
+// union of cells; the coarsest grain that has every dimension a question filters or
+// groups by answers it, so a wide question ORs a few hundred rows and only a question on
+// companies and models reads cells. No API process holds a copy of the history: memory
+// does not grow with it, and nothing is reloaded when the data changes.
+//
+// Conversations: Σ solo_conversations of the matching rows (conversations whose rows all
+// lie in one cell) plus the members of the OR of the matching sets of the conversations
+// that span cells (each counted once however many cells it touches). Users: the OR of the
+// matching user sets.
+import type { DashboardFilter, Granularity } from './filter.js';
+import { Params, bucketExpression, dimensionsUsed, filterPredicate, sumsTable, type Dimension } from './sql.js';
+import type { Queryable } from './queries.js';
+
+export type SetKind = 'users' | 'conversations';
+
+/** Bits per distinct_sets row: bit_or needs equal lengths, and fixed blocks keep rows small. */
+export const SET_BLOCK_BITS = 4096;
+export const blockOf = (member: string) => `${member} / ${SET_BLOCK_BITS}`;
+/** A one-member set (bits count from the left, as get_bit does). */
+export const bitOf = (member: string) => `B'1'::bit(${SET_BLOCK_BITS}) >> (${member} % ${SET_BLOCK_BITS})`;
+
+/** The grains, cells first; `company`/`model` are the column or '' when the grain has not got it. */
+export const SET_GRAINS = [
+  { name: 'date_region_company_model', table: 'daily_cell_metrics', company: 'company', model: 'model' },
+  { name: 'date_region', table: 'daily_metrics', company: `''`, model: `''` },
+  { name: 'date_region_model', table: 'daily_model_metrics', company: `''`, model: 'model' },
+  { name: 'date_region_company', table: 'daily_company_metrics', company: 'company', model: `''` },
+] as const;
+
+export type Grouping =
+  | { by: 'none' }
+  | { by: 'region' }
+  | { by: 'company' }
+  | { by: 'model' }
+  | { by: 'companyModel' }
+  | { by: 'bucket'; granularity: Granularity };
+
+/** Separator inside (company, model) group names (PostgreSQL text never holds NUL). */
+export const COMPANY_MODEL_SEPARATOR = '\u0000';
+
+const GROUPING_DIMENSIONS: Record<Grouping['by'], Dimension[]> = {
+  none: [],
+  region: ['region'],
+  company: ['company'],
+  model: ['model'],
+  companyModel: ['company', 'model'],
+  bucket: [],
+};
+
+/** The daily table and set grain of a question: the smallest with every dimension it uses. */
+function grainOf(filter: DashboardFilter, grouping: Grouping) {
+  const table = sumsTable(dimensionsUsed(filter, GROUPING_DIMENSIONS[grouping.by]));
+  const grain = SET_GRAINS.find((g) => g.table === table);
+  if (!grain) throw new Error(`no set grain for ${table}`);
+  return grain;
+}
+
+/** The group key as two text columns (the second is '' unless grouping by company and model). */
+function keyColumns(grouping: Grouping): [string, string] {
+  switch (grouping.by) {
+    case 'none':
+      return [`''`, `''`];
+    case 'region':
+    case 'company':
+    case 'model':
+      return [grouping.by, `''`];
+    case 'companyModel':
+      return ['company', 'model'];
+    case 'bucket':
+      return [`${bucketExpression(grouping.granularity)}::text`, `''`];
+  }
+}
+
+const keyName = (grouping: Grouping, k1: string, k2: string) =>
+  grouping.by === 'companyModel' ? `${k1}${COMPANY_MODEL_SEPARATOR}${k2}` : k1;
+
+/** Members of the union of the matching sets, per group: `SELECT k1, k2, n`. */
+function unionSizes(kind: SetKind, grain: string, where: string, grouping: Grouping): string {
+  const [k1, k2] = keyColumns(grouping);
+  return `SELECT k1, k2, sum(bit_count(bits)) AS n FROM (
+            SELECT ${k1} AS k1, ${k2} AS k2, block, bit_or(bits) AS bits FROM distinct_sets
+             WHERE kind = '${kind}' AND grain = '${grain}' AND ${where} GROUP BY 1, 2, 3) s
+          GROUP BY 1, 2`;
+}
+
+async function counts(db: Queryable, grouping: Grouping, text: string, values: unknown[]): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ k1: string; k2: string; n: number }>(text, values);
+  return new Map(rows.filter((row) => row.n > 0).map((row) => [keyName(grouping, row.k1, row.k2), row.n]));
+}
+
+/** Exact distinct conversations per group name. */
+export function countConversations(db: Queryable, filter: DashboardFilter, grouping: Grouping): Promise<Map<string, number>> {
+  const params = new Params();
+  const grain = grainOf(filter, grouping);
+  const where = filterPredicate(filter, params);
+  const [k1, k2] = keyColumns(grouping);
+  const text = `SELECT k1, k2, sum(n)::int AS n FROM (
+      SELECT ${k1} AS k1, ${k2} AS k2, sum(solo_conversations) AS n FROM ${grain.table} WHERE ${where} GROUP BY 1, 2
+      UNION ALL ${unionSizes('conversations', grain.name, where, grouping)}) x
+    GROUP BY 1, 2`;
+  return counts(db, grouping, text, params.values);
+}
+
+/** Exact distinct users (with at least one matching transaction) per group name. */
+export function countUsers(db: Queryable, filter: DashboardFilter, grouping: Grouping): Promise<Map<string, number>> {
+  const params = new Params();
+  const grain = grainOf(filter, grouping);
+  const text = `SELECT k1, k2, n::int AS n FROM (${unionSizes('users', grain.name, filterPredicate(filter, params), grouping)}) u`;
+  return counts(db, grouping, text, params.values);
+}
+
+export interface SubscriberCounts {
+  region: string;
+  active: number;
+  inactive: number;
+  engaged: number;
+}
+
+/**
+ * Subscribers per region over the users whose region and company match the filter (dates
+ * and models don't narrow users), and the distinct active subscribers among the matching
+ * transactions' users (activeSubscriberUtilization's numerator) and in scope (its denominator).
+ */
+export async function countSubscribers(
+  db: Queryable,
+  filter: DashboardFilter,
+): Promise<{ byRegion: SubscriberCounts[]; activeSubscribers: number; activeInMatching: number }> {
+  const params = new Params();
+  const grain = grainOf(filter, { by: 'none' });
+  const scope = [
+    filter.regions ? `u.region = ANY(${params.add(filter.regions, 'text[]')})` : 'true',
+    filter.companies ? `coalesce(u.company = ANY(${params.add(filter.companies, 'text[]')}), false)` : 'true',
+  ].join(' AND ');
+  const matched = `get_bit(m.bits, u.seq % ${SET_BLOCK_BITS}) = 1`;
+  const { rows } = await db.query<SubscriberCounts & { inScope: number; activeInMatching: number }>(
+    `WITH matched AS (
+       SELECT block, bit_or(bits) AS bits FROM distinct_sets
+        WHERE kind = 'users' AND grain = '${grain.name}' AND ${filterPredicate(filter, params)} GROUP BY block)
+     SELECT u.region,
+            count(*) FILTER (WHERE in_scope)::int AS "inScope",
+            count(*) FILTER (WHERE in_scope AND u.is_active_sub)::int AS active,
+            count(*) FILTER (WHERE in_scope AND NOT u.is_active_sub)::int AS inactive,
+            count(*) FILTER (WHERE in_scope AND u.is_active_sub AND ${matched})::int AS engaged,
+            count(*) FILTER (WHERE u.is_active_sub AND ${matched})::int AS "activeInMatching"
+       FROM (SELECT region, company, seq, is_active_sub, ${scope} AS in_scope FROM users u) u
+       LEFT JOIN matched m ON m.block = ${blockOf('u.seq')}
+      GROUP BY u.region`,
+    params.values,
+  );
+  let activeSubscribers = 0;
+  let activeInMatching = 0;
+  const byRegion: SubscriberCounts[] = [];
+  for (const { region, inScope, active, inactive, engaged, activeInMatching: n } of rows) {
+    activeInMatching += n;
+    if (inScope === 0) continue;
+    activeSubscribers += active;
+    byRegion.push({ region, active, inactive, engaged });
+  }
+  return { byRegion, activeSubscribers, activeInMatching };
+}
