@@ -18,7 +18,8 @@ import { pgConfig } from '../src/infra/migrations.js';
 import { migrate } from '../src/migrate.js';
 import { createServices } from '../src/services.js';
 import { refreshAggregates } from '../worker/pipeline/aggregates.js';
-import { ADMIN_URL, benchArgs, benchDatabaseUrl, freePort, machine, spawnEntry, waitFor, writeResultsSection } from './lib.js';
+import { databaseExists } from './dashboard-data.js';
+import { ADMIN_URL, benchArgs, benchDatabaseUrl, deleteRedisKeys, freePort, machine, spawnEntry, waitFor, writeResultsSection } from './lib.js';
 
 const args = benchArgs();
 const SIZES = String(args.sizes ?? '1000000').split(',').map(Number);
@@ -57,16 +58,6 @@ const GENERATE_SQL = [
      JOIN users u ON u.seq = r.seq`,
 ];
 
-async function databaseExists(database: string): Promise<boolean> {
-  const admin = new pg.Client(pgConfig(ADMIN_URL));
-  await admin.connect();
-  try {
-    return (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rows.length > 0;
-  } finally {
-    await admin.end();
-  }
-}
-
 /** Loads `size` transactions into a fresh database; returns the job whose dates they are. */
 async function loadData(url: string, size: number): Promise<{ jobId: string; loadSeconds: number; aggregateSeconds: number }> {
   const database = new URL(url).pathname.slice(1);
@@ -89,11 +80,13 @@ async function loadData(url: string, size: number): Promise<{ jobId: string; loa
     } finally {
       client.release();
     }
-    await pool.query(
-      `INSERT INTO job_affected_dates (job_id, date) SELECT $1, d::date
-         FROM generate_series(date '${FIRST_DAY}', date '${FIRST_DAY}' + ${DAYS - 1}, '1 day') d`,
-      [jobId],
-    );
+    // The rows as one job run leaves them (as bench/dashboard-data.ts does): its dates, and
+    // an aggregate batch pending on every date for refreshAggregates to apply.
+    const days = `SELECT d::date FROM generate_series(date '${FIRST_DAY}', date '${FIRST_DAY}' + ${DAYS - 1}, '1 day') d`;
+    await pool.query(`INSERT INTO job_affected_dates (job_id, date) SELECT $1, d FROM (${days}) s (d)`, [jobId]);
+    const { rows: batch } = await pool.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES ($1) RETURNING id', [jobId]);
+    await pool.query('UPDATE transactions SET agg_batch = $1', [batch[0]?.id]);
+    await pool.query(`INSERT INTO aggregate_pending (batch, date) SELECT $1, d FROM (${days}) s (d)`, [batch[0]?.id]);
     const loaded = Date.now();
     await refreshAggregates(pool, jobId);
     await pool.query('VACUUM ANALYZE');
@@ -181,11 +174,13 @@ async function runServer(databaseUrl: string): Promise<{ url: string; stop(): Pr
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 60_000, 'budgets server');
   return {
     url: `http://127.0.0.1:${port}/graphql`,
-    stop: () =>
-      new Promise((resolve) => {
+    async stop() {
+      await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      });
+      await deleteRedisKeys(`bench_budgets_${port}`);
+    },
   };
 }
 
