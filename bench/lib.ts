@@ -6,8 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { JobProgressSubscription } from '../src/client/operations/progress.js';
+import { parseEnv } from '../src/config/env.js';
 import { pgConfig } from '../src/infra/migrations.js';
 import { NODE_FLAGS } from '../src/infra/node-flags.js';
+import { createRedis } from '../src/infra/redis.js';
 import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -132,5 +134,17 @@ export async function recreateDatabase(name: string): Promise<void> {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
+  }
+}
+
+/** The queue and rate-limit keys a benchmark's server left under its Redis prefix. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = createRedis(parseEnv().REDIS_URL);
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
   }
 }

@@ -25,16 +25,14 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import pg from 'pg';
 import { request, upload } from '../src/client/http.js';
-import { parseEnv } from '../src/config/env.js';
 import { JobQuery, UploadCsvMutation } from '../src/client/operations/jobs.js';
 import type { DashboardFilterInput } from '../src/dashboard/filter.js';
 import { pgConfig } from '../src/infra/migrations.js';
-import { createRedis } from '../src/infra/redis.js';
 import { migrate } from '../src/migrate.js';
 import { Random, TRANSACTIONS_HEADER, exactCost } from '../scripts/generate-sample.js';
 import { DASHBOARD_QUERY, DAYS, FIRST_DAY, USERS, databaseExists, existingData, freshData, tableSizes } from './dashboard-data.js';
 import {
-  ADMIN_URL, ROOT, benchArgs, benchDatabaseUrl, freePort, jobEnd, machine, peakRssMb, percentile, recreateDatabase, rssMb,
+  ADMIN_URL, ROOT, benchArgs, benchDatabaseUrl, deleteRedisKeys, freePort, jobEnd, machine, peakRssMb, percentile, recreateDatabase, rssMb,
   spawnEntry, waitFor, writeResultsSection,
 } from './lib.js';
 
@@ -249,18 +247,6 @@ async function startStack(databaseUrl: string): Promise<Stack> {
     throw error;
   }
   return { url: `http://127.0.0.1:${port}/graphql`, api, worker, stop };
-}
-
-/** The queue and rate-limit keys the stack left under its prefix. */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = createRedis(parseEnv().REDIS_URL);
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
-      if (keys.length) await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
 }
 
 // ------------------------------------------------------------------ (1), (2): dashboard load

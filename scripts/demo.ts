@@ -1,15 +1,19 @@
 // `npm run demo`: what a frontend does, end to end, against a running API (`npm start`).
-// Generates a sample dataset, uploads it (GraphQL multipart), draws a live progress bar
-// from the jobProgress subscription (graphql-ws), then prints the job's counts and the
-// dashboard KPIs. Flags: --url --token --users --transactions [--days --seed --out]
-import { existsSync, openAsBlob } from 'node:fs';
+// Generates a sample dataset, sets two monthly budgets the sample will cross, uploads it
+// (GraphQL multipart), draws a live progress bar from the jobProgress subscription
+// (graphql-ws) and prints the budget alerts as the budgetAlerts subscription delivers
+// them, then prints the job's counts, the dashboard KPIs and the budget table.
+// Flags: --url --token --users --transactions [--days --seed --out]
+import { createReadStream, existsSync, openAsBlob } from 'node:fs';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { request, requestData, upload } from '../src/client/http.js';
 import { JobQuery, UploadCsvMutation } from '../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../src/client/operations/progress.js';
 import { DemoKpisQuery } from '../src/client/operations/demo.js';
-import type { JobProgressSubscription as ProgressResult } from '../src/client/generated/graphql.js';
+import { BudgetAlertsLiveSubscription, BudgetsQuery, SetBudgetMutation } from '../src/client/operations/budgets.js';
+import type { BudgetAlertFieldsFragment, JobProgressSubscription as ProgressResult } from '../src/client/generated/graphql.js';
 import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
 import { generateSample } from './generate-sample.js';
 
@@ -67,8 +71,16 @@ function createRenderer() {
   const tty = process.stdout.isTTY;
   let printedAt = 0;
   let printed: Progress | undefined;
+  let shown: Progress | undefined;
   return {
+    /** A line above the bar (the bar is drawn again under it). */
+    note(line: string) {
+      if (!tty) return void process.stdout.write(`${line}\n`);
+      process.stdout.write(`\r\x1b[2K${line}\n`);
+      if (shown) process.stdout.write(progressLine(shown, process.stdout.columns ?? 120));
+    },
     show(p: Progress) {
+      shown = p;
       if (tty) {
         process.stdout.write(`\r\x1b[2K${progressLine(p, process.stdout.columns ?? 120)}`);
         return;
@@ -97,7 +109,36 @@ if (existsSync(usersCsv) && existsSync(transactionsCsv)) {
   console.log(`Generated ${int.format(users)} users and ${int.format(transactions)} transactions in ${out} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-// 2. Upload.
+// 2. Two monthly budgets the sample will cross: all spend at 85 % of its limit, EU past its own.
+const sampleSpend = await totalSpend(transactionsCsv);
+const budgets = [
+  { scope: { kind: 'ALL' as const }, monthlyLimit: roundCents(sampleSpend / 0.85) },
+  { scope: { kind: 'REGION' as const, value: 'EU' }, monthlyLimit: roundCents(sampleSpend * 0.2) },
+];
+for (const input of budgets) {
+  const set = await request(api, SetBudgetMutation, { input }).catch((error: unknown) =>
+    fail(`cannot reach ${api.url}: ${error instanceof Error ? error.message : String(error)} — is the API running (npm start)?`),
+  );
+  if (set.errors?.length) fail(`setBudget failed: ${set.errors.map((e) => `${e.extensions?.code ?? ''} ${e.message}`).join('; ')}`);
+  const { scope } = set.data!.setBudget;
+  console.log(`Budget ${scope.value ?? 'all spend'}: ${money.format(input.monthlyLimit)} a month, alerts at ${set.data!.setBudget.thresholds.join(' / ')} %`);
+}
+
+// 3. Alerts live, from before the upload (graphql-ws; the progress below shares the connection).
+const client = createWsClient(api);
+const renderer = createRenderer();
+const alerts: BudgetAlertFieldsFragment[] = [];
+const alertFeed = (async () => {
+  for await (const data of subscribeData(client, BudgetAlertsLiveSubscription, {})) {
+    const alert = data.budgetAlerts;
+    alerts.push(alert);
+    renderer.note(
+      `⚠ budget ${alert.budget.scope.value ?? 'all spend'} ${alert.month}: ${alert.threshold} % reached (${money.format(alert.spent)} = ${alert.percentUsed.toFixed(1)} % of ${money.format(alert.budget.monthlyLimit)})`,
+    );
+  }
+})().catch((error: unknown) => renderer.note(`budget alerts: ${error instanceof Error ? error.message : String(error)}`));
+
+// 4. Upload.
 const uploadStarted = performance.now();
 const uploaded = await upload(api, UploadCsvMutation, {
   users: { name: 'users.csv', data: await openAsBlob(usersCsv, { type: 'text/csv' }) },
@@ -108,9 +149,7 @@ if (!job?.id) fail(`upload failed: ${uploaded.errors?.map((e) => `${e.extensions
 const jobId = job.id;
 console.log(`Uploaded in ${((performance.now() - uploadStarted) / 1000).toFixed(1)} s: job ${jobId} is ${job.status}`);
 
-// 3. Live progress until the job finishes.
-const client = createWsClient(api);
-const renderer = createRenderer();
+// 5. Live progress until the job finishes (its budget alerts arrive before COMPLETED).
 let last: Progress | undefined;
 try {
   for await (const data of subscribeData(client, JobProgressSubscription, { jobId })) {
@@ -121,12 +160,14 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 } finally {
   await client.dispose();
+  await alertFeed;
 }
 if (!last) fail('the subscription ended without an event');
 renderer.end(last);
 console.log(`Job ${last.status} in ${((performance.now() - uploadStarted) / 1000).toFixed(1)} s from upload start`);
+if (!alerts.length) console.log('No budget alert: nothing crossed a threshold (each is raised once per budget, month and threshold; an earlier run may have raised them)');
 
-// 4. What was ingested, and the dashboard over it.
+// 6. What was ingested, and the dashboard over it.
 const { job: finished } = await requestData(api, JobQuery, { id: jobId, rejectedFirst: 3 });
 if (finished) {
   if (finished.error) console.log(`Error: ${finished.error}`);
@@ -163,3 +204,38 @@ const kpiLines: Array<[string, string]> = [
 ];
 console.log(`\nDashboard, all data${range?.min ? ` (${range.min} to ${range.max})` : ''}:`);
 for (const [label, value] of kpiLines) console.log(`  ${label.padEnd(38)} ${value}`);
+
+// 7. The budget table, for the month of the last data date.
+const table = await request(api, BudgetsQuery, {});
+if (table.errors?.length) fail(`budgets query failed: ${table.errors.map((e) => e.message).join('; ')}`);
+const rows = table.data?.budgets ?? [];
+if (rows.length) {
+  console.log(`\nBudgets, ${rows[0]!.month}:`);
+  console.log(`  ${'scope'.padEnd(16)} ${'limit'.padStart(12)} ${'spent'.padStart(12)} ${'used'.padStart(7)} ${'projected'.padStart(12)} ${'proj.'.padStart(7)}  runs out`);
+  for (const row of rows) {
+    const scope = row.budget.scope.value ? `${row.budget.scope.kind.toLowerCase()} ${row.budget.scope.value}` : 'all spend';
+    console.log(
+      `  ${scope.padEnd(16)} ${money.format(row.budget.monthlyLimit).padStart(12)} ${money.format(row.spent).padStart(12)} ${`${row.percentUsed.toFixed(1)}%`.padStart(7)} ` +
+        `${money.format(row.projectedSpend).padStart(12)} ${`${row.projectedPercent.toFixed(1)}%`.padStart(7)}  ${row.exhaustionDate ?? '—'}`,
+    );
+  }
+}
+
+/** Σ Calculated_Cost of the sample (the demo sizes its budgets from it; bad rows are skipped). */
+async function totalSpend(file: string): Promise<number> {
+  let total = 0;
+  let header = true;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    const cost = Number(line.split(',')[7]);
+    if (Number.isFinite(cost)) total += cost;
+  }
+  return total;
+}
+
+function roundCents(value: number): number {
+  return Math.max(0.01, Math.round(value * 100) / 100);
+}

@@ -9,8 +9,9 @@ import { createPool } from '../src/infra/pg-pool.js';
 import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
 import { createProgressPublisher } from '../src/progress/publisher.js';
+import { publishAlerts } from '../src/budgets/events.js';
 import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
-import { JobBusyError, runJob, type RunJobResult } from './pipeline/run-job.js';
+import { JobBusyError, runJob, type RunJobDeps, type RunJobResult } from './pipeline/run-job.js';
 
 const env = loadEnv();
 // Per running job: its dedicated connection, upload reads, progress writes and the publisher.
@@ -18,6 +19,14 @@ const env = loadEnv();
 const pool = createPool(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 });
 const redis = createRedis(env.REDIS_URL);
 const publisher = createProgressPublisher({ pool, redis, prefix: env.REDIS_PREFIX });
+const runDeps: RunJobDeps = {
+  pool,
+  log: logger,
+  publish: (id) => publisher.publish(id),
+  // On the progress publisher's connection: Redis delivers the alerts before the job's
+  // COMPLETED event, which is published after them.
+  publishAlerts: (alerts) => publishAlerts(redis, env.REDIS_PREFIX, alerts),
+};
 
 // Its committed rows stay pending (aggregate_pending) and, the job no longer running, the
 // next job's AGGREGATES stage applies them, whether or not this job is ever retried.
@@ -34,7 +43,7 @@ const worker = new Worker<IngestPayload>(
     const attempt = job.attemptsMade + 1;
     let result: RunJobResult;
     try {
-      result = await runJob({ pool, log: logger, publish: (id) => publisher.publish(id) }, jobId, {
+      result = await runJob(runDeps, jobId, {
         finalAttempt: attempt >= (job.opts.attempts ?? 1),
         attempts: attempt,
       });

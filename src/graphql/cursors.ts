@@ -40,3 +40,16 @@ export function checkCursors(args: CursorArgs, column: CursorColumn): void {
     if (cursor != null && !isValidCursor(cursor, column)) throw badInput('invalid cursor', argument);
   }
 }
+
+/**
+ * Cursors of connections resolved by our own SQL (not the Prisma plugin) over a bigint
+ * key: written in the plugin's `GPC:I:` form, so the checks above apply to them unchanged.
+ */
+export const bigintCursor = (id: string): string => Buffer.from(`GPC:I:${id}`, 'utf8').toString('base64');
+
+/** The key of a bigint cursor; BAD_USER_INPUT naming `argument` when it is not one we issued. */
+export function bigintOfCursor(cursor: string, argument: 'after' | 'before'): string {
+  const id = isValidCursor(cursor, 'bigint') ? payload(cursor, 'I') : null;
+  if (id === null) throw badInput('invalid cursor', argument);
+  return id;
+}

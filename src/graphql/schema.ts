@@ -5,5 +5,6 @@ import './modules/jobs.js';
 import './modules/upload.js';
 import './modules/progress.js';
 import './modules/dashboard.js';
+import './modules/budgets.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

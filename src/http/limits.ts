@@ -27,6 +27,7 @@ import type { Plugin } from 'graphql-yoga';
 import { MAX_TOP_COMPANIES } from '../dashboard/filter.js';
 import { FileKind, JobStage } from '../generated/prisma/enums.js';
 import { JOBS_PAGE, REJECTED_ROWS_PAGE } from '../graphql/modules/jobs.js';
+import { BUDGET_ALERTS_PAGE } from '../graphql/modules/budgets.js';
 import { collectFields, executedOperation, rootType, type ExecutedOperation } from './operation-fields.js';
 
 /**
@@ -125,6 +126,8 @@ const limitArgument =
 
 /** Lists sized by their data, not by an argument: a nominal bound (models, regions of a dataset). */
 const DATA_SIZED = 20;
+/** Budgets are set by admins, one per scope (ALL, a region, a company): a nominal bound. */
+const NOMINAL_BUDGETS = 100;
 /** Trend buckets: a year of them at each granularity. */
 const TREND_BUCKETS: Record<string, number> = { DAY: 366, WEEK: 53, MONTH: 12 };
 
@@ -132,6 +135,7 @@ const TREND_BUCKETS: Record<string, number> = { DAY: 366, WEEK: 53, MONTH: 12 };
 export const PAGE_SIZES: Readonly<Record<string, ListSize>> = {
   'Query.jobs': page(JOBS_PAGE),
   'Job.rejectedRows': page(REJECTED_ROWS_PAGE),
+  'Query.budgetAlerts': page(BUDGET_ALERTS_PAGE),
 };
 
 /** Every other list of objects in the schema (a test checks none is missing). */
@@ -145,6 +149,8 @@ export const LIST_SIZES: Readonly<Record<string, ListSize>> = {
   'Dashboard.subscribers': fixed(DATA_SIZED),
   // At most one per day judged; a year of days bounds what a client should ask for.
   'Dashboard.spendAnomalies': fixed(TREND_BUCKETS.DAY!),
+  // One per budget: a few per region and company of a deployment.
+  'Query.budgets': fixed(NOMINAL_BUDGETS),
 };
 
 /** A list missing from LIST_SIZES (never in our schema; the test makes sure). */

@@ -46,7 +46,7 @@ type ChannelEvent = TypedEvent<string, unknown>;
 const targets = new WeakMap<Redis, TypedEventTarget<ChannelEvent>>();
 
 /** One event target per subscriber connection (that is, per API process). */
-function eventTarget(deps: ProgressSubscribeDeps): TypedEventTarget<ChannelEvent> {
+function eventTarget(deps: Pick<ProgressSubscribeDeps, 'redis' | 'redisSubscriber'>): TypedEventTarget<ChannelEvent> {
   let target = targets.get(deps.redisSubscriber);
   if (!target) {
     target = createRedisEventTarget<ChannelEvent>({
@@ -60,7 +60,7 @@ function eventTarget(deps: ProgressSubscribeDeps): TypedEventTarget<ChannelEvent
   return target;
 }
 
-const channelsOf = (deps: ProgressSubscribeDeps) => channelPrefix(deps.prefix, deps.redisSubscriber.options.db);
+const channelsOf = (deps: Pick<ProgressSubscribeDeps, 'prefix' | 'redisSubscriber'>) => channelPrefix(deps.prefix, deps.redisSubscriber.options.db);
 
 function parseJsonOrNull(message: string): unknown {
   try {
@@ -71,7 +71,11 @@ function parseJsonOrNull(message: string): unknown {
 }
 
 /** Listens on a channel; resolves once Redis has processed the SUBSCRIBE. Returns the remover. */
-async function listen(deps: ProgressSubscribeDeps, channel: string, onDetail: (detail: unknown) => void): Promise<() => void> {
+async function listen(
+  deps: Pick<ProgressSubscribeDeps, 'redis' | 'redisSubscriber'>,
+  channel: string,
+  onDetail: (detail: unknown) => void,
+): Promise<() => void> {
   const target = eventTarget(deps);
   const listener = (event: ChannelEvent) => onDetail(event.detail);
   target.addEventListener(channel, listener);
@@ -139,11 +143,23 @@ export async function followJobProgress(deps: ProgressSubscribeDeps, jobId: stri
 }
 
 /** Follows status and stage changes of every job (job list pages). */
-export async function followJobChanges(deps: ProgressSubscribeDeps): Promise<AsyncIterableIterator<JobChangedEvent>> {
-  const queue = new Queue<JobChangedEvent>();
-  const stopListening = await listen(deps, jobsChangedChannel(channelsOf(deps)), (detail) => {
-    const event = parseJobChangedEvent(detail);
-    if (event) queue.push(event);
+export function followJobChanges(deps: ProgressSubscribeDeps): Promise<AsyncIterableIterator<JobChangedEvent>> {
+  return followChannel(deps, jobsChangedChannel, parseJobChangedEvent);
+}
+
+/**
+ * Every valid message on a deployment-wide channel (`channel` of the channel prefix), from
+ * the moment Redis confirms the subscription; `parse` drops what is not an event (null).
+ */
+export async function followChannel<T>(
+  deps: Pick<ProgressSubscribeDeps, 'prefix' | 'redis' | 'redisSubscriber'>,
+  channel: (prefix: string) => string,
+  parse: (detail: unknown) => T | null,
+): Promise<AsyncIterableIterator<T>> {
+  const queue = new Queue<T>();
+  const stopListening = await listen(deps, channel(channelsOf(deps)), (detail) => {
+    const event = parse(detail);
+    if (event !== null) queue.push(event);
   });
   queue.onClose(stopListening);
   return queue;

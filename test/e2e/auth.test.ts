@@ -111,7 +111,51 @@ const ALL_OPERATIONS: Operation[] = [
     // The update reads the job when it is delivered: it is still QUEUED whatever the notice said.
     allowed: (body) => expect(body).toEqual({ data: { jobUpdated: { jobId: queuedJobId, status: 'QUEUED' } } }),
   },
+  {
+    name: 'budgets',
+    kind: 'query',
+    query: 'query Budgets { budgets { month spent } }',
+    allowed: (body) => expect(body).toEqual({ data: { budgets: [] } }),
+  },
+  {
+    name: 'budgetAlerts',
+    kind: 'query',
+    query: 'query BudgetAlerts { budgetAlerts(first: 5) { edges { node { id } } } }',
+    allowed: (body) => expect(body).toEqual({ data: { budgetAlerts: { edges: [] } } }),
+  },
+  {
+    name: 'setBudget',
+    kind: 'mutation',
+    query: 'mutation SetBudget { setBudget(input: { scope: { kind: REGION, value: "EU" }, monthlyLimit: 100 }) { scope { kind value } monthlyLimit } }',
+    allowed: (body) => expect(body).toEqual({ data: { setBudget: { scope: { kind: 'REGION', value: 'EU' }, monthlyLimit: 100 } } }),
+  },
+  {
+    name: 'deleteBudget',
+    kind: 'mutation',
+    query: 'mutation DeleteBudget($id: ID!) { deleteBudget(id: $id) }',
+    variables: () => ({ id: randomUUID() }),
+    allowed: (body) => expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']),
+  },
+  {
+    name: 'budgetAlerts',
+    kind: 'subscription',
+    query: 'subscription Alerts { budgetAlerts { id month threshold } }',
+    // The worker's wire format: a plain Redis publish on the budget-alerts channel.
+    trigger: () => t.services.redis.publish(`${t.env.REDIS_PREFIX}:budget-alerts`, JSON.stringify(ALERT_EVENT)),
+    allowed: (body) => expect(body).toEqual({ data: { budgetAlerts: { id: '7', month: '2025-01', threshold: 80 } } }),
+  },
 ];
+
+const ALERT_EVENT = {
+  id: '7',
+  budget: { id: randomUUID(), scope: { kind: 'ALL', value: null }, monthlyLimit: 100, thresholds: [50, 80, 100] },
+  month: '2025-01',
+  threshold: 80,
+  spent: 85,
+  percentUsed: 85,
+  jobId: randomUUID(),
+  createdAt: new Date().toISOString(),
+};
 
 /** The root fields of the schema as it stands (dashboard and jobProgress come from other modules). */
 const OPERATIONS = ALL_OPERATIONS.filter((op) =>

@@ -137,7 +137,13 @@ describe('query cost with variables', () => {
       [...readFileSync(new URL(file, dir), 'utf8').matchAll(/graphql\(`([\s\S]*?)`\)/g)].map((match) => match[1]!),
     );
     const fragments = sources.filter((source) => /^\s*fragment\b/.test(source)).join('\n');
-    const largest = { first: 100, rejectedFirst: 500, id: '00000000-0000-4000-8000-000000000000', jobId: '00000000-0000-4000-8000-000000000000' };
+    const largest = {
+      first: 100,
+      rejectedFirst: 500,
+      id: '00000000-0000-4000-8000-000000000000',
+      jobId: '00000000-0000-4000-8000-000000000000',
+      input: { scope: { kind: 'ALL' }, monthlyLimit: 1 },
+    };
     const costs = sources
       .filter((source) => !/^\s*fragment\b/.test(source))
       .map((source) => {

@@ -19,6 +19,7 @@ import { readUpload } from '../../src/infra/file-store.js';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
 import { workerMetrics } from '../../src/metrics/worker.js';
 import { refreshAggregates, type RefreshResult } from './aggregates.js';
+import { raiseBudgetAlerts, type PublishAlerts } from './budgets.js';
 import { AggregatesFailedError, aggregatesMessage, failureMessage } from './failures.js';
 import { inDryRun, isDryRunYield, restartDryRun } from './dry-run.js';
 import { carryOverIdenticalUpload } from './identical-upload.js';
@@ -32,6 +33,8 @@ export interface RunJobDeps {
   log?: Logger;
   /** Called after every progress write and at the end (Redis pub/sub fan-out). */
   publish?: PublishProgress;
+  /** Budget alerts raised after the aggregates (Redis pub/sub fan-out), awaited before the job finishes. */
+  publishAlerts?: PublishAlerts;
   chunkRecords?: number;
   maxKeysInMemory?: number;
   progressIntervalMs?: number;
@@ -165,9 +168,14 @@ async function runLocked(
       }
       if (!cancelled) ctx.progress.setCountedRows(await countedRows(pool, jobId));
     }
-    // A dry run changed nothing the aggregates follow: the stage passes at once.
-    if (job.dryRun) await passAggregates(ctx);
-    else await runAggregates(ctx, log);
+    // A dry run changed nothing the aggregates follow: the stage passes at once, and it
+    // raises no budget alert (it writes nothing to budgets).
+    if (job.dryRun) {
+      await passAggregates(ctx);
+    } else {
+      await runAggregates(ctx, log);
+      await raiseBudgetAlerts(pool, jobId, deps.publishAlerts, log);
+    }
     const status = cancelled ? JobStatus.CANCELLED : (await hasRejections(pool, jobId)) ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.COMPLETED;
     await finish(ctx, status, null, job.dryRun);
     log.info({ status, dryRun: job.dryRun }, 'job finished');
@@ -178,7 +186,7 @@ async function runLocked(
       // Users see job.error: a stable sentence; the cause with PostgreSQL's text goes to the log.
       const message = error instanceof InputFileError ? error.message : failureMessage(error, options.attempts ?? 1);
       log.warn({ err: error instanceof AggregatesFailedError ? error.detail : error }, 'job failed');
-      return { status: JobStatus.FAILED, error: await failJob(ctx, error, message, log, job.dryRun) };
+      return { status: JobStatus.FAILED, error: await failJob(ctx, error, message, log, job.dryRun, deps.publishAlerts) };
     }
     throw error;
   }
@@ -388,12 +396,23 @@ function logFailedDates(log: Logger, refresh: RefreshResult): void {
  * (unless the refresh is what just failed, or a dry run committed none). Returns the error stored: `message`, plus the
  * dates left pending, if any.
  */
-async function failJob(ctx: StageContext, cause: unknown, message: string, log: Logger, dryRun: boolean): Promise<string> {
+async function failJob(
+  ctx: StageContext,
+  cause: unknown,
+  message: string,
+  log: Logger,
+  dryRun: boolean,
+  publishAlerts?: PublishAlerts,
+): Promise<string> {
   if (!(cause instanceof AggregatesFailedError) && !dryRun) {
     try {
       const refresh = await refreshAggregates(ctx.pool, ctx.jobId);
       logFailedDates(log, refresh);
       if (refresh.ownFailed.length) message = `${message}; ${aggregatesMessage(refresh.ownFailed)}`;
+      // The committed chunks moved spend: their alerts go out now, not with the next job.
+      await raiseBudgetAlerts(ctx.pool, ctx.jobId, publishAlerts, log).catch((error: unknown) =>
+        log.error({ err: error }, 'budget alerts of a failed job could not be raised: the next job of their months raises them'),
+      );
     } catch (error) {
       log.error({ err: error }, 'aggregates refresh after failure failed: the dates stay pending');
     }

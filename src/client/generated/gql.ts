@@ -15,6 +15,13 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  fragment BudgetFields on Budget {\n    id\n    scope { kind value }\n    monthlyLimit\n    thresholds\n  }\n": typeof types.BudgetFieldsFragmentDoc,
+    "\n  fragment BudgetAlertFields on BudgetAlert {\n    id\n    budget { ...BudgetFields }\n    month\n    threshold\n    spent\n    percentUsed\n    jobId\n    createdAt\n  }\n": typeof types.BudgetAlertFieldsFragmentDoc,
+    "\n  query Budgets($month: String) {\n    budgets(month: $month) {\n      budget { ...BudgetFields }\n      month\n      spent\n      percentUsed\n      projectedSpend\n      projectedPercent\n      exhaustionDate\n    }\n  }\n": typeof types.BudgetsDocument,
+    "\n  query BudgetAlerts($first: Int, $after: String) {\n    budgetAlerts(first: $first, after: $after) {\n      edges { cursor node { ...BudgetAlertFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.BudgetAlertsDocument,
+    "\n  subscription BudgetAlertsLive {\n    budgetAlerts { ...BudgetAlertFields }\n  }\n": typeof types.BudgetAlertsLiveDocument,
+    "\n  mutation SetBudget($input: SetBudgetInput!) {\n    setBudget(input: $input) { ...BudgetFields }\n  }\n": typeof types.SetBudgetDocument,
+    "\n  mutation DeleteBudget($id: ID!) {\n    deleteBudget(id: $id)\n  }\n": typeof types.DeleteBudgetDocument,
     "\n  fragment KpiFields on Kpis {\n    totalCost\n    promptTokens\n    completionTokens\n    totalTokens\n    conversations\n    activeDays\n    avgSpendPerDay\n    avgTokensPerDay\n    avgTokensPerConversation\n    highestUsedModel\n    leastUsedModel\n    costliestModel\n    modelEfficiency\n    activeSubscriberUtilization\n  }\n": typeof types.KpiFieldsFragmentDoc,
     "\n  query DashboardFilters {\n    dashboard {\n      id\n      dateRange { min max }\n      regions\n      companies\n      models\n    }\n  }\n": typeof types.DashboardFiltersDocument,
     "\n  query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {\n    dashboard(filter: $filter) {\n      id\n      kpis { ...KpiFields }\n      previousPeriod { from to kpis { ...KpiFields } }\n      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }\n      spendAnomalies { date cost baseline score direction }\n      costByModel { model cost promptTokens completionTokens conversations efficiency }\n      costByRegion { region cost conversations activeUsers }\n      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }\n      subscribers { region active inactive engaged }\n      dateRange { min max }\n      meta { asOf lastJobId }\n      exportUrls {\n        spendTrend(granularity: $granularity)\n        costByModel\n        costByRegion\n        topCompanies(limit: $limit)\n      }\n    }\n  }\n": typeof types.DashboardDocument,
@@ -29,6 +36,13 @@ type Documents = {
     "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      sequence\n      job { ...JobFields }\n    }\n  }\n": typeof types.JobUpdatedDocument,
 };
 const documents: Documents = {
+    "\n  fragment BudgetFields on Budget {\n    id\n    scope { kind value }\n    monthlyLimit\n    thresholds\n  }\n": types.BudgetFieldsFragmentDoc,
+    "\n  fragment BudgetAlertFields on BudgetAlert {\n    id\n    budget { ...BudgetFields }\n    month\n    threshold\n    spent\n    percentUsed\n    jobId\n    createdAt\n  }\n": types.BudgetAlertFieldsFragmentDoc,
+    "\n  query Budgets($month: String) {\n    budgets(month: $month) {\n      budget { ...BudgetFields }\n      month\n      spent\n      percentUsed\n      projectedSpend\n      projectedPercent\n      exhaustionDate\n    }\n  }\n": types.BudgetsDocument,
+    "\n  query BudgetAlerts($first: Int, $after: String) {\n    budgetAlerts(first: $first, after: $after) {\n      edges { cursor node { ...BudgetAlertFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.BudgetAlertsDocument,
+    "\n  subscription BudgetAlertsLive {\n    budgetAlerts { ...BudgetAlertFields }\n  }\n": types.BudgetAlertsLiveDocument,
+    "\n  mutation SetBudget($input: SetBudgetInput!) {\n    setBudget(input: $input) { ...BudgetFields }\n  }\n": types.SetBudgetDocument,
+    "\n  mutation DeleteBudget($id: ID!) {\n    deleteBudget(id: $id)\n  }\n": types.DeleteBudgetDocument,
     "\n  fragment KpiFields on Kpis {\n    totalCost\n    promptTokens\n    completionTokens\n    totalTokens\n    conversations\n    activeDays\n    avgSpendPerDay\n    avgTokensPerDay\n    avgTokensPerConversation\n    highestUsedModel\n    leastUsedModel\n    costliestModel\n    modelEfficiency\n    activeSubscriberUtilization\n  }\n": types.KpiFieldsFragmentDoc,
     "\n  query DashboardFilters {\n    dashboard {\n      id\n      dateRange { min max }\n      regions\n      companies\n      models\n    }\n  }\n": types.DashboardFiltersDocument,
     "\n  query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {\n    dashboard(filter: $filter) {\n      id\n      kpis { ...KpiFields }\n      previousPeriod { from to kpis { ...KpiFields } }\n      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }\n      spendAnomalies { date cost baseline score direction }\n      costByModel { model cost promptTokens completionTokens conversations efficiency }\n      costByRegion { region cost conversations activeUsers }\n      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }\n      subscribers { region active inactive engaged }\n      dateRange { min max }\n      meta { asOf lastJobId }\n      exportUrls {\n        spendTrend(granularity: $granularity)\n        costByModel\n        costByRegion\n        topCompanies(limit: $limit)\n      }\n    }\n  }\n": types.DashboardDocument,
@@ -43,6 +57,34 @@ const documents: Documents = {
     "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      sequence\n      job { ...JobFields }\n    }\n  }\n": types.JobUpdatedDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment BudgetFields on Budget {\n    id\n    scope { kind value }\n    monthlyLimit\n    thresholds\n  }\n"): typeof import('./graphql.js').BudgetFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment BudgetAlertFields on BudgetAlert {\n    id\n    budget { ...BudgetFields }\n    month\n    threshold\n    spent\n    percentUsed\n    jobId\n    createdAt\n  }\n"): typeof import('./graphql.js').BudgetAlertFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Budgets($month: String) {\n    budgets(month: $month) {\n      budget { ...BudgetFields }\n      month\n      spent\n      percentUsed\n      projectedSpend\n      projectedPercent\n      exhaustionDate\n    }\n  }\n"): typeof import('./graphql.js').BudgetsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BudgetAlerts($first: Int, $after: String) {\n    budgetAlerts(first: $first, after: $after) {\n      edges { cursor node { ...BudgetAlertFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): typeof import('./graphql.js').BudgetAlertsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription BudgetAlertsLive {\n    budgetAlerts { ...BudgetAlertFields }\n  }\n"): typeof import('./graphql.js').BudgetAlertsLiveDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetBudget($input: SetBudgetInput!) {\n    setBudget(input: $input) { ...BudgetFields }\n  }\n"): typeof import('./graphql.js').SetBudgetDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteBudget($id: ID!) {\n    deleteBudget(id: $id)\n  }\n"): typeof import('./graphql.js').DeleteBudgetDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

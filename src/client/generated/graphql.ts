@@ -9,6 +9,18 @@ export type AnomalyDirection =
   | 'HIGH'
   | 'LOW';
 
+export type BudgetScopeInput = {
+  kind: BudgetScopeKind;
+  /** The region or company (as in the data); required unless kind is ALL, null for ALL. */
+  value?: string | null | undefined;
+};
+
+/** ALL: every transaction; REGION / COMPANY: the transactions of one region or company (its snapshot at ingest). */
+export type BudgetScopeKind =
+  | 'ALL'
+  | 'COMPANY'
+  | 'REGION';
+
 /** Inclusive UTC date range and optional lists; an absent or empty list means all values. */
 export type DashboardFilter = {
   companies?: Array<string> | null | undefined;
@@ -40,6 +52,52 @@ export type JobStatus =
   | 'FAILED'
   | 'QUEUED'
   | 'RUNNING';
+
+export type SetBudgetInput = {
+  /** USD per calendar month (UTC), > 0. */
+  monthlyLimit: number;
+  scope: BudgetScopeInput;
+  /** Percents of the limit that raise an alert, each > 0; default [50, 80, 100]. */
+  thresholds?: Array<number> | null | undefined;
+};
+
+export type BudgetFieldsFragment = { __typename: 'Budget', id: string, monthlyLimit: number, thresholds: Array<number>, scope: { __typename: 'BudgetScope', kind: BudgetScopeKind, value: string | null } };
+
+export type BudgetAlertFieldsFragment = { __typename: 'BudgetAlert', id: string, month: string, threshold: number, spent: number, percentUsed: number, jobId: string, createdAt: string, budget: { __typename: 'Budget', id: string, monthlyLimit: number, thresholds: Array<number>, scope: { __typename: 'BudgetScope', kind: BudgetScopeKind, value: string | null } } };
+
+export type BudgetsQueryVariables = Exact<{
+  month?: string | null | undefined;
+}>;
+
+
+export type BudgetsQuery = { __typename: 'Query', budgets: Array<{ __typename: 'BudgetStatus', month: string, spent: number, percentUsed: number, projectedSpend: number, projectedPercent: number, exhaustionDate: string | null, budget: { __typename: 'Budget', id: string, monthlyLimit: number, thresholds: Array<number>, scope: { __typename: 'BudgetScope', kind: BudgetScopeKind, value: string | null } } }> };
+
+export type BudgetAlertsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type BudgetAlertsQuery = { __typename: 'Query', budgetAlerts: { __typename: 'BudgetAlertConnection', edges: Array<{ __typename: 'BudgetAlertEdge', cursor: string, node: { __typename: 'BudgetAlert', id: string, month: string, threshold: number, spent: number, percentUsed: number, jobId: string, createdAt: string, budget: { __typename: 'Budget', id: string, monthlyLimit: number, thresholds: Array<number>, scope: { __typename: 'BudgetScope', kind: BudgetScopeKind, value: string | null } } } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
+
+export type BudgetAlertsLiveSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BudgetAlertsLiveSubscription = { budgetAlerts: { __typename: 'BudgetAlert', id: string, month: string, threshold: number, spent: number, percentUsed: number, jobId: string, createdAt: string, budget: { __typename: 'Budget', id: string, monthlyLimit: number, thresholds: Array<number>, scope: { __typename: 'BudgetScope', kind: BudgetScopeKind, value: string | null } } } };
+
+export type SetBudgetMutationVariables = Exact<{
+  input: SetBudgetInput;
+}>;
+
+
+export type SetBudgetMutation = { __typename: 'Mutation', setBudget: { __typename: 'Budget', id: string, monthlyLimit: number, thresholds: Array<number>, scope: { __typename: 'BudgetScope', kind: BudgetScopeKind, value: string | null } } };
+
+export type DeleteBudgetMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteBudgetMutation = { __typename: 'Mutation', deleteBudget: string };
 
 export type KpiFieldsFragment = { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null };
 
@@ -137,6 +195,45 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const BudgetFieldsFragmentDoc = new TypedDocumentString(`
+    fragment BudgetFields on Budget {
+  __typename
+  id
+  scope {
+    __typename
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}
+    `, {"fragmentName":"BudgetFields"}) as unknown as TypedDocumentString<BudgetFieldsFragment, unknown>;
+export const BudgetAlertFieldsFragmentDoc = new TypedDocumentString(`
+    fragment BudgetAlertFields on BudgetAlert {
+  __typename
+  id
+  budget {
+    __typename
+    ...BudgetFields
+  }
+  month
+  threshold
+  spent
+  percentUsed
+  jobId
+  createdAt
+}
+    fragment BudgetFields on Budget {
+  __typename
+  id
+  scope {
+    __typename
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}`, {"fragmentName":"BudgetAlertFields"}) as unknown as TypedDocumentString<BudgetAlertFieldsFragment, unknown>;
 export const KpiFieldsFragmentDoc = new TypedDocumentString(`
     fragment KpiFields on Kpis {
   __typename
@@ -188,6 +285,136 @@ export const JobFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"JobFields"}) as unknown as TypedDocumentString<JobFieldsFragment, unknown>;
+export const BudgetsDocument = new TypedDocumentString(`
+    query Budgets($month: String) {
+  __typename
+  budgets(month: $month) {
+    __typename
+    budget {
+      __typename
+      ...BudgetFields
+    }
+    month
+    spent
+    percentUsed
+    projectedSpend
+    projectedPercent
+    exhaustionDate
+  }
+}
+    fragment BudgetFields on Budget {
+  __typename
+  id
+  scope {
+    __typename
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}`, {"hash":"sha256:3a2b8b98647eacb32ed5458b576f907790f7c6ac511cbfa59b42901721b643a3"}) as unknown as TypedDocumentString<BudgetsQuery, BudgetsQueryVariables>;
+export const BudgetAlertsDocument = new TypedDocumentString(`
+    query BudgetAlerts($first: Int, $after: String) {
+  __typename
+  budgetAlerts(first: $first, after: $after) {
+    __typename
+    edges {
+      __typename
+      cursor
+      node {
+        __typename
+        ...BudgetAlertFields
+      }
+    }
+    pageInfo {
+      __typename
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment BudgetFields on Budget {
+  __typename
+  id
+  scope {
+    __typename
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}
+fragment BudgetAlertFields on BudgetAlert {
+  __typename
+  id
+  budget {
+    __typename
+    ...BudgetFields
+  }
+  month
+  threshold
+  spent
+  percentUsed
+  jobId
+  createdAt
+}`, {"hash":"sha256:ac74cf12121ff39bc404fee03ba306fa3918653f9d11f9a14b44ec10324f31eb"}) as unknown as TypedDocumentString<BudgetAlertsQuery, BudgetAlertsQueryVariables>;
+export const BudgetAlertsLiveDocument = new TypedDocumentString(`
+    subscription BudgetAlertsLive {
+  budgetAlerts {
+    __typename
+    ...BudgetAlertFields
+  }
+}
+    fragment BudgetFields on Budget {
+  __typename
+  id
+  scope {
+    __typename
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}
+fragment BudgetAlertFields on BudgetAlert {
+  __typename
+  id
+  budget {
+    __typename
+    ...BudgetFields
+  }
+  month
+  threshold
+  spent
+  percentUsed
+  jobId
+  createdAt
+}`, {"hash":"sha256:165586b57482d91338d72c966ae005f5026a6b6bd454e2df1ed84c52e1ed4edd"}) as unknown as TypedDocumentString<BudgetAlertsLiveSubscription, BudgetAlertsLiveSubscriptionVariables>;
+export const SetBudgetDocument = new TypedDocumentString(`
+    mutation SetBudget($input: SetBudgetInput!) {
+  __typename
+  setBudget(input: $input) {
+    __typename
+    ...BudgetFields
+  }
+}
+    fragment BudgetFields on Budget {
+  __typename
+  id
+  scope {
+    __typename
+    kind
+    value
+  }
+  monthlyLimit
+  thresholds
+}`, {"hash":"sha256:991f5d0d09cccbd14f6eed7341878f6108fdbc7ff957c082bd41886f11d7988c"}) as unknown as TypedDocumentString<SetBudgetMutation, SetBudgetMutationVariables>;
+export const DeleteBudgetDocument = new TypedDocumentString(`
+    mutation DeleteBudget($id: ID!) {
+  __typename
+  deleteBudget(id: $id)
+}
+    `, {"hash":"sha256:d336f19a6307b1d346e1d6c8ec92d46b7b7203e39dcc993ad209ea5105f82424"}) as unknown as TypedDocumentString<DeleteBudgetMutation, DeleteBudgetMutationVariables>;
 export const DashboardFiltersDocument = new TypedDocumentString(`
     query DashboardFilters {
   __typename
