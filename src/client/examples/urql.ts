@@ -27,6 +27,8 @@ export const keys = {
   StageTiming: embedded,
   JobProgress: embedded,
   JobUpdate: embedded,
+  BudgetScope: embedded,
+  BudgetStatus: embedded,
 };
 
 export interface UrqlSetup {
