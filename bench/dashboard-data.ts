@@ -33,11 +33,11 @@ const GENERATE_SQL = [
           2 + floor(random() * 9)::int AS rows
      FROM generate_series(1, $1::int) c`,
   `INSERT INTO transactions (row_id, user_id, user_seq, model, conversation_id, token_type, token_count,
-                             rate_per_1k, cost, occurred_at, date, region, company, job_id)
+                             rate_per_1k, cost, occurred_at, date, region, company, job_id, agg_batch)
    SELECT gen_random_uuid(), u.id, u.seq, r.model, c.conversation_id,
           (CASE WHEN k % 2 = 1 THEN 'prompt' ELSE 'completion' END)::"TokenType",
           r.tokens, r.rate, round(r.tokens * r.rate / 1000, 8),
-          r.at, (r.at AT TIME ZONE 'UTC')::date, u.region, coalesce(u.company, ''), $1::uuid
+          r.at, (r.at AT TIME ZONE 'UTC')::date, u.region, coalesce(u.company, ''), $1::uuid, $2::int
      FROM bench_conversations c
      JOIN users u ON u.seq = c.user_seq
      CROSS JOIN LATERAL generate_series(1, c.rows) k
@@ -56,24 +56,24 @@ export async function loadData(url: string, transactions: number): Promise<{ row
   try {
     const jobId = randomUUID();
     await pool.query(`INSERT INTO ingest_jobs (id, status) VALUES ($1, 'COMPLETED')`, [jobId]);
+    // The rows as one job run leaves them: in an aggregate batch pending on every date.
+    const { rows: created } = await pool.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES ($1) RETURNING id', [jobId]);
+    const batch = created[0]!.id;
     const started = Date.now();
     const client = await pool.connect();
     try {
       // Average 6 rows per conversation (a few fall past the last day and are dropped).
       const conversations = Math.round(transactions / 6);
       for (const sql of GENERATE_SQL) {
-        // $1 is the job id in the INSERT into transactions, the conversation count elsewhere.
-        const params: unknown[] = sql.includes('INSERT INTO transactions') ? [jobId] : sql.includes('$1') ? [conversations] : [];
+        // $1, $2 are the job and its batch in the INSERT into transactions; $1 the conversation count elsewhere.
+        const params: unknown[] = sql.includes('INSERT INTO transactions') ? [jobId, batch] : sql.includes('$1') ? [conversations] : [];
         await client.query(sql, params);
       }
     } finally {
       client.release();
     }
-    // The rows as one job run leaves them: an aggregate batch pending on every date.
-    const { rows: batch } = await pool.query<{ id: number }>('INSERT INTO aggregate_batches (job_id) VALUES ($1) RETURNING id', [jobId]);
-    await pool.query('UPDATE transactions SET agg_batch = $1', [batch[0]?.id]);
     await pool.query(`INSERT INTO aggregate_pending (batch, date) SELECT $1, d::date
-                        FROM generate_series(date '${FIRST_DAY}', date '${FIRST_DAY}' + ${DAYS - 1}, '1 day') d`, [batch[0]?.id]);
+                        FROM generate_series(date '${FIRST_DAY}', date '${FIRST_DAY}' + ${DAYS - 1}, '1 day') d`, [batch]);
     const loaded = Date.now();
     await refreshAggregates(pool, jobId);
     await pool.query('VACUUM ANALYZE');
