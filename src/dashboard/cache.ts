@@ -5,7 +5,6 @@
 //
 // The cache is bounded by bytes, not entries: a result's size depends on the question
 // (a daily trend over years is far larger than a KPI row), so a count bounds nothing.
-import type pg from 'pg';
 import type { Queryable } from './queries.js';
 
 export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 ** 2;
