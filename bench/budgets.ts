@@ -15,11 +15,10 @@ import { deleteBudget, evaluateBudgetAlerts, setBudget } from '../src/budgets/st
 import { parseEnv } from '../src/config/env.js';
 import { buildApp } from '../src/http/app.js';
 import { pgConfig } from '../src/infra/migrations.js';
-import { migrate } from '../src/migrate.js';
 import { createServices } from '../src/services.js';
 import { refreshAggregates } from '../worker/pipeline/aggregates.js';
-import { databaseExists } from './dashboard-data.js';
-import { ADMIN_URL, benchArgs, benchDatabaseUrl, deleteRedisKeys, freePort, machine, spawnEntry, waitFor, writeResultsSection } from './lib.js';
+import { databaseExists, recreateDatabase } from './dashboard-data.js';
+import { benchArgs, benchDatabaseUrl, deleteRedisKeys, freePort, machine, spawnEntry, waitFor, writeResultsSection } from './lib.js';
 
 const args = benchArgs();
 const SIZES = String(args.sizes ?? '1000000').split(',').map(Number);
@@ -60,12 +59,7 @@ const GENERATE_SQL = [
 
 /** Loads `size` transactions into a fresh database; returns the job whose dates they are. */
 async function loadData(url: string, size: number): Promise<{ jobId: string; loadSeconds: number; aggregateSeconds: number }> {
-  const database = new URL(url).pathname.slice(1);
-  const admin = new pg.Client(pgConfig(ADMIN_URL));
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
-  await migrate(url);
+  const database = await recreateDatabase(url);
   console.log(`loading ${size} transactions into ${database}…`);
   const pool = new pg.Pool({ ...pgConfig(url), max: 2 });
   try {

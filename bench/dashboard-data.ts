@@ -91,13 +91,19 @@ export async function loadData(url: string, transactions: number): Promise<{ row
   }
 }
 
-export async function freshData(url: string, size: number): ReturnType<typeof loadData> {
+/** Drops the database of `url` if it exists and creates it migrated; returns its name. */
+export async function recreateDatabase(url: string): Promise<string> {
   const database = new URL(url).pathname.slice(1);
   const admin = new pg.Client(pgConfig(ADMIN_URL));
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();
   await migrate(url);
+  return database;
+}
+
+export async function freshData(url: string, size: number): ReturnType<typeof loadData> {
+  const database = await recreateDatabase(url);
   console.log(`loading ${size} transactions into ${database}…`);
   return loadData(url, size);
 }
