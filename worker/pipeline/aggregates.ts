@@ -27,13 +27,9 @@ const CELL = 'date, region, company, model';
 const PAIRS = `(SELECT batch, date FROM unnest($1::int[], $2::date[]) AS l (batch, date)
                  JOIN aggregate_pending USING (batch, date)) AS p`;
 
-/** Steps in order, all on temp tables dropped at commit. */
-const APPLY_STEPS: string[] = [
-  // The hash tables and sorts below stay in memory. One refresh runs at a time (lock).
-  `SET LOCAL work_mem = '256MB'`,
-
-  // The pairs' rows (+) and the versions they replaced (−) at (cell, conversation, user) grain.
-  `CREATE TEMP TABLE agg_delta ON COMMIT DROP AS
+// The pairs' rows (+) and the versions they replaced (−) at (cell, conversation, user)
+// grain: every step below is derived from it.
+const DELTA_SQL = `CREATE TEMP TABLE agg_delta ON COMMIT DROP AS
    SELECT ${CELL}, conversation_id, user_seq, sum(cost) AS cost, sum(prompt_tokens) AS prompt_tokens,
           sum(completion_tokens) AS completion_tokens, sum(n)::int AS transactions
      FROM (SELECT t.date, t.region, t.company, t.model, t.conversation_id, t.user_seq, t.cost,
@@ -44,15 +40,10 @@ const APPLY_STEPS: string[] = [
            SELECT r.date, r.region, r.company, r.model, r.conversation_id, r.user_seq, -r.cost, -r.prompt_tokens,
                   -r.completion_tokens, -1
              FROM ${PAIRS} JOIN aggregate_retractions r ON r.batch = p.batch AND r.date = p.date) x
-    GROUP BY 1, 2, 3, 4, 5, 6`,
-  // Statistics, so joins with the large tables probe their indexes for a small delta.
-  `ANALYZE agg_delta`,
-  // A delta small next to the tables (any daily upload): probe their indexes, never scan
-  // them. The planner prefers hash or merge joins over the whole helper tables for a few
-  // thousand touched conversations (148 ms against a few at 1M rows); a first load keeps them.
-  `SELECT CASE WHEN (SELECT count(*) FROM agg_delta) < ${SMALL_DELTA_ROWS}
-               THEN set_config('enable_hashjoin', 'off', true) || set_config('enable_mergejoin', 'off', true) END`,
+    GROUP BY 1, 2, 3, 4, 5, 6`;
 
+/** Steps after the delta, in order, all on temp tables dropped at commit. */
+const APPLY_STEPS: string[] = [
   // ---- conversations: row counts per (conversation, cell), then spans_cells of the touched ones
   `CREATE TEMP TABLE agg_conversations ON COMMIT DROP AS SELECT DISTINCT conversation_id FROM agg_delta`,
   `ANALYZE agg_conversations`,
@@ -303,16 +294,23 @@ async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[], on
   let deltaRows = 0;
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
+    // The hash tables and sorts below stay in memory. One refresh runs at a time (lock).
+    await client.query(`SET LOCAL work_mem = '256MB'`);
+    deltaRows = (await client.query(DELTA_SQL, params)).rowCount ?? 0;
+    // Statistics, so joins with the large tables probe their indexes for a small delta.
+    await client.query('ANALYZE agg_delta');
+    // A delta small next to the tables (any daily upload): probe their indexes, never scan
+    // them. The planner prefers hash or merge joins over the whole helper tables for a few
+    // thousand touched conversations (148 ms against a few at 1M rows); a first load keeps them.
+    if (deltaRows < SMALL_DELTA_ROWS) await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
     for (const [step, sql] of APPLY_STEPS.entries()) {
       await client.query(sql, sql.includes('$1') ? params : []);
       onProgress?.((step + 1) / APPLY_STEPS.length);
     }
-    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM agg_delta');
     await client.query(`DELETE FROM aggregate_retractions r USING ${PAIRS} WHERE r.batch = p.batch AND r.date = p.date`, params);
     await client.query(`DELETE FROM aggregate_pending a USING ${PAIRS} WHERE a.batch = p.batch AND a.date = p.date`, params);
     await client.query(BUMP_VERSION_SQL, [jobId]);
     await client.query('COMMIT');
-    deltaRows = rows[0]?.n ?? 0;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
