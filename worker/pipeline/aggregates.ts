@@ -20,6 +20,10 @@ const SMALL_DELTA_ROWS = 200_000;
 const NO_BITS = `B'0'::bit(${SET_BLOCK_BITS})`;
 const CELL = 'date, region, company, model';
 
+/** A transactions row `t`'s tokens as (prompt_tokens, completion_tokens): what it adds to the aggregates. */
+export const TOKEN_COLUMNS = `CASE WHEN t.token_type = 'prompt' THEN t.token_count ELSE 0 END AS prompt_tokens,
+       CASE WHEN t.token_type = 'completion' THEN t.token_count ELSE 0 END AS completion_tokens`;
+
 /**
  * The pairs as a relation: $1 batches, $2 dates (parallel arrays), those still pending, so
  * applying a list twice can never add its rows twice.
@@ -33,8 +37,7 @@ const DELTA_SQL = `CREATE TEMP TABLE agg_delta ON COMMIT DROP AS
    SELECT ${CELL}, conversation_id, user_seq, sum(cost) AS cost, sum(prompt_tokens) AS prompt_tokens,
           sum(completion_tokens) AS completion_tokens, sum(n)::int AS transactions
      FROM (SELECT t.date, t.region, t.company, t.model, t.conversation_id, t.user_seq, t.cost,
-                  CASE WHEN t.token_type = 'prompt' THEN t.token_count ELSE 0 END AS prompt_tokens,
-                  CASE WHEN t.token_type = 'completion' THEN t.token_count ELSE 0 END AS completion_tokens, 1 AS n
+                  ${TOKEN_COLUMNS}, 1 AS n
              FROM ${PAIRS} JOIN transactions t ON t.agg_batch = p.batch AND t.date = p.date
            UNION ALL
            SELECT r.date, r.region, r.company, r.model, r.conversation_id, r.user_seq, -r.cost, -r.prompt_tokens,

@@ -31,7 +31,7 @@ import {
   type StageOutcome,
   type WriteResult,
 } from './file-stage.js';
-import { AGGREGATES_LOCK } from './aggregates.js';
+import { AGGREGATES_LOCK, TOKEN_COLUMNS } from './aggregates.js';
 import { bufferPool } from './buffer-pool.js';
 import { SeenKeys } from './seen-keys.js';
 import { BINARY_HEADER, BINARY_TRAILER, binaryTail } from './transaction-copy.js';
@@ -72,8 +72,7 @@ WITH lock AS (SELECT pg_advisory_xact_lock_shared(${AGGREGATES_LOCK}))
 INSERT INTO aggregate_retractions (batch, date, region, company, model, conversation_id, user_seq, cost,
                                    prompt_tokens, completion_tokens)
 SELECT $1, t.date, t.region, t.company, t.model, t.conversation_id, t.user_seq, t.cost,
-       CASE WHEN t.token_type = 'prompt' THEN t.token_count ELSE 0 END,
-       CASE WHEN t.token_type = 'completion' THEN t.token_count ELSE 0 END
+       ${TOKEN_COLUMNS}
   FROM lock, ${CHANGED} c JOIN transactions t ON t.row_id = c.row_id
  WHERE NOT EXISTS (SELECT FROM aggregate_pending p WHERE p.batch = t.agg_batch AND p.date = t.date)`;
 
