@@ -64,16 +64,16 @@ UPDATE transactions t
   FROM ${CHANGED} c WHERE t.row_id = c.row_id`;
 
 // The versions the changed rows replace leave the aggregates when this batch is applied,
-// unless their own (batch, date) is still pending (then they were never added). The shared lock
-// keeps an AGGREGATES stage (exclusive) from applying a batch between this check and
-// the commit.
+// unless their own (batch, date) is still pending (then they were never added). The shared
+// lock (taken by its own statement first, so the check's snapshot is taken after it) keeps
+// an AGGREGATES stage (exclusive) from applying a batch between this check and the commit.
+const RETRACT_LOCK_SQL = `SELECT pg_advisory_xact_lock_shared(${AGGREGATES_LOCK})`;
 const RETRACT_REPLACED_SQL = `
-WITH lock AS (SELECT pg_advisory_xact_lock_shared(${AGGREGATES_LOCK}))
 INSERT INTO aggregate_retractions (batch, date, region, company, model, conversation_id, user_seq, cost,
                                    prompt_tokens, completion_tokens)
 SELECT $1, t.date, t.region, t.company, t.model, t.conversation_id, t.user_seq, t.cost,
        ${TOKEN_COLUMNS}
-  FROM lock, ${CHANGED} c JOIN transactions t ON t.row_id = c.row_id
+  FROM ${CHANGED} c JOIN transactions t ON t.row_id = c.row_id
  WHERE NOT EXISTS (SELECT FROM aggregate_pending p WHERE p.batch = t.agg_batch AND p.date = t.date)`;
 
 const PENDING_SQL = `INSERT INTO aggregate_pending (batch, date) SELECT $1, unnest($2::date[]) ON CONFLICT DO NOTHING`;
@@ -264,7 +264,10 @@ class TransactionsTarget implements FileTarget<TransactionColumn, TransactionRow
     if (fresh.length) await copyCandidates(client, 'transactions', candidates, fresh);
     if (changed.length) {
       await copyCandidates(client, CHANGED, candidates, changed);
-      if (!this.dryRun) await client.query(RETRACT_REPLACED_SQL, [this.batch]);
+      if (!this.dryRun) {
+        await client.query(RETRACT_LOCK_SQL);
+        await client.query(RETRACT_REPLACED_SQL, [this.batch]);
+      }
       await client.query(UPDATE_CHANGED_SQL);
     }
     result.inserted = fresh.length;
