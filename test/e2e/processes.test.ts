@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { requestData } from '../../src/client/http.js';
 import { JobsQuery } from '../../src/client/operations/jobs.js';
 import { pgConfig } from '../../src/infra/migrations.js';
@@ -51,6 +51,12 @@ describe('process entry points', () => {
       NODE_ENV: 'development',
       // Loads dist/'s copy of the persisted documents at startup (auth is off: we are admin).
       PERSISTED_OPERATIONS_ONLY: 'true',
+    });
+    // A failed expectation must not leave the supervisor and its children running:
+    // SIGINT is how it stops them (a SIGKILL would orphan both).
+    onTestFinished(async () => {
+      if (start.alive()) start.child.kill('SIGINT');
+      await start.exited;
     });
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;
