@@ -1,6 +1,7 @@
 // Creates and closes the process-wide dependencies of the API process.
 import type { Env } from './config/env.js';
 import { configureDashboardCache } from './dashboard/cache.js';
+import { SharedDefaultView } from './dashboard/default-view.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
 import { createRedis, createSubscriberRedis } from './infra/redis.js';
@@ -22,6 +23,7 @@ export function createServices(env: Env): AppServices & { close(): Promise<void>
     progressPublisher,
     redisSubscriber,
     ingestQueue,
+    defaultView: new SharedDefaultView(redis, env.REDIS_PREFIX, logger),
     log: logger,
     async close() {
       // Order: stop producing, then the connections, then the database.

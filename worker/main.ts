@@ -10,6 +10,10 @@ import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
 import { createProgressPublisher } from '../src/progress/publisher.js';
 import { publishAlerts } from '../src/budgets/events.js';
+import { configureDashboardCache } from '../src/dashboard/cache.js';
+import { DashboardView } from '../src/dashboard/dashboard.js';
+import { SharedDefaultView } from '../src/dashboard/default-view.js';
+import { validateFilter } from '../src/dashboard/filter.js';
 import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
 import { JobBusyError, runJob, type RunJobDeps, type RunJobResult } from './pipeline/run-job.js';
 
@@ -19,6 +23,9 @@ const env = loadEnv();
 const pool = createPool(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 });
 const redis = createRedis(env.REDIS_URL);
 const publisher = createProgressPublisher({ pool, redis, prefix: env.REDIS_PREFIX });
+// The worker computes the default dashboard for the API processes; it keeps no copy itself.
+configureDashboardCache(pool, { maxBytes: 0 });
+const defaultView = new SharedDefaultView(redis, env.REDIS_PREFIX, logger);
 const runDeps: RunJobDeps = {
   pool,
   log: logger,
@@ -26,6 +33,7 @@ const runDeps: RunJobDeps = {
   // On the progress publisher's connection: Redis delivers the alerts before the job's
   // COMPLETED event, which is published after them.
   publishAlerts: (alerts) => publishAlerts(redis, env.REDIS_PREFIX, alerts),
+  precomputeDashboard: () => new DashboardView(pool, validateFilter(null), defaultView).precompute(),
 };
 
 // Its committed rows stay pending (aggregate_pending) and, the job no longer running, the

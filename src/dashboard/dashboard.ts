@@ -4,6 +4,7 @@
 // daily tables; exact distinct counts from their bit sets (./distinct-sets.ts).
 import type pg from 'pg';
 import { dashboardCacheFor, type DashboardCache } from './cache.js';
+import type { SharedDefaultView } from './default-view.js';
 import {
   COMPANY_MODEL_SEPARATOR,
   countConversations,
@@ -11,7 +12,7 @@ import {
   countUsers,
   type SubscriberCounts,
 } from './distinct-sets.js';
-import { filterKey, type DashboardFilter, type Granularity } from './filter.js';
+import { filterKey, validateTopCompaniesLimit, type DashboardFilter, type Granularity } from './filter.js';
 import { anomalySpan, detectSpendAnomalies, previousPeriodFilter, type SpendAnomaly } from './insights.js';
 import * as queries from './queries.js';
 
@@ -90,17 +91,44 @@ export interface PeriodKpis {
   kpis: Kpis;
 }
 
+const isDefaultFilter = (filter: DashboardFilter): boolean =>
+  filter.from === null && filter.to === null && !filter.regions && !filter.companies && !filter.models;
+
 export class DashboardView {
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly cache: DashboardCache;
   private readonly key: string;
 
+  /** Set for the default view (no filter): its figures are shared across processes. */
+  private readonly shared: SharedDefaultView | null;
+
   constructor(
     private readonly db: pg.Pool,
     readonly filter: DashboardFilter,
+    shared: SharedDefaultView | null = null,
   ) {
     this.cache = dashboardCacheFor(db);
     this.key = filterKey(filter);
+    this.shared = isDefaultFilter(filter) ? shared : null;
+  }
+
+  /**
+   * Computes every figure of the dashboard with the fields' default arguments (what the
+   * worker precomputes for the default view before it reports a job done).
+   */
+  async precompute(): Promise<void> {
+    await Promise.all([
+      this.kpis(),
+      this.spendAnomalies(),
+      this.spendTrend('DAY'),
+      this.costByModel(),
+      this.costByRegion(),
+      this.topCompanies(validateTopCompaniesLimit(null)),
+      this.subscribers(),
+      this.filterValues('regions'),
+      this.filterValues('companies'),
+      this.filterValues('models'),
+    ]);
   }
 
   /** data_version, read once per request. */
@@ -120,15 +148,18 @@ export class DashboardView {
   /** Memoised per request, and cached across requests under the current data version. */
   private figures<T>(name: string, compute: () => Promise<T>, dependsOnFilter = true): Promise<T> {
     return this.once(name, async () => {
-      if (!this.cache.enabled) return compute();
+      const { shared } = this;
+      if (!this.cache.enabled && !shared) return compute();
       const { version } = await this.version();
-      return this.cache.getOrCompute(`${version}|${name}|${dependsOnFilter ? this.key : ''}`, compute);
+      const computeOrShared = shared ? () => shared.getOrCompute(version, name, compute) : compute;
+      if (!this.cache.enabled) return computeOrShared();
+      return this.cache.getOrCompute(`${version}|${name}|${dependsOnFilter ? this.key : ''}`, computeOrShared);
     });
   }
 
   /** The same request over another filter: reads the data version this request read. */
   private withFilter(filter: DashboardFilter): DashboardView {
-    const view = new DashboardView(this.db, filter);
+    const view = new DashboardView(this.db, filter, this.shared);
     view.memo.set('version', this.version());
     return view;
   }

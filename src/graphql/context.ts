@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Env } from '../config/env.js';
+import type { SharedDefaultView } from '../dashboard/default-view.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
@@ -18,6 +19,8 @@ export interface AppServices {
   ingestQueue: Queue<IngestPayload>;
   /** Announces jobs the API creates, cancels or retries (jobUpdated, jobProgress). */
   progressPublisher: ProgressPublisher;
+  /** The default dashboard's figures, shared with the other processes through Redis. */
+  defaultView: SharedDefaultView;
   log: Logger;
 }
 

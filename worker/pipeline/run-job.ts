@@ -35,6 +35,11 @@ export interface RunJobDeps {
   publish?: PublishProgress;
   /** Budget alerts raised after the aggregates (Redis pub/sub fan-out), awaited before the job finishes. */
   publishAlerts?: PublishAlerts;
+  /**
+   * Computes the default dashboard into the store the API processes read, so the request
+   * that follows COMPLETED is already answered. A failure only costs that request the work.
+   */
+  precomputeDashboard?: () => Promise<void>;
   chunkRecords?: number;
   maxKeysInMemory?: number;
   progressIntervalMs?: number;
@@ -175,6 +180,7 @@ async function runLocked(
     } else {
       await runAggregates(ctx, log);
       await raiseBudgetAlerts(pool, jobId, deps.publishAlerts, log);
+      await deps.precomputeDashboard?.().catch((error: unknown) => log.warn({ err: error }, 'default dashboard not precomputed'));
     }
     const status = cancelled ? JobStatus.CANCELLED : (await hasRejections(pool, jobId)) ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.COMPLETED;
     await finish(ctx, status, null, job.dryRun);
