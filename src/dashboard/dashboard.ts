@@ -280,13 +280,16 @@ export class DashboardView {
   /** Companies by cost desc then name (users without a company left out), first `limit`. */
   topCompanies(limit: number): Promise<CompanyCost[]> {
     return this.figures(`topCompanies:${limit}`, async () => {
-      const [rows, conversations, users, byCompanyModel] = await Promise.all([
-        queries.sums(this.db, this.filter, 'company'),
-        countConversations(this.db, this.filter, { by: 'company' }),
-        countUsers(this.db, this.filter, { by: 'company' }),
-        countConversations(this.db, this.filter, { by: 'companyModel' }),
-      ]);
+      const rows = await queries.sums(this.db, this.filter, 'company');
       const top = rows.slice(0, limit);
+      // Distinct counts only for the companies shown: a company's own counts do not depend
+      // on the others, and the (company, model) sets are the dashboard's largest read.
+      const shown = rows.length > limit ? { ...this.filter, companies: top.map((row) => row.key).sort() } : this.filter;
+      const [conversations, users, byCompanyModel] = await Promise.all([
+        countConversations(this.db, shown, { by: 'company' }),
+        countUsers(this.db, shown, { by: 'company' }),
+        countConversations(this.db, shown, { by: 'companyModel' }),
+      ]);
       const topModel = new Map<string, { model: string; conversations: number }>();
       for (const [key, count] of byCompanyModel) {
         const [company = '', model = ''] = key.split(COMPANY_MODEL_SEPARATOR);
