@@ -348,14 +348,16 @@ export interface ChunkCheckpoint {
 }
 
 // One round trip for the chunk's bookkeeping: the checkpoint and counters, the affected
-// dates and the job's rejected count, all only when the checkpoint is where this run left
-// it and the job is still RUNNING.
+// dates and the job's rejected count, all only when the job is RUNNING and the checkpoint
+// is where this run left it.
 const CHECKPOINT_SQL = `
-WITH checkpoint AS (
+WITH running AS (
+  SELECT FROM ingest_jobs j WHERE j.id = $8 AND ${allowed('checkpoint')}
+), checkpoint AS (
   UPDATE job_files SET total_rows = total_rows + $3, inserted_rows = inserted_rows + $4,
          updated_rows = updated_rows + $5, unchanged_rows = unchanged_rows + $6,
          rejected_rows = rejected_rows + $7, committed_records = $2 + $3
-   WHERE id = $1 AND committed_records = $2
+   WHERE id = $1 AND committed_records = $2 AND EXISTS (SELECT FROM running)
   RETURNING 1
 ), dates AS (
   INSERT INTO job_affected_dates (job_id, date)
@@ -364,22 +366,25 @@ WITH checkpoint AS (
 ), job AS (
   ${update('checkpoint', 'rejected_count = j.rejected_count + $7', 'j.id = $8 AND EXISTS (SELECT FROM checkpoint)', { returning: 'j.cancel_requested' })}
 )
-SELECT EXISTS (SELECT FROM checkpoint) AS checkpointed, (SELECT cancel_requested FROM job) AS cancel_requested`;
+SELECT EXISTS (SELECT FROM running) AS running, EXISTS (SELECT FROM checkpoint) AS checkpointed,
+       (SELECT cancel_requested FROM job) AS cancel_requested`;
 
 /**
  * A chunk's counters and checkpoint, inside the caller's transaction (the one that commits
  * the chunk's rows); returns whether a cancel was requested. Throws, so that the caller
- * rolls the chunk back, when another run moved the checkpoint or the job left RUNNING
- * (JobNotRunningError).
+ * rolls the chunk back, when the job is no longer RUNNING (JobNotRunningError) or another
+ * run moved the checkpoint.
  */
 export async function checkpointChunk(db: Queryable, jobId: string, chunk: ChunkCheckpoint): Promise<{ cancelRequested: boolean }> {
-  const { rows } = await db.query<{ checkpointed: boolean; cancel_requested: boolean | null }>(CHECKPOINT_SQL, [
+  const { rows } = await db.query<{ running: boolean; checkpointed: boolean; cancel_requested: boolean | null }>(CHECKPOINT_SQL, [
     chunk.fileId, chunk.startRecord, chunk.records, chunk.inserted, chunk.updated, chunk.unchanged,
     chunk.rejected, jobId, chunk.dates,
   ]);
   const row = rows[0];
+  if (!row?.running) throw await notRunning(db, jobId);
   // Guards against two runs of one job: the checkpoint must be where this run left it.
-  if (!row?.checkpointed) throw new Error(`job file ${chunk.fileId} checkpoint moved: another run is ingesting it`);
+  if (!row.checkpointed) throw new Error(`job file ${chunk.fileId} checkpoint moved: another run is ingesting it`);
+  // The job left RUNNING between the statement's snapshot and its update of the job row.
   if (row.cancel_requested === null) throw await notRunning(db, jobId);
   return { cancelRequested: row.cancel_requested };
 }
