@@ -1,6 +1,7 @@
 // Worker process: runs ingest jobs from the queue. Thin: the job lifecycle lives in
 // pipeline/run-job.ts. Shutdown order on SIGTERM/SIGINT: stop taking jobs and wait for the
-// running ones (worker.close), then Redis, then the database. If the process is killed
+// running ones (worker.close), then Redis, then the database. Lost jobs (in the database,
+// no longer in BullMQ) are requeued here too (src/jobs/reconciler.ts). If the process is killed
 // before that, the job is redelivered and resumes from its last committed chunk.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { loadEnv } from '../src/config/env.js';
@@ -14,7 +15,9 @@ import { configureDashboardCache } from '../src/dashboard/cache.js';
 import { DashboardView } from '../src/dashboard/dashboard.js';
 import { SharedDefaultView } from '../src/dashboard/default-view.js';
 import { validateFilter } from '../src/dashboard/filter.js';
-import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
+import { markJobLost } from '../src/jobs/store.js';
+import { startLostJobsReconciler } from '../src/jobs/reconciler.js';
+import { createIngestQueue, INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
 import { JobBusyError, runJob, type RunJobDeps, type RunJobResult } from './pipeline/run-job.js';
 
 const env = loadEnv();
@@ -35,14 +38,6 @@ const runDeps: RunJobDeps = {
   publishAlerts: (alerts) => publishAlerts(redis, env.REDIS_PREFIX, alerts),
   precomputeDashboard: () => new DashboardView(pool, validateFilter(null), defaultView).precompute(),
 };
-
-// Its committed rows stay pending (aggregate_pending) and, the job no longer running, the
-// next job's AGGREGATES stage applies them, whether or not this job is ever retried.
-const MARK_LOST_SQL = `
-UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
-       error = $2, progress_seq = progress_seq + 1
- WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
-RETURNING 1`;
 
 const worker = new Worker<IngestPayload>(
   INGEST_QUEUE,
@@ -85,6 +80,14 @@ worker.on('failed', (job, error) => {
 worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 logger.info({ queue: INGEST_QUEUE, prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY }, 'worker started');
 
+// Jobs BullMQ lost (Redis restarted without its data, say) are requeued by every worker,
+// at start and periodically; the producer shares the publisher's connection.
+const queue = createIngestQueue(redis, env.REDIS_PREFIX);
+const reconciler = startLostJobsReconciler(
+  { pool, queue },
+  { intervalMs: env.JOB_RECONCILE_INTERVAL_MS, graceMs: env.JOB_RECONCILE_GRACE_MS, log: logger },
+);
+
 const metricsServer =
   env.WORKER_METRICS_PORT === undefined ? undefined : await startWorkerMetricsServer(env, env.WORKER_METRICS_PORT);
 if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
@@ -110,8 +113,9 @@ async function markLostJobFailed(jobId: string | undefined): Promise<void> {
   const message =
     'the queue gave up on this job: its worker stopped or lost it repeatedly; retrying the job resumes it from its last committed chunk';
   try {
-    const { rowCount } = await pool.query(MARK_LOST_SQL, [jobId, message]);
-    if (rowCount) await publisher.publish(jobId);
+    // Its committed rows stay pending (aggregate_pending) and, the job no longer running,
+    // the next job's AGGREGATES stage applies them, whether or not this job is ever retried.
+    if (await markJobLost(pool, jobId, message)) await publisher.publish(jobId);
   } catch (error) {
     logger.error({ err: error, jobId }, 'could not mark a lost job FAILED');
   }
@@ -123,7 +127,9 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'worker shutting down');
   try {
+    await reconciler.stop();
     await worker.close();
+    await queue.close();
     await metricsServer?.close();
     await publisher.flush();
     await redis.quit().catch(() => undefined);
