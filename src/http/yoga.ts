@@ -1,0 +1,90 @@
+// The GraphQL handler: one Yoga instance with every plugin the API runs. HTTP requests
+// reach it through routes.ts, WebSocket operations through ws.ts (yoga.getEnveloped), and
+// tests without a port through yoga.fetch.
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { schema } from '../graphql/schema.js';
+import type { AppServices, GraphQLContext } from '../graphql/context.js';
+import { useAuth } from '../auth/plugin.js';
+import type { TokenVerifier } from '../auth/tokens.js';
+import type { ApiMetrics } from '../metrics/api.js';
+import type { PersistedOperationsOnly } from './persisted-operations.js';
+import { GRAPHIQL_OPTIONS, localGraphiQL } from './graphiql.js';
+import { createMaskError } from './errors.js';
+import { useCors } from './cors.js';
+import { useOperationBodyLimit } from './body-limit.js';
+import { useOperationFairness } from './fairness.js';
+import { useQueryLimits } from './limits.js';
+import { useUploadRateLimit } from './rate-limit.js';
+import { useRequestLog, yogaLogger } from './request-log.js';
+import { useStreamingUploads, type NodeServerContext } from './uploads.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export type Yoga = YogaServerInstance<NodeServerContext, GraphQLContext>;
+
+export interface YogaDeps {
+  services: AppServices;
+  verifier: TokenVerifier;
+  metrics: ApiMetrics;
+  /** Set when PERSISTED_OPERATIONS_ONLY is on. */
+  persisted: PersistedOperationsOnly | null;
+}
+
+export function createGraphQLYoga({ services, verifier, metrics, persisted }: YogaDeps): Yoga {
+  const { env, log } = services;
+  const maskError = createMaskError({ maxUploadBytes: env.MAX_UPLOAD_BYTES });
+  return createYoga<NodeServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    // Uploads are parsed by useStreamingUploads; Yoga must not read bodies itself.
+    multipart: false,
+    maxRequestBodySize: false,
+    maskedErrors: { maskError, isDev: env.NODE_ENV === 'development' },
+    graphiql: env.NODE_ENV === 'development' ? GRAPHIQL_OPTIONS : false,
+    renderGraphiQL: localGraphiQL(),
+    landingPage: false,
+    // Replaced by useCors: Yoga's default echoes any Origin with credentials.
+    cors: false,
+    logging: yogaLogger(log, maskError),
+    // The order is the order each request meets them, and it matters:
+    // - CORS first, so even a refused request carries the headers a browser needs to
+    //   read the refusal; then the request log and metrics, which must see every
+    //   operation, refused ones included.
+    // - Auth before the upload rate limit (an anonymous caller never spends a client's
+    //   quota), and both before useStreamingUploads reads an upload's body: a refused
+    //   upload costs no bytes.
+    // - Query limits, the body limit and the persisted-operations rule refuse a document
+    //   before it runs.
+    // - Fairness last: it wraps execute, so an operation refused above never takes a slot.
+    plugins: [
+      useCors(env),
+      useRequestLog(log, maskError),
+      ...metrics.plugins,
+      useAuth(verifier),
+      ...useQueryLimits(env.NODE_ENV === 'production'),
+      useUploadRateLimit({
+        redis: services.redis,
+        prefix: env.REDIS_PREFIX,
+        limit: env.UPLOAD_RATE_LIMIT,
+        windowSeconds: env.UPLOAD_RATE_WINDOW_SECONDS,
+        verifier,
+        log,
+      }),
+      useStreamingUploads({
+        maxFileSize: env.MAX_UPLOAD_BYTES,
+        maxConcurrent: env.MAX_CONCURRENT_UPLOADS,
+        idleTimeoutSeconds: env.UPLOAD_IDLE_TIMEOUT_SECONDS,
+        onBytes: (bytes) => metrics.uploadBytes.inc(bytes),
+      }),
+      useOperationBodyLimit(),
+      ...(persisted ? [persisted.plugin] : []),
+      useOperationFairness({
+        maxConcurrent: env.MAX_CONCURRENT_OPERATIONS_PER_CLIENT,
+        maxQueued: env.MAX_QUEUED_OPERATIONS_PER_CLIENT,
+        verifier,
+      }),
+    ],
+    // role and requestId are set by useAuth and useRequestLog; these are fail-closed defaults.
+    context: (): GraphQLContext => ({ ...services, role: null, requestId: '' }),
+  });
+}
