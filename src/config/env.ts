@@ -1,12 +1,13 @@
 // Environment, parsed and validated once. Every problem is reported together and the
 // process exits with one clear message instead of a stack trace.
 import { z } from 'zod';
+import type { Role } from '../auth/role.js';
 
 const authTokens = z
   .string()
   .default('')
   .transform((value, ctx) => {
-    const tokens = new Map<string, 'admin' | 'viewer'>();
+    const tokens = new Map<string, Role>();
     for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
       const at = entry.lastIndexOf(':');
       const token = entry.slice(0, at);
