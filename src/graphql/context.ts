@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Role } from '../auth/role.js';
-import type { Env } from '../config/env.js';
+import type { Config } from '../config/config.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
@@ -9,7 +9,7 @@ import type { ProgressPublisher } from '../progress/publisher.js';
 
 /** Process-wide dependencies, created once by buildApp and shared by every request. */
 export interface AppServices {
-  env: Env;
+  config: Config;
   db: Database;
   redis: Redis;
   /** A second connection: a Redis client in subscriber mode can do nothing else. */

@@ -18,16 +18,16 @@ export interface App {
   server: Server;
   yoga: Yoga;
   metrics: ApiMetrics;
-  /** Listens on env.PORT (0 = any free port); resolves with the bound URL. */
+  /** Listens on config.http.port (0 = any free port); resolves with the bound URL. */
   start(port?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
 export function buildApp(services: AppServices): App {
-  const { env, log } = services;
-  const verifier = createTokenVerifier(env.AUTH_TOKENS);
+  const { config, log } = services;
+  const verifier = createTokenVerifier(config.auth.tokens);
   const metrics = createApiMetrics(services.ingestQueue, log);
-  const persisted = env.PERSISTED_OPERATIONS_ONLY ? persistedOperationsOnly(verifier) : null;
+  const persisted = config.http.persistedOperationsOnly ? persistedOperationsOnly(verifier) : null;
 
   const yoga = createGraphQLYoga({ services, verifier, metrics, persisted });
   const server = createServer(createRoutes({ services, yoga, verifier, metrics }));
@@ -41,11 +41,11 @@ export function buildApp(services: AppServices): App {
     server,
     yoga,
     metrics,
-    start: (port = env.PORT) =>
+    start: (port = config.http.port) =>
       new Promise((resolve, reject) => {
-        sweeps ??= startUploadSweeps(services.db.pool, env.UPLOAD_RETENTION_DAYS, log);
+        sweeps ??= startUploadSweeps(services.db.pool, config.uploads.retentionDays, log);
         // Without auth, only this machine may connect.
-        const host = env.HOST ?? (verifier.enabled ? '0.0.0.0' : '127.0.0.1');
+        const host = config.http.host ?? (verifier.enabled ? '0.0.0.0' : '127.0.0.1');
         if (!verifier.enabled) log.warn('AUTH_TOKENS is empty: auth is off, listening on 127.0.0.1 only');
         server.once('error', reject);
         server.listen(port, host, () => {

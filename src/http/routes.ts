@@ -22,7 +22,7 @@ export interface RoutesDeps {
 }
 
 export function createRoutes({ services, yoga, verifier, metrics }: RoutesDeps): Express {
-  const { env, log } = services;
+  const { config, log } = services;
   const app = express();
   app.disable('x-powered-by');
 
@@ -44,7 +44,7 @@ export function createRoutes({ services, yoga, verifier, metrics }: RoutesDeps):
   app.use(BULL_BOARD_PATH, ...adminOnly, bullBoardRouter([services.ingestQueue]));
 
   // Browser apps: CSV downloads and GraphQL.
-  app.use(EXPORTS_PATH, corsMiddleware(env), exportsRouter({ pool: services.db.pool, verifier, log }));
+  app.use(EXPORTS_PATH, corsMiddleware(config), exportsRouter({ pool: services.db.pool, verifier, log }));
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
   // Static pages (the web console) mount here, after the API routes they call.

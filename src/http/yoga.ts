@@ -31,16 +31,16 @@ export interface YogaDeps {
 }
 
 export function createGraphQLYoga({ services, verifier, metrics, persisted }: YogaDeps): Yoga {
-  const { env, log } = services;
-  const maskError = createMaskError({ maxUploadBytes: env.MAX_UPLOAD_BYTES });
+  const { config, log } = services;
+  const maskError = createMaskError({ maxUploadBytes: config.uploads.maxBytes });
   return createYoga<NodeServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     // Uploads are parsed by useStreamingUploads; Yoga must not read bodies itself.
     multipart: false,
     maxRequestBodySize: false,
-    maskedErrors: { maskError, isDev: env.NODE_ENV === 'development' },
-    graphiql: env.NODE_ENV === 'development' ? GRAPHIQL_OPTIONS : false,
+    maskedErrors: { maskError, isDev: config.nodeEnv === 'development' },
+    graphiql: config.nodeEnv === 'development' ? GRAPHIQL_OPTIONS : false,
     renderGraphiQL: localGraphiQL(),
     landingPage: false,
     // Replaced by useCors: Yoga's default echoes any Origin with credentials.
@@ -57,32 +57,27 @@ export function createGraphQLYoga({ services, verifier, metrics, persisted }: Yo
     //   before it runs.
     // - Fairness last: it wraps execute, so an operation refused above never takes a slot.
     plugins: [
-      useCors(env),
+      useCors(config),
       useRequestLog(log, maskError),
       ...metrics.plugins,
       useAuth(verifier),
-      ...useQueryLimits(env.NODE_ENV === 'production'),
+      ...useQueryLimits(config.nodeEnv === 'production'),
       useUploadRateLimit({
         redis: services.redis,
-        prefix: env.REDIS_PREFIX,
-        limit: env.UPLOAD_RATE_LIMIT,
-        windowSeconds: env.UPLOAD_RATE_WINDOW_SECONDS,
+        prefix: config.redis.prefix,
+        ...config.uploads.rateLimit,
         verifier,
         log,
       }),
       useStreamingUploads({
-        maxFileSize: env.MAX_UPLOAD_BYTES,
-        maxConcurrent: env.MAX_CONCURRENT_UPLOADS,
-        idleTimeoutSeconds: env.UPLOAD_IDLE_TIMEOUT_SECONDS,
+        maxFileSize: config.uploads.maxBytes,
+        maxConcurrent: config.uploads.maxConcurrent,
+        idleTimeoutSeconds: config.uploads.idleTimeoutSeconds,
         onBytes: (bytes) => metrics.uploadBytes.inc(bytes),
       }),
       useOperationBodyLimit(),
       ...(persisted ? [persisted.plugin] : []),
-      useOperationFairness({
-        maxConcurrent: env.MAX_CONCURRENT_OPERATIONS_PER_CLIENT,
-        maxQueued: env.MAX_QUEUED_OPERATIONS_PER_CLIENT,
-        verifier,
-      }),
+      useOperationFairness({ ...config.http.operationsPerClient, verifier }),
     ],
     // role and requestId are set by useAuth and useRequestLog; these are fail-closed defaults.
     context: (): GraphQLContext => ({ ...services, role: null, requestId: '' }),

@@ -1,14 +1,14 @@
 // The API on the test file's own database and Redis prefix: built without a port for
 // GraphQL-only tests (app.yoga.fetch, see dashboard-graphql.ts's graphql()), or listening
 // on a free port for tests that need real HTTP or WebSocket connections.
-import { parseEnv, type Env } from '../../src/config/env.js';
+import { parseConfig, type Config } from '../../src/config/config.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createServices } from '../../src/services.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 
 export interface BuiltTestApp {
   app: App;
-  env: Env;
+  config: Config;
   db: TestDatabase;
   services: ReturnType<typeof createServices>;
   close(): Promise<void>;
@@ -25,7 +25,7 @@ export async function buildTestApp(
   db?: TestDatabase,
 ): Promise<BuiltTestApp> {
   const testDb = db ?? (await createTestDatabase(label));
-  const env = parseEnv({
+  const config = parseConfig({
     NODE_ENV: 'test',
     DATABASE_URL: testDb.url,
     REDIS_URL: testDb.redisUrl,
@@ -33,11 +33,11 @@ export async function buildTestApp(
     PORT: '0',
     ...overrides,
   });
-  const services = createServices(env);
+  const services = createServices(config);
   const app = buildApp(services);
   return {
     app,
-    env,
+    config,
     db: testDb,
     services,
     async close() {
