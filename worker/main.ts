@@ -4,8 +4,8 @@
 // no longer in BullMQ) are requeued here too (src/jobs/reconciler.ts). If the process is killed
 // before that, the job is redelivered and resumes from its last committed chunk.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { loadEnv } from '../src/config/env.js';
-import { logger } from '../src/infra/logger.js';
+import { loadConfig } from '../src/config/config.js';
+import { configureLogger } from '../src/infra/logger.js';
 import { createPool } from '../src/infra/pg-pool.js';
 import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
@@ -20,22 +20,25 @@ import { startLostJobsReconciler } from '../src/jobs/reconciler.js';
 import { createIngestQueue, INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
 import { JobBusyError, runJob, type RunJobDeps, type RunJobResult } from './pipeline/run-job.js';
 
-const env = loadEnv();
+const config = loadConfig();
+const logger = configureLogger(config.log);
 // Per running job: its dedicated connection, upload reads, progress writes and the publisher.
 // The pool alone: the pipeline is raw SQL, and Prisma's client would only cost memory.
-const pool = createPool(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 });
-const redis = createRedis(env.REDIS_URL);
-const publisher = createProgressPublisher({ pool, redis, prefix: env.REDIS_PREFIX });
+const pool = createPool(config.db.url, { max: config.worker.concurrency * 4 + 2 });
+const redis = createRedis(config.redis.url);
+const publisher = createProgressPublisher({ pool, redis, prefix: config.redis.prefix, intervalMs: config.worker.progressIntervalMs });
 // The worker computes the default dashboard for the API processes; it keeps no copy itself.
 configureDashboardCache(pool, { maxBytes: 0 });
-const defaultView = new SharedDefaultView(redis, env.REDIS_PREFIX, logger);
+const defaultView = new SharedDefaultView(redis, config.redis.prefix, logger);
 const runDeps: RunJobDeps = {
   pool,
   log: logger,
+  chunkRecords: config.worker.chunkRecords,
+  progressIntervalMs: config.worker.progressIntervalMs,
   publish: (id) => publisher.publish(id),
   // On the progress publisher's connection: Redis delivers the alerts before the job's
   // COMPLETED event, which is published after them.
-  publishAlerts: (alerts) => publishAlerts(redis, env.REDIS_PREFIX, alerts),
+  publishAlerts: (alerts) => publishAlerts(redis, config.redis.prefix, alerts),
   precomputeDashboard: () => new DashboardView(pool, validateFilter(null), defaultView).precompute(),
 };
 
@@ -59,13 +62,11 @@ const worker = new Worker<IngestPayload>(
     return result;
   },
   {
-    connection: createWorkerRedis(env.REDIS_URL),
-    prefix: env.REDIS_PREFIX,
-    concurrency: env.WORKER_CONCURRENCY,
-    // A chunk merge can hold the event loop's attention for a while; don't declare it stalled early.
-    lockDuration: 60_000,
-    // A crashed worker stalls its job; allow as many stalls as attempts before BullMQ gives up.
-    maxStalledCount: 5,
+    connection: createWorkerRedis(config.redis.url),
+    prefix: config.redis.prefix,
+    concurrency: config.worker.concurrency,
+    lockDuration: config.worker.lockDurationMs,
+    maxStalledCount: config.worker.maxStalledCount,
   },
 );
 
@@ -78,18 +79,18 @@ worker.on('failed', (job, error) => {
   }
 });
 worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
-logger.info({ queue: INGEST_QUEUE, prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY }, 'worker started');
+logger.info({ queue: INGEST_QUEUE, prefix: config.redis.prefix, concurrency: config.worker.concurrency }, 'worker started');
 
 // Jobs BullMQ lost (Redis restarted without its data, say) are requeued by every worker,
 // at start and periodically; the producer shares the publisher's connection.
-const queue = createIngestQueue(redis, env.REDIS_PREFIX);
+const queue = createIngestQueue(redis, config.redis.prefix);
 const reconciler = startLostJobsReconciler(
   { pool, queue },
-  { intervalMs: env.JOB_RECONCILE_INTERVAL_MS, graceMs: env.JOB_RECONCILE_GRACE_MS, log: logger },
+  { ...config.worker.reconcile, log: logger },
 );
 
 const metricsServer =
-  env.WORKER_METRICS_PORT === undefined ? undefined : await startWorkerMetricsServer(env, env.WORKER_METRICS_PORT);
+  config.worker.metricsPort === undefined ? undefined : await startWorkerMetricsServer(config, config.worker.metricsPort);
 if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
 
 /**
@@ -102,8 +103,8 @@ if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics liste
  * and this delivery then finds the job finished (SKIPPED) or resumes what a dead holder left.
  */
 async function lookAgainLater(job: Job<IngestPayload>, token: string | undefined): Promise<never> {
-  logger.info({ jobId: job.data.jobId, recheckMs: env.WORKER_BUSY_RECHECK_MS }, 'job is being run by another delivery: looking again later');
-  await job.moveToDelayed(Date.now() + env.WORKER_BUSY_RECHECK_MS, token);
+  logger.info({ jobId: job.data.jobId, recheckMs: config.worker.busyRecheckMs }, 'job is being run by another delivery: looking again later');
+  await job.moveToDelayed(Date.now() + config.worker.busyRecheckMs, token);
   throw new DelayedError();
 }
 

@@ -1,12 +1,14 @@
-// Environment, parsed and validated once. Every problem is reported together and the
-// process exits with one clear message instead of a stack trace.
+// Environment variables, parsed and validated once: every problem is reported together
+// (loadConfig in config.ts prints them and exits). config.ts groups the result into the
+// typed config the processes use.
 import { z } from 'zod';
+import type { Role } from '../auth/role.js';
 
 const authTokens = z
   .string()
   .default('')
   .transform((value, ctx) => {
-    const tokens = new Map<string, 'admin' | 'viewer'>();
+    const tokens = new Map<string, Role>();
     for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
       const at = entry.lastIndexOf(':');
       const token = entry.slice(0, at);
@@ -33,6 +35,9 @@ const corsOrigins = z
     if (bad.length) ctx.addIssue({ code: 'custom', message: `not an origin (scheme://host[:port]) nor *: ${bad.join(', ')}` });
     return origins;
   });
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -72,7 +77,8 @@ const envSchema = z.object({
   DASHBOARD_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(32 * 1024 ** 2),
   /** Origins allowed to call /graphql from a browser, with credentials (comma-separated; * = any, without). Unset: see http/cors.ts. */
   CORS_ORIGINS: corsOrigins,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: silent when NODE_ENV=test, info otherwise. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -87,14 +93,3 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
 }
 
 export class ConfigError extends Error {}
-
-/** parseEnv for process entry points: prints the problems and exits 1. */
-export function loadEnv(): Env {
-  try {
-    return parseEnv();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-}

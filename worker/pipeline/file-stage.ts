@@ -28,11 +28,6 @@ import { giveWayIfWaitedOn, type DryRunSession } from './dry-run.js';
 import { KeySet, capacityFor } from './key-set.js';
 import type { ProgressReporter } from './progress.js';
 
-// Two chunks are in memory at once (one parsed ahead). Progress moves a chunk at a time,
-// so a chunk should commit well within a second (≥ 2 progress events/s); the per-chunk
-// statements cost ~2 ms, noise at this size.
-export const DEFAULT_CHUNK_RECORDS = 10_000;
-
 const YIELD_EVERY_RECORDS = 1024;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 

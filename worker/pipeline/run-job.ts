@@ -16,6 +16,7 @@ import { InputFileError } from '../../src/ingest/errors.js';
 import { mapHeader, unknownColumnsWarning } from '../../src/ingest/headers.js';
 import { transactionsFormat, usersFormat, type RowFormat } from '../../src/ingest/rows.js';
 import { readUpload } from '../../src/infra/file-store.js';
+import { TUNABLES } from '../../src/config/config.js';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
 import { ADVISORY_LOCKS } from '../../src/infra/pg-pool.js';
 import { addWarning, claimJob, finishJob, JobNotRunningError, recordStageTiming } from '../../src/jobs/store.js';
@@ -25,7 +26,7 @@ import { raiseBudgetAlerts, type PublishAlerts } from './budgets.js';
 import { AggregatesFailedError, aggregatesMessage, failureMessage } from './failures.js';
 import { inDryRun, isDryRunYield, restartDryRun } from './dry-run.js';
 import { carryOverIdenticalUpload } from './identical-upload.js';
-import { DEFAULT_CHUNK_RECORDS, type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
+import { type JobFileRow, type StageContext, type StageOutcome } from './file-stage.js';
 import { ProgressReporter, type PublishProgress } from './progress.js';
 import { ingestTransactions } from './transactions.js';
 import { ingestUsers } from './users.js';
@@ -147,7 +148,7 @@ async function runLocked(
     job.stageTimings = {};
   }
   const files = await loadFiles(pool, jobId);
-  const progress = new ProgressReporter(pool, jobId, { publish: deps.publish, minIntervalMs: deps.progressIntervalMs });
+  const progress = new ProgressReporter(pool, jobId, { publish: deps.publish, minIntervalMs: deps.progressIntervalMs ?? TUNABLES.progressIntervalMs });
   const done = new Set(Object.keys(job.stageTimings));
   for (const file of files) {
     if (done.has(stageOf(file.kind))) progress.advance(file.totalRows, file.sizeBytes);
@@ -157,7 +158,7 @@ async function runLocked(
     client,
     jobId,
     progress,
-    chunkRecords: deps.chunkRecords ?? DEFAULT_CHUNK_RECORDS,
+    chunkRecords: deps.chunkRecords ?? TUNABLES.chunkRecords,
     maxKeysInMemory: deps.maxKeysInMemory,
     onChunkCommitted: deps.onChunkCommitted,
   };
