@@ -63,7 +63,7 @@ export interface Config {
     maxStalledCount: number;
     chunkRecords: number;
     progressIntervalMs: number;
-    /** The lost-jobs pass (src/jobs/reconciler.ts): how often, and how old a QUEUED job must be. */
+    /** The lost-jobs pass (src/jobs/reconciler.ts): how often, and how long a QUEUED/RUNNING job must have been unchanged to be taken for lost. */
     reconcile: { intervalMs: number; graceMs: number };
   };
 }
