@@ -3,8 +3,8 @@
 // SIGTERM) stops both cleanly and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { loadEnv } from './config/env.js';
-import { logger } from './infra/logger.js';
+import { loadConfig } from './config/config.js';
+import { configureLogger } from './infra/logger.js';
 import { NODE_FLAGS, type ProcessKind } from './infra/node-flags.js';
 import { migrate } from './migrate.js';
 
@@ -14,8 +14,9 @@ const MAX_DELAY_MS = 30_000;
 /** A child that ran this long before dying counts as healthy: its next restart is quick again. */
 const STABLE_AFTER_MS = 60_000;
 
-const env = loadEnv();
-const applied = await migrate(env.DATABASE_URL);
+const config = loadConfig();
+const logger = configureLogger(config.log);
+const applied = await migrate(config.db.url);
 logger.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 
 // The children run the way this supervisor runs: compiled JS under plain node (dist/, as
