@@ -20,7 +20,7 @@ const applied = await migrate(config.db.url);
 logger.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 
 // The children run the way this supervisor runs: compiled JS under plain node (dist/, as
-// `npm start` and the image run it), or the TypeScript sources through tsx (tests, dev).
+// `npm start` runs it), or the TypeScript sources through tsx (`npm run dev`, tests).
 const fromSources = import.meta.filename.endsWith('.ts');
 const extension = fromSources ? '.ts' : '.js';
 const loader = fromSources ? ['--import', 'tsx'] : [];
