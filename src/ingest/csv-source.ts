@@ -292,12 +292,18 @@ class CsvReader {
     this.waitFor = 0;
     const records: CsvRecord[] = [];
     let stop = this.pieceEnd(data, pos, final);
+    let invalid: InvalidLine | undefined;
     for (;;) {
       // A lone CR at the very end of the file ends its last line.
       const parseEnd = final && stop === data.length && data[stop - 1] === CR ? stop - 1 : stop;
-      const piece = data.subarray(pos, parseEnd);
-      if (!isUtf8(piece)) throw notUtf8(data, pos, parseEnd, this.line, dataOffset);
-      const parsed = parseRecords(piece);
+      if (!invalid && !isUtf8(data.subarray(pos, parseEnd))) {
+        // The records before the line that is not UTF-8 are read; the file fails on that line.
+        invalid = firstInvalidLine(data, pos, parseEnd, this.line, dataOffset);
+        if (invalid.start === pos) throw invalid.error;
+        stop = invalid.start;
+        continue;
+      }
+      const parsed = parseRecords(data.subarray(pos, parseEnd));
       let cursor = pos;
       for (const { fields, end: relativeEnd } of parsed.records) {
         const end = pos + relativeEnd;
@@ -327,6 +333,7 @@ class CsvReader {
       }
       // A quoted field is still open at the end of the piece.
       const start = this.skipBlankLines(data, cursor, parseEnd);
+      if (invalid) throw invalid.error; // the open record runs into that line
       const available = final ? data.length : data.lastIndexOf(LF) + 1;
       if (stop < available) {
         // The piece ended inside the field: the lines after it belong to the record.
@@ -426,17 +433,22 @@ function countLineFeeds(data: Buffer, from: number, to: number): number {
   return count;
 }
 
-/** The first line of data[from, to) that is not UTF-8, for the error. */
-function notUtf8(data: Buffer, from: number, to: number, line: number, dataOffset: number): InputFileError {
-  for (let start = from; start < to; line++) {
+interface InvalidLine {
+  start: number;
+  error: InputFileError;
+}
+
+/** The first line of data[from, to) that is not UTF-8 (`line` is the line at `from`). */
+function firstInvalidLine(data: Buffer, from: number, to: number, line: number, dataOffset: number): InvalidLine {
+  let start = from;
+  for (; start < to; line++) {
     const newline = data.indexOf(LF, start);
     const end = newline < 0 || newline >= to ? to : newline + 1;
-    if (!isUtf8(data.subarray(start, end))) {
-      return new InputFileError(`the file is not UTF-8 text: invalid byte sequence on line ${line} (bytes from offset ${dataOffset + start})`);
-    }
+    if (!isUtf8(data.subarray(start, end))) break;
     start = end;
   }
-  return new InputFileError(`the file is not UTF-8 text: invalid byte sequence in the bytes from offset ${dataOffset + from}`);
+  const error = new InputFileError(`the file is not UTF-8 text: invalid byte sequence on line ${line} (bytes from offset ${dataOffset + start})`);
+  return { start: Math.min(start, to), error };
 }
 
 /** The longest prefix of `bytes` of at most `max` bytes that ends on a character boundary, decoded. */

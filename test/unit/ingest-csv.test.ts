@@ -148,6 +148,20 @@ describe('readCsvRecords', () => {
     await expect(collect(png)).rejects.toThrow(/not CSV text: it holds binary data/);
   });
 
+  it('gives the records before a line that is not UTF-8, then fails on that line', async () => {
+    const bytes = Buffer.concat([Buffer.from('a,b\n"1",2\n3,4\n'), Buffer.from([0xff, 0xfe]), Buffer.from('\n5,6\n')]);
+    const records: CsvRecord[] = [];
+    const reading = (async () => {
+      for await (const record of readCsvRecords([bytes])) records.push(record);
+    })();
+    await expect(reading).rejects.toThrow('the file is not UTF-8 text: invalid byte sequence on line 4 (bytes from offset 15)');
+    expect(summary(records)).toEqual([
+      [1, ['a', 'b']],
+      [2, ['1', '2']],
+      [3, ['3', '4']],
+    ]);
+  });
+
   it('fails invalid UTF-8 with the offset', async () => {
     const bytes = Buffer.concat([Buffer.from('a,b\n1,'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]);
     await expect(collect(bytes)).rejects.toThrow(InputFileError);
