@@ -154,7 +154,7 @@ describe('readCsvRecords', () => {
     const reading = (async () => {
       for await (const record of readCsvRecords([bytes])) records.push(record);
     })();
-    await expect(reading).rejects.toThrow('the file is not UTF-8 text: invalid byte sequence on line 4 (bytes from offset 15)');
+    await expect(reading).rejects.toThrow('the file is not UTF-8 text: invalid byte sequence on line 4 (bytes from offset 14)');
     expect(summary(records)).toEqual([
       [1, ['a', 'b']],
       [2, ['1', '2']],
