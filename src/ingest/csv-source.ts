@@ -318,8 +318,11 @@ class CsvReader {
         if (fields.some(hasQuote)) {
           const broken = brokenClosingQuote(data.subarray(start, contentEnd));
           if (broken) {
-            // Read again from the line after the one where the quoting broke.
             const restart = this.brokenRecord(data, start, start + broken.at, `unexpected character after a closing quote in field ${broken.field}`, records);
+            cursor = restart;
+            // csv-parse ended that record where the broken line ends (the usual case): the
+            // records it read after it stand. Otherwise read again from the next line.
+            if (restart === end) continue;
             return { records, pos: restart, waiting: false };
           }
         }
