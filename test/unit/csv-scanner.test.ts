@@ -124,7 +124,7 @@ interface FileOptions {
   /**
    * Broken quoting and quoted line breaks mixed freely within a record, and unclosed quotes
    * anywhere (they pair with later quotes): this reaches broken quoting on a later physical
-   * line of a record (once cut at buffer ends by the tokenizer). Without it, a record holds either
+   * line of a record (the hand-written tokenizer once cut it at buffer ends). Without it, a record holds either
    * quoted line breaks or broken quoting (as its last field), and an unclosed quote opens
    * only the last line.
    */
