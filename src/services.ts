@@ -1,6 +1,7 @@
 // Creates and closes the process-wide dependencies of the API process.
-import type { Env } from './config/env.js';
+import type { Config } from './config/config.js';
 import { configureDashboardCache } from './dashboard/cache.js';
+import { SharedDefaultView } from './dashboard/default-view.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
 import { createRedis, createSubscriberRedis } from './infra/redis.js';
@@ -8,20 +9,28 @@ import { createIngestQueue } from './queue/ingest-queue.js';
 import { createProgressPublisher } from './progress/publisher.js';
 import type { AppServices } from './graphql/context.js';
 
-export function createServices(env: Env): AppServices & { close(): Promise<void> } {
-  const db = createDatabase(env.DATABASE_URL);
-  configureDashboardCache(db.pool, { maxBytes: env.DASHBOARD_CACHE_MAX_BYTES });
-  const redis = createRedis(env.REDIS_URL);
-  const redisSubscriber = createSubscriberRedis(env.REDIS_URL);
-  const ingestQueue = createIngestQueue(createRedis(env.REDIS_URL, { maxRetriesPerRequest: null }), env.REDIS_PREFIX);
-  const progressPublisher = createProgressPublisher({ pool: db.pool, redis, prefix: env.REDIS_PREFIX });
+export function createServices(config: Config): AppServices & { close(): Promise<void> } {
+  const db = createDatabase(config.db.url);
+  configureDashboardCache(db.pool, { maxBytes: config.dashboard.cacheMaxBytes });
+  const redis = createRedis(config.redis.url);
+  const redisSubscriber = createSubscriberRedis(config.redis.url);
+  // A producer fails fast when Redis goes away (an upload then answers an error instead
+  // of hanging): only workers, which block on Redis, need maxRetriesPerRequest: null.
+  const ingestQueue = createIngestQueue(createRedis(config.redis.url), config.redis.prefix, config.queue);
+  const progressPublisher = createProgressPublisher({
+    pool: db.pool,
+    redis,
+    prefix: config.redis.prefix,
+    intervalMs: config.worker.progressIntervalMs,
+  });
   return {
-    env,
+    config,
     db,
     redis,
     progressPublisher,
     redisSubscriber,
     ingestQueue,
+    defaultView: new SharedDefaultView(redis, config.redis.prefix, logger),
     log: logger,
     async close() {
       // Order: stop producing, then the connections, then the database.

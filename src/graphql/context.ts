@@ -1,16 +1,16 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Env } from '../config/env.js';
+import type { Role } from '../auth/role.js';
+import type { Config } from '../config/config.js';
+import type { SharedDefaultView } from '../dashboard/default-view.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
 import type { ProgressPublisher } from '../progress/publisher.js';
 
-export type Role = 'admin' | 'viewer';
-
 /** Process-wide dependencies, created once by buildApp and shared by every request. */
 export interface AppServices {
-  env: Env;
+  config: Config;
   db: Database;
   redis: Redis;
   /** A second connection: a Redis client in subscriber mode can do nothing else. */
@@ -18,6 +18,8 @@ export interface AppServices {
   ingestQueue: Queue<IngestPayload>;
   /** Announces jobs the API creates, cancels or retries (jobUpdated, jobProgress). */
   progressPublisher: ProgressPublisher;
+  /** The default dashboard's figures, shared with the other processes through Redis. */
+  defaultView: SharedDefaultView;
   log: Logger;
 }
 

@@ -135,7 +135,7 @@ builder.subscriptionField('budgetAlerts', (t) =>
   t.field({
     type: BudgetAlertRef,
     description: 'Every budget alert as it is raised, on whichever API process the client is connected to; before the job reports COMPLETED.',
-    subscribe: (_root, _args, ctx) => publishedAlerts({ redis: ctx.redis, redisSubscriber: ctx.redisSubscriber, prefix: ctx.env.REDIS_PREFIX }),
+    subscribe: (_root, _args, ctx) => publishedAlerts({ redis: ctx.redis, redisSubscriber: ctx.redisSubscriber, prefix: ctx.config.redis.prefix }),
     resolve: (alert) => alert,
   }),
 );

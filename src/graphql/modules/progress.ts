@@ -67,7 +67,7 @@ const subscribeDeps = (ctx: GraphQLContext): ProgressSubscribeDeps => ({
   pool: ctx.db.pool,
   redis: ctx.redis,
   redisSubscriber: ctx.redisSubscriber,
-  prefix: ctx.env.REDIS_PREFIX,
+  prefix: ctx.config.redis.prefix,
 });
 
 builder.subscriptionFields((t) => ({
