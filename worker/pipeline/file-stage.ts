@@ -9,16 +9,15 @@
 // Duplicate keys: a key is a duplicate when any earlier record of the file carried it.
 // Within a chunk that is a KeySet here; across chunks each target keeps track itself.
 //
-// Rows reach the target two ways: records through the string rules (rows.ts), and, when
-// the target has a byte path, quote-free lines checked and packed straight from the
-// bytes they arrived in (no strings, no per-row objects).
+// Rows reach the target two ways: records read by csv-parse through the string rules
+// (rows.ts), and, when the target has a byte path, the lines it takes, checked and packed
+// straight from the bytes they arrived in (no strings, no per-row objects).
 import type pg from 'pg';
 import { copyInto, inPooledTransaction, withTransaction } from '../../src/infra/pg-pool.js';
 import { checkpointChunk } from '../../src/jobs/store.js';
 import type { FileKind } from '../../src/generated/prisma/enums.js';
 import { copyField } from '../../src/ingest/copy-text.js';
-import { lineRecord, readCsvBatches, truncateUtf8, type CsvBatch, type CsvLines } from '../../src/ingest/csv-source.js';
-import type { CsvRecord } from '../../src/ingest/csv-tokenizer.js';
+import { lineRecord, readCsvBatches, truncateUtf8, type CsvLines, type CsvRecord } from '../../src/ingest/csv-source.js';
 import { InputFileError } from '../../src/ingest/errors.js';
 import { mapHeader, type HeaderMapping } from '../../src/ingest/headers.js';
 import { invalidField, type RowFormat, type RowProblem, type RowValues } from '../../src/ingest/rows.js';
@@ -145,10 +144,9 @@ export async function ingestFile<Name extends string, R extends ValidRows>(
 ): Promise<StageOutcome> {
   await target.prepare(ctx.client);
   try {
-    const batches = readCsvBatches(readUpload(ctx.pool, file.id), {
-      onBytes: (bytes) => ctx.progress.advance(0, bytes),
-    });
-    const chunks = readAhead(chunksOf(batches, target, file.committedRecords, ctx.chunkRecords));
+    const source = readUpload(ctx.pool, file.id);
+    const onBytes = (bytes: number) => ctx.progress.advance(0, bytes);
+    const chunks = readAhead(chunksOf(source, onBytes, target, file.committedRecords, ctx.chunkRecords));
     for await (const chunk of chunks) {
       ctx.progress.advance(chunk.records, 0);
       if (chunk.replay) {
@@ -172,7 +170,8 @@ export async function ingestFile<Name extends string, R extends ValidRows>(
  * the header; records before `committedRecords` form replay chunks.
  */
 async function* chunksOf<Name extends string, R extends ValidRows>(
-  batches: AsyncIterable<CsvBatch>,
+  source: AsyncIterable<Buffer>,
+  onBytes: (bytes: number) => void,
   target: FileTarget<Name, R>,
   committedRecords: number,
   chunkRecords: number,
@@ -180,17 +179,25 @@ async function* chunksOf<Name extends string, R extends ValidRows>(
   const { format } = target;
   let mapping: HeaderMapping<Name> | undefined;
   let linePath: LinePath<R> | undefined;
+  // The header selects the byte path; the lines it refuses are read by csv-parse.
+  const fastLines = (header: CsvRecord) => {
+    mapping = mapHeader(format.label, header.malformed ? [] : header.fields, format.columns);
+    linePath = target.linePath?.(mapping);
+    const path = linePath;
+    return path && ((data: Buffer, start: number, end: number) => path.check(data, start, end));
+  };
   let index = 0;
+  let header = true;
   let builder: ChunkBuilder<Name, R> | undefined;
-  for await (const batch of batches) {
+  for await (const batch of readCsvBatches(source, { onBytes, fastLines })) {
     const count = batch.kind === 'lines' ? batch.starts.length : batch.records.length;
     for (let i = 0; i < count; i++) {
-      if (!mapping) {
-        const record = batch.kind === 'lines' ? lineRecord(batch, i) : (batch.records[i] as CsvRecord);
-        mapping = mapHeader(format.label, record.malformed ? [] : record.fields, format.columns);
-        linePath = target.linePath?.(mapping);
+      if (header) {
+        // The reader hands the header to fastLines (which maps it) when this loop asks for the next batch.
+        header = false;
         continue;
       }
+      if (!mapping) throw new Error('the CSV reader gave a record before mapping the header');
       builder ??= new ChunkBuilder(target, mapping, linePath, index, index < committedRecords, chunkRecords);
       if (batch.kind === 'lines') builder.addLine(batch, i);
       else builder.add(batch.records[i] as CsvRecord);
@@ -204,7 +211,7 @@ async function* chunksOf<Name extends string, R extends ValidRows>(
       }
     }
   }
-  if (!mapping) throw new InputFileError(`${format.label}: the file is empty (no header row)`);
+  if (header) throw new InputFileError(`${format.label}: the file is empty (no header row)`);
   if (index === 0) throw new InputFileError(`${format.label}: the file has a header but no data rows`);
   if (builder) yield builder.build();
 }
