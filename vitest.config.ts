@@ -12,7 +12,7 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['test/helpers/global-setup.ts'],
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.{ts,tsx}'],
     exclude: ['test/faults/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

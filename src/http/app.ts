@@ -30,6 +30,7 @@ import { useUploadRateLimit } from './rate-limit.js';
 import { useRequestLog, yogaLogger } from './request-log.js';
 import { useStreamingUploads, type NodeServerContext } from './uploads.js';
 import { startUploadSweeps, type UploadSweeps } from '../jobs/service.js';
+import { mountWebConsole } from './web-console.js';
 
 export const GRAPHQL_PATH = '/graphql';
 export const METRICS_PATH = '/metrics';
@@ -115,6 +116,7 @@ export function buildApp(services: AppServices): App {
   app.use(BULL_BOARD_PATH, ...adminOnly, bullBoardRouter([services.ingestQueue]));
   app.use(EXPORTS_PATH, corsMiddleware(env), exportsRouter({ pool: services.db.pool, verifier, log }));
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
+  mountWebConsole(app);
 
   const server = createServer(app);
   server.on('clientError', answerClientError);

@@ -53,6 +53,11 @@ export type JobStatus =
   | 'QUEUED'
   | 'RUNNING';
 
+/** ADMIN: every operation; VIEWER: queries and subscriptions (AUTH_TOKENS). Without auth every caller is ADMIN. */
+export type Role =
+  | 'ADMIN'
+  | 'VIEWER';
+
 export type SetBudgetInput = {
   /** USD per calendar month (UTC), > 0. */
   monthlyLimit: number;
@@ -138,7 +143,7 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { __typename: 'Query', job: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { __typename: 'RejectedRowConnection', edges: Array<{ __typename: 'RejectedRowEdge', node: { __typename: 'RejectedRow', id: string, file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
+export type JobQuery = { __typename: 'Query', job: { __typename: 'Job', rejectedRowsCsvUrl: string, id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { __typename: 'RejectedRowConnection', edges: Array<{ __typename: 'RejectedRowEdge', node: { __typename: 'RejectedRow', id: string, file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
 
 export type UploadCsvMutationVariables = Exact<{
   users?: Blob | null | undefined;
@@ -176,6 +181,11 @@ export type JobUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
 export type JobUpdatedSubscription = { jobUpdated: { __typename: 'JobUpdate', jobId: string, status: JobStatus, stage: JobStage | null, sequence: number, job: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null } };
+
+export type ViewerRoleQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerRoleQuery = { __typename: 'Query', viewerRole: Role };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -624,6 +634,7 @@ export const JobDocument = new TypedDocumentString(`
   job(id: $id) {
     __typename
     ...JobFields
+    rejectedRowsCsvUrl
     rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
       __typename
       edges {
@@ -675,7 +686,7 @@ export const JobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:3f27ffb9576c9155d44e4e6cee97abe68e36e83b941059d2ef9f2f83f1f31865"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+}`, {"hash":"sha256:9c5360a377e7a5fba3234d10d0ac3ab5d3109a4d84a29477c1fcafd8a206bfac"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
 export const UploadCsvDocument = new TypedDocumentString(`
     mutation UploadCsv($users: File, $transactions: File, $dryRun: Boolean = false, $usersFileName: String, $transactionsFileName: String) {
   __typename
@@ -862,3 +873,9 @@ export const JobUpdatedDocument = new TypedDocumentString(`
     rejectedRows
   }
 }`, {"hash":"sha256:511875f57980c9a52516bf58496c4234c8a6ae5ba4aca35564c6c6f50a43c3d0"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;
+export const ViewerRoleDocument = new TypedDocumentString(`
+    query ViewerRole {
+  __typename
+  viewerRole
+}
+    `, {"hash":"sha256:bc07031af51577c9e0b44d8df60637aa3d8ffcdb34fc60105ff77e1f07e661d2"}) as unknown as TypedDocumentString<ViewerRoleQuery, ViewerRoleQueryVariables>;
