@@ -2,7 +2,7 @@
 // line and bar charts, the SVG renderer and the components used here are bundled). This
 // module is its own chunk, loaded after the KPI cards render.
 import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
-import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
@@ -11,7 +11,7 @@ import { bucketOf } from '../lib/anomalies.js';
 import { GRANULARITIES } from '../lib/filters.js';
 import { formatCompact, formatCount, formatMoney } from '../lib/format.js';
 
-echarts.use([LineChart, BarChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, AriaComponent, SVGRenderer]);
+echarts.use([LineChart, BarChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, SVGRenderer]);
 
 type Dashboard = DashboardQuery['dashboard'];
 type Option = echarts.EChartsCoreOption;
@@ -20,7 +20,6 @@ const COLORS = ['#1f5fbf', '#c2410c', '#047857', '#7c3aed', '#b91c1c', '#0e7490'
 const money = (value: unknown) => formatMoney(Number(value));
 const base: Option = {
   color: COLORS,
-  aria: { enabled: true },
   grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
   tooltip: { trigger: 'axis', valueFormatter: money },
   textStyle: { fontFamily: 'inherit' },
@@ -43,6 +42,8 @@ function Chart({ option, label, testId }: { option: Option; label: string; testI
   useEffect(() => {
     chart.current?.setOption({ ...base, ...option }, { notMerge: true });
   }, [option]);
+  // Our own label says what the chart shows in words (ECharts' aria component would replace
+  // it with a generated list of raw values).
   return <div ref={element} className="chart" role="img" aria-label={label} data-testid={testId} />;
 }
 
