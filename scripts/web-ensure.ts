@@ -44,6 +44,9 @@ export function ensureWebBuild({ log = console.info }: { log?: (line: string) =>
   const result = spawnSync(vite, ['build', '--config', path.join(ROOT, 'web', 'vite.config.ts'), '--outDir', outDir, '--logLevel', 'warn'], {
     cwd: ROOT,
     stdio: 'inherit',
+    // Callers run with NODE_ENV=test or development (vitest, npm start); the bundle is
+    // always the production one (React's development build is larger and slower).
+    env: { ...process.env, NODE_ENV: 'production' },
   });
   if (result.status !== 0) {
     rmSync(outDir, { recursive: true, force: true });

@@ -9,6 +9,8 @@ const api = process.env.API_URL ?? 'http://127.0.0.1:4000';
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
+  // The dev server's dependency cache stays in web/ (node_modules may be shared).
+  cacheDir: '.vite',
   build: {
     outDir: 'dist',
     emptyOutDir: true,

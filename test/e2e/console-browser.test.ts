@@ -169,7 +169,7 @@ describe.skipIf(missing)(
       await page.getByLabel('Access token').fill(ADMIN);
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('heading', { name: 'Upload' }).waitFor();
-      expect(await page.getByTestId('role').textContent()).toBe('Admin');
+      await expect.poll(() => page.getByTestId('role').textContent()).toBe('Admin');
 
       await dropFiles(page, await sampleFiles(path.join(dir, 'march')));
       await expect.poll(() => page.getByTestId('picked-users').textContent()).toMatch(/^users\.csv \(/);
@@ -285,7 +285,7 @@ describe.skipIf(missing)(
       const viewerContext = await openContext();
       const viewer = await viewerContext.newPage();
       await openWithToken(viewer, '/jobs', VIEWER);
-      expect(await viewer.getByTestId('role').textContent()).toBe('Viewer');
+      await expect.poll(() => viewer.getByTestId('role').textContent()).toBe('Viewer');
       await viewer.locator(`tr[data-job="${newest.id}"]`).waitFor();
       expect(await viewer.getByRole('columnheader', { name: 'Actions' }).count()).toBe(0);
       expect(await viewer.getByRole('button', { name: /^(Cancel|Retry)$/ }).count()).toBe(0);

@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Provider } from 'urql';
 import type { Role } from '../../src/client/generated/graphql.js';
 import { ViewerRoleQuery } from '../../src/client/operations/session.js';
-import { createConsoleClient, doc } from './client.js';
+import { createConsoleClient, doc, type ConsoleClient } from './client.js';
 import { Toasts } from './components/Toasts.js';
 import { ROUTES, routeOf } from './lib/routes.js';
 import { storedToken, storeToken } from './lib/session.js';
@@ -20,14 +20,22 @@ type Access = { state: 'checking' } | { state: 'ready'; role: Role } | { state: 
 export function App() {
   const [token, setToken] = useState(storedToken);
   const [access, setAccess] = useState<Access>({ state: 'checking' });
-  const console_ = useMemo(() => createConsoleClient(token), [token]);
-  useEffect(() => () => console_.dispose(), [console_]);
+  // A new token is checked afresh.
+  useEffect(() => setAccess({ state: 'checking' }), [token]);
+  // One client per token, made and disposed by an effect (React's strict mode runs effects
+  // twice in development: a memoised client would be used after its socket was disposed).
+  const [consoleClient, setConsoleClient] = useState<ConsoleClient | null>(null);
+  useEffect(() => {
+    const created = createConsoleClient(token);
+    setConsoleClient(created);
+    return () => created.dispose();
+  }, [token]);
 
   // One query tells whether auth is on (401 without a valid token) and what the token may do.
   useEffect(() => {
+    if (!consoleClient) return;
     let current = true;
-    setAccess({ state: 'checking' });
-    console_.client
+    consoleClient.client
       .query(ViewerRole, {}, { requestPolicy: 'network-only' })
       .toPromise()
       .then((result) => {
@@ -36,8 +44,8 @@ export function App() {
         const unauthenticated =
           result.error?.response?.status === 401 || result.error?.graphQLErrors.some((error) => error.extensions?.code === 'UNAUTHENTICATED');
         if (unauthenticated) {
-          if (token) storeToken(null);
-          setAccess({ state: 'token', message: token ? 'That token was not accepted.' : undefined });
+          if (consoleClient.token) storeToken(null);
+          setAccess({ state: 'token', message: consoleClient.token ? 'That token was not accepted.' : undefined });
         } else {
           setAccess({ state: 'error', message: result.error?.message ?? 'The API did not answer.' });
         }
@@ -45,14 +53,14 @@ export function App() {
     return () => {
       current = false;
     };
-  }, [console_, token]);
+  }, [consoleClient]);
 
   const signOut = useCallback(() => {
     storeToken(null);
     setToken(null);
   }, []);
 
-  if (access.state === 'checking') return <p className="centered" role="status">Connecting…</p>;
+  if (!consoleClient) return <p className="centered" role="status">Connecting…</p>;
   if (access.state === 'error') return <p className="centered error" role="alert">{access.message}</p>;
   if (access.state === 'token') {
     return (
@@ -65,9 +73,12 @@ export function App() {
       />
     );
   }
-  const session: Session = { token, role: access.role, isAdmin: access.role === 'ADMIN', signOut };
+  // While the role is being checked the screens already load (their queries run beside the
+  // check, not after it); admin controls appear once the role is known.
+  const role = access.state === 'ready' ? access.role : null;
+  const session: Session = { token, role, isAdmin: role === 'ADMIN', signOut };
   return (
-    <Provider value={console_.client}>
+    <Provider value={consoleClient.client}>
       <SessionContext.Provider value={session}>
         <Shell />
       </SessionContext.Provider>
@@ -137,7 +148,7 @@ function Shell() {
         </nav>
         <span className="who">
           <span className="role" data-testid="role">
-            {session.role === 'ADMIN' ? 'Admin' : 'Viewer'}
+            {session.role === null ? '…' : session.role === 'ADMIN' ? 'Admin' : 'Viewer'}
           </span>
           {session.token && (
             <button type="button" className="link" onClick={session.signOut}>

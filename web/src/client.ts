@@ -16,6 +16,8 @@ export function doc<TResult, TVariables>(document: TypedDocumentString<TResult, 
 }
 
 export interface ConsoleClient {
+  /** The token every request of this client carries (null: none). */
+  token: string | null;
   client: Client;
   ws: WsClient;
   dispose(): void;
@@ -47,5 +49,5 @@ export function createConsoleClient(token: string | null, origin = window.locati
       }),
     ],
   });
-  return { client, ws, dispose: () => void ws.dispose() };
+  return { token, client, ws, dispose: () => void ws.dispose() };
 }

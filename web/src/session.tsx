@@ -5,7 +5,8 @@ import type { Role } from '../../src/client/generated/graphql.js';
 
 export interface Session {
   token: string | null;
-  role: Role;
+  /** null while the token's role is being checked. */
+  role: Role | null;
   isAdmin: boolean;
   signOut(): void;
 }

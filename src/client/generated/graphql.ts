@@ -120,6 +120,22 @@ export type DashboardQueryVariables = Exact<{
 
 export type DashboardQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { __typename: 'PeriodKpis', from: string, to: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, dateRange: { __typename: 'DateRange', min: string, max: string } | null, meta: { __typename: 'DashboardMeta', asOf: string | null, lastJobId: string | null }, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
 
+export type DashboardKpisQueryVariables = Exact<{
+  filter?: DashboardFilter | null | undefined;
+}>;
+
+
+export type DashboardKpisQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { __typename: 'PeriodKpis', from: string, to: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, meta: { __typename: 'DashboardMeta', asOf: string | null, lastJobId: string | null } } };
+
+export type DashboardChartsQueryVariables = Exact<{
+  filter?: DashboardFilter | null | undefined;
+  granularity?: Granularity | null | undefined;
+  limit?: number | null | undefined;
+}>;
+
+
+export type DashboardChartsQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
+
 export type DemoKpisQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -544,6 +560,112 @@ export const DashboardDocument = new TypedDocumentString(`
   modelEfficiency
   activeSubscriberUtilization
 }`, {"hash":"sha256:62461e0c28a951426aa0b550f65394f424f3926214a8803b4bb142388dc0b7e4"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+export const DashboardKpisDocument = new TypedDocumentString(`
+    query DashboardKpis($filter: DashboardFilter) {
+  __typename
+  dashboard(filter: $filter) {
+    __typename
+    id
+    kpis {
+      __typename
+      ...KpiFields
+    }
+    previousPeriod {
+      __typename
+      from
+      to
+      kpis {
+        __typename
+        ...KpiFields
+      }
+    }
+    meta {
+      __typename
+      asOf
+      lastJobId
+    }
+  }
+}
+    fragment KpiFields on Kpis {
+  __typename
+  totalCost
+  promptTokens
+  completionTokens
+  totalTokens
+  conversations
+  activeDays
+  avgSpendPerDay
+  avgTokensPerDay
+  avgTokensPerConversation
+  highestUsedModel
+  leastUsedModel
+  costliestModel
+  modelEfficiency
+  activeSubscriberUtilization
+}`, {"hash":"sha256:dac58691e7455702001d125b09620dc3291b544aa03522e643c330b154015bae"}) as unknown as TypedDocumentString<DashboardKpisQuery, DashboardKpisQueryVariables>;
+export const DashboardChartsDocument = new TypedDocumentString(`
+    query DashboardCharts($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
+  __typename
+  dashboard(filter: $filter) {
+    __typename
+    id
+    spendTrend(granularity: $granularity) {
+      __typename
+      bucketStart
+      cost
+      totalTokens
+      conversations
+      activeUsers
+    }
+    spendAnomalies {
+      __typename
+      date
+      cost
+      baseline
+      score
+      direction
+    }
+    costByModel {
+      __typename
+      model
+      cost
+      promptTokens
+      completionTokens
+      conversations
+      efficiency
+    }
+    costByRegion {
+      __typename
+      region
+      cost
+      conversations
+      activeUsers
+    }
+    topCompanies(limit: $limit) {
+      __typename
+      company
+      cost
+      conversations
+      activeUsers
+      highestUsedModel
+    }
+    subscribers {
+      __typename
+      region
+      active
+      inactive
+      engaged
+    }
+    exportUrls {
+      __typename
+      spendTrend(granularity: $granularity)
+      costByModel
+      costByRegion
+      topCompanies(limit: $limit)
+    }
+  }
+}
+    `, {"hash":"sha256:37aba8d63c2618181a65ba302cfb38b4599e749d6c6ec03cebfd506fa73b5a45"}) as unknown as TypedDocumentString<DashboardChartsQuery, DashboardChartsQueryVariables>;
 export const DemoKpisDocument = new TypedDocumentString(`
     query DemoKpis {
   __typename

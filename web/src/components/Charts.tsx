@@ -6,14 +6,14 @@ import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/compon
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
-import type { DashboardQuery, Granularity } from '../../../src/client/generated/graphql.js';
+import type { DashboardChartsQuery, Granularity } from '../../../src/client/generated/graphql.js';
 import { bucketOf } from '../lib/anomalies.js';
 import { GRANULARITIES } from '../lib/filters.js';
 import { formatCompact, formatCount, formatMoney } from '../lib/format.js';
 
 echarts.use([LineChart, BarChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, SVGRenderer]);
 
-type Dashboard = DashboardQuery['dashboard'];
+type Dashboard = DashboardChartsQuery['dashboard'];
 type Option = echarts.EChartsCoreOption;
 
 const COLORS = ['#1f5fbf', '#c2410c', '#047857', '#7c3aed', '#b91c1c', '#0e7490', '#a16207', '#be185d'];
@@ -22,7 +22,6 @@ const base: Option = {
   color: COLORS,
   grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
   tooltip: { trigger: 'axis', valueFormatter: money },
-  textStyle: { fontFamily: 'inherit' },
 };
 
 function Chart({ option, label, testId }: { option: Option; label: string; testId: string }) {

@@ -20,7 +20,7 @@ const CARDS: Array<{ key: NumericKpi; label: string; format(value: number | null
   { key: 'activeDays', label: 'Active days', format: formatCount },
   { key: 'avgSpendPerDay', label: 'Average spend per day', format: formatMoney },
   { key: 'avgTokensPerConversation', label: 'Tokens per conversation', format: formatDecimal },
-  { key: 'modelEfficiency', label: 'Model efficiency (tokens per $)', format: formatDecimal },
+  { key: 'modelEfficiency', label: 'Completion tokens per prompt token', format: formatDecimal },
   { key: 'activeSubscriberUtilization', label: 'Active subscriber utilization', format: formatShare },
 ];
 

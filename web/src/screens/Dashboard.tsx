@@ -1,9 +1,11 @@
 // Dashboard: the filter bar (choices from the API, state in the URL), KPI cards with the
 // previous period's change, then the charts (ECharts, loaded after the cards) and CSV exports.
+// The cards and the charts are two queries sent together, so the cards do not wait for the
+// series; both read the same Dashboard entity (its id comes from the filter).
 import { lazy, Suspense, useMemo } from 'react';
 import { useQuery } from 'urql';
-import type { DashboardQuery as DashboardData } from '../../../src/client/generated/graphql.js';
-import { DashboardFiltersQuery, DashboardQuery } from '../../../src/client/operations/dashboard.js';
+import type { DashboardChartsQuery as ChartsData, DashboardKpisQuery as KpisData } from '../../../src/client/generated/graphql.js';
+import { DashboardChartsQuery, DashboardFiltersQuery, DashboardKpisQuery } from '../../../src/client/operations/dashboard.js';
 import { doc } from '../client.js';
 import { DownloadButton } from '../components/DownloadButton.js';
 import { FilterBar } from '../components/FilterBar.js';
@@ -14,7 +16,8 @@ import { navigate, useLocation } from '../navigation.js';
 import { useSession } from '../session.js';
 
 const Filters = doc(DashboardFiltersQuery);
-const Dashboard_ = doc(DashboardQuery);
+const Kpis = doc(DashboardKpisQuery);
+const ChartsDocument = doc(DashboardChartsQuery);
 // ECharts is the largest part of the bundle: its chunk loads while the cards render.
 const Charts = lazy(() => import('../components/Charts.js'));
 
@@ -23,16 +26,19 @@ export function Dashboard() {
   const filter = useMemo(() => filterFromSearch(search), [search]);
   const setFilter = (next: FilterState) => navigate(`/dashboard${searchFromFilter(next)}`, { replace: true });
   const [choices] = useQuery({ query: Filters });
-  const variables = useMemo(() => ({ filter: toGraphQLFilter(filter), granularity: filter.granularity, limit: 10 }), [filter]);
-  const [{ data, error, fetching }] = useQuery({ query: Dashboard_, variables });
-  const dashboard = data?.dashboard;
+  const graphqlFilter = useMemo(() => toGraphQLFilter(filter), [filter]);
+  const [kpis] = useQuery({ query: Kpis, variables: { filter: graphqlFilter } });
+  const chartVariables = useMemo(() => ({ filter: graphqlFilter, granularity: filter.granularity, limit: 10 }), [graphqlFilter, filter.granularity]);
+  const [charts] = useQuery({ query: ChartsDocument, variables: chartVariables });
+  const error = kpis.error ?? charts.error;
+  const dashboard = kpis.data?.dashboard;
 
   return (
     <section aria-labelledby="dashboard-title" className="stack">
       <div className="row spread">
         <h1 id="dashboard-title">Dashboard</h1>
         <p className="muted" aria-live="polite">
-          {fetching ? 'Updating…' : dashboard?.meta.asOf ? `Data as of ${formatInstant(dashboard.meta.asOf)}` : ''}
+          {kpis.fetching || charts.fetching ? 'Updating…' : dashboard?.meta.asOf ? `Data as of ${formatInstant(dashboard.meta.asOf)}` : ''}
         </p>
       </div>
       <FilterBar filter={filter} choices={choices.data?.dashboard} onChange={setFilter} />
@@ -41,52 +47,60 @@ export function Dashboard() {
           {error.graphQLErrors[0]?.message ?? error.message}
         </p>
       )}
-      {dashboard && <DashboardBody dashboard={dashboard} filter={filter} onGranularity={(granularity) => setFilter({ ...filter, granularity })} />}
+      {dashboard && <KpiCards dashboard={dashboard} />}
+      {charts.data && (
+        <ChartsAndExports dashboard={charts.data.dashboard} filter={filter} onGranularity={(granularity) => setFilter({ ...filter, granularity })} />
+      )}
     </section>
   );
 }
 
-function DashboardBody({
+function KpiCards({ dashboard }: { dashboard: KpisData['dashboard'] }) {
+  const previous = dashboard.previousPeriod;
+  const cards = kpiCards(dashboard.kpis, previous?.kpis);
+  return (
+    <section aria-label="Key figures" className="kpis" data-testid="kpis">
+      {cards.map((card) => (
+        <article key={card.key} className="card kpi" data-kpi={card.key} data-value={card.value ?? ''}>
+          <h2>{card.label}</h2>
+          <p className="kpi-value">{card.text}</p>
+          <p className={`kpi-change ${card.change.direction}`}>
+            {previous ? (
+              <>
+                {card.change.text} <span className="muted">vs {previous.from} – {previous.to}</span>
+              </>
+            ) : (
+              <span className="muted">Set both dates to compare with the period before</span>
+            )}
+          </p>
+        </article>
+      ))}
+      <article className="card kpi">
+        <h2>Models</h2>
+        <p className="kpi-models">
+          Most used: <strong>{dashboard.kpis.highestUsedModel ?? '—'}</strong>
+          <br />
+          Costliest: <strong>{dashboard.kpis.costliestModel ?? '—'}</strong>
+          <br />
+          Least used: <strong>{dashboard.kpis.leastUsedModel ?? '—'}</strong>
+        </p>
+      </article>
+    </section>
+  );
+}
+
+function ChartsAndExports({
   dashboard,
   filter,
   onGranularity,
 }: {
-  dashboard: DashboardData['dashboard'];
+  dashboard: ChartsData['dashboard'];
   filter: FilterState;
   onGranularity(granularity: FilterState['granularity']): void;
 }) {
   const { token } = useSession();
-  const previous = dashboard.previousPeriod;
-  const cards = kpiCards(dashboard.kpis, previous?.kpis);
   return (
     <>
-      <section aria-label="Key figures" className="kpis" data-testid="kpis">
-        {cards.map((card) => (
-          <article key={card.key} className="card kpi" data-kpi={card.key} data-value={card.value ?? ''}>
-            <h2>{card.label}</h2>
-            <p className="kpi-value">{card.text}</p>
-            <p className={`kpi-change ${card.change.direction}`} title={previous ? `Compared with ${previous.from} – ${previous.to}` : undefined}>
-              {previous ? (
-                <>
-                  {card.change.text} <span className="muted">vs {previous.from} – {previous.to}</span>
-                </>
-              ) : (
-                <span className="muted">Set both dates to compare with the period before</span>
-              )}
-            </p>
-          </article>
-        ))}
-        <article className="card kpi">
-          <h2>Models</h2>
-          <p className="kpi-models">
-            Most used: <strong>{dashboard.kpis.highestUsedModel ?? '—'}</strong>
-            <br />
-            Costliest: <strong>{dashboard.kpis.costliestModel ?? '—'}</strong>
-            <br />
-            Least used: <strong>{dashboard.kpis.leastUsedModel ?? '—'}</strong>
-          </p>
-        </article>
-      </section>
       <Suspense fallback={<p role="status">Loading charts…</p>}>
         <Charts dashboard={dashboard} granularity={filter.granularity} onGranularity={onGranularity} />
       </Suspense>

@@ -21,8 +21,10 @@ export function Jobs() {
   const { isAdmin } = useSession();
   const [{ data, error }] = useQuery({ query: Jobs_, variables: { first: PAGE } });
   const [jobs, setJobs] = useState<JobFieldsFragment[]>([]);
+  // The page's jobs, merged into what live events already added (graphcache re-delivers the
+  // page when an entity in it changes; that must not drop a job the page does not hold).
   useEffect(() => {
-    if (data) setJobs(data.jobs.edges.map((edge) => edge.node));
+    if (data) setJobs((current) => data.jobs.edges.reduce((list, edge) => mergeJob(list, edge.node), current).slice(0, PAGE));
   }, [data]);
   const [live] = useSubscription({ query: JobUpdated });
   useEffect(() => {

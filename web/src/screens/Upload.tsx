@@ -19,7 +19,7 @@ const Job = doc(JobDocument);
 const REJECTED_SHOWN = 20;
 
 export function Upload() {
-  const { isAdmin } = useSession();
+  const { isAdmin, role } = useSession();
   const [picked, setPicked] = useState<PickedFiles>({ problems: [] });
   const [dryRun, setDryRun] = useState(false);
   const [dragging, setDragging] = useState(false);
@@ -30,7 +30,7 @@ export function Upload() {
     return (
       <section aria-labelledby="upload-title">
         <h1 id="upload-title">Upload</h1>
-        <p>Uploading data needs an admin token.</p>
+        <p role="status">{role === null ? 'Checking access…' : 'Uploading data needs an admin token.'}</p>
       </section>
     );
   }
