@@ -294,10 +294,11 @@ describe.skipIf(missing)(
       await viewer.getByText('Uploading data needs an admin token.').waitFor();
       expect(await viewer.getByTestId('dropzone').count()).toBe(0);
       expect(await viewer.getByRole('button', { name: 'Upload' }).count()).toBe(0);
+      await screenshots(viewer, 'viewer-upload');
       await viewer.goto(`${base}/budgets`);
       await viewer.getByTestId('budgets-table').waitFor();
       expect(await viewer.getByRole('button', { name: /New budget|Edit|Delete/ }).count()).toBe(0);
-      await screenshots(viewer, 'viewer-upload');
+      await screenshots(viewer, 'viewer-budgets');
       await viewerContext.close();
     }, 120_000);
 

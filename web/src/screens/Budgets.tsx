@@ -79,7 +79,7 @@ export function Budgets() {
         </p>
       )}
       <div className="table-wrap">
-        <table data-testid="budgets-table">
+        <table data-testid="budgets-table" className="cards-on-narrow">
           <caption>{rows[0] ? `Spend in ${rows[0].month}` : 'Budgets'}</caption>
           <thead>
             <tr>
@@ -98,17 +98,17 @@ export function Budgets() {
             {rows.map((row) => (
               <tr key={row.budget.id} data-budget={row.budget.id}>
                 <th scope="row">{scopeLabel(row.budget.scope)}</th>
-                <td className="num">{formatMoney(row.budget.monthlyLimit)}</td>
-                <td className="num">{formatMoney(row.spent)}</td>
-                <td className="num">
+                <td className="num" data-label="Monthly limit">{formatMoney(row.budget.monthlyLimit)}</td>
+                <td className="num" data-label="Spent">{formatMoney(row.spent)}</td>
+                <td className="num" data-label="Used">
                   <span className={row.percentUsed >= 100 ? 'over' : undefined}>{formatPercent(row.percentUsed)}</span>
                 </td>
-                <td className="num">{formatMoney(row.projectedSpend)}</td>
-                <td className="num">{formatPercent(row.projectedPercent)}</td>
-                <td>{row.exhaustionDate ?? '—'}</td>
-                <td>{row.budget.thresholds.map((value) => `${value} %`).join(', ')}</td>
+                <td className="num" data-label="Projected">{formatMoney(row.projectedSpend)}</td>
+                <td className="num" data-label="Projected use">{formatPercent(row.projectedPercent)}</td>
+                <td data-label="Exhausted on">{row.exhaustionDate ?? '—'}</td>
+                <td data-label="Alerts at">{row.budget.thresholds.map((value) => `${value} %`).join(', ')}</td>
                 {isAdmin && (
-                  <td className="actions">
+                  <td className="actions" data-label="Actions">
                     <button
                       type="button"
                       onClick={() =>

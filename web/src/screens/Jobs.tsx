@@ -58,7 +58,7 @@ export function Jobs() {
         </p>
       )}
       <div className="table-wrap">
-        <table data-testid="jobs-table">
+        <table data-testid="jobs-table" className="cards-on-narrow">
           <caption className="visually-hidden">Latest jobs, newest first</caption>
           <thead>
             <tr>
@@ -78,21 +78,21 @@ export function Jobs() {
               const totals = jobTotals(job);
               return (
                 <tr key={job.id} data-job={job.id} data-status={job.status}>
-                  <td>{formatInstant(job.createdAt)}</td>
-                  <td>
+                  <td data-label="Created">{formatInstant(job.createdAt)}</td>
+                  <td data-label="Status">
                     <span className={`badge status-${job.status.toLowerCase()}`}>{STATUS_LABELS[job.status]}</span>
                     {job.status === 'RUNNING' && job.stage && <span className="muted"> · {STAGE_LABELS[job.stage]}</span>}
                     {job.dryRun && <span className="badge">dry run</span>}
                     {job.error && <div className="error small">{job.error}</div>}
                   </td>
-                  <td>{job.files.map((file) => file.name).join(', ')}</td>
-                  <td className="num">{formatCount(totals.rows)}</td>
-                  <td className="num">{formatCount(totals.inserted)}</td>
-                  <td className="num">{formatCount(totals.updated)}</td>
-                  <td className="num">{formatCount(totals.rejected)}</td>
-                  <td>{formatElapsed(job.startedAt, job.finishedAt)}</td>
+                  <td data-label="Files">{job.files.map((file) => file.name).join(', ')}</td>
+                  <td className="num" data-label="Rows">{formatCount(totals.rows)}</td>
+                  <td className="num" data-label="Inserted">{formatCount(totals.inserted)}</td>
+                  <td className="num" data-label="Updated">{formatCount(totals.updated)}</td>
+                  <td className="num" data-label="Rejected">{formatCount(totals.rejected)}</td>
+                  <td data-label="Duration">{formatElapsed(job.startedAt, job.finishedAt)}</td>
                   {isAdmin && (
-                    <td>
+                    <td data-label="Actions">
                       {canCancel(job.status) && (
                         <button type="button" disabled={cancel.fetching} onClick={() => void cancelJob({ id: job.id }).then((result) => report(result.error, result.data?.cancelJob))}>
                           Cancel
