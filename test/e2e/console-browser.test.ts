@@ -308,6 +308,21 @@ describe.skipIf(missing)(
       await requestData(token, SetBudgetMutation, { input: { scope: { kind: 'ALL' }, monthlyLimit: 1, thresholds: [50, 100] } });
       await page.getByRole('link', { name: 'Budgets' }).click();
       await page.getByTestId('budgets-table').locator('th[scope="row"]', { hasText: 'All spend' }).waitFor();
+      // An admin creates a budget from the form, and edits it.
+      const march = (await requestData(token, DashboardFiltersQuery)).dashboard;
+      await page.getByRole('button', { name: 'New budget' }).click();
+      await page.getByLabel('Scope').selectOption('REGION');
+      await page.getByLabel('Region', { exact: true }).fill(march.regions[0]!);
+      await page.getByLabel('Monthly limit (USD)').fill('2500');
+      await page.getByLabel('Alert at (% of the limit)').fill('75, 90 %');
+      await page.getByRole('button', { name: 'Save budget' }).click();
+      const regionRow = page.getByTestId('budgets-table').locator('tr', { hasText: `Region ${march.regions[0]}` });
+      await expect.poll(() => regionRow.locator('td').first().textContent(), { timeout: 20_000 }).toBe('$2,500.00');
+      expect(await regionRow.locator('td[data-label="Alerts at"]').textContent()).toBe('75 %, 90 %');
+      await regionRow.getByRole('button', { name: 'Edit' }).click();
+      await page.getByLabel('Monthly limit (USD)').fill('3000');
+      await page.getByRole('button', { name: 'Save budget' }).click();
+      await expect.poll(() => regionRow.locator('td').first().textContent(), { timeout: 20_000 }).toBe('$3,000.00');
 
       await page.getByRole('link', { name: 'Upload' }).click();
       await dropFiles(page, await sampleFiles(path.join(dir, 'may')));

@@ -61,8 +61,8 @@ export const DashboardQuery = graphql(`
 `);
 
 /**
- * The web console's dashboard as two queries sent together: the KPI cards (the cheapest
- * fields, so the first figures show without waiting for the series) …
+ * The web console's dashboard as two queries: the KPI cards (the cheapest fields, so the
+ * first figures show without waiting for the series) …
  */
 export const DashboardKpisQuery = graphql(`
   query DashboardKpis($filter: DashboardFilter) {
