@@ -5,16 +5,16 @@
 // KPI cards are checked against the GraphQL API for the same filter, a viewer sees no
 // admin controls, and a budget crossed by an upload shows an alert toast. Every screen is
 // saved at 1280 and 390 px wide into test/artifacts/.
-import { existsSync } from 'node:fs';
+import { existsSync, openAsBlob } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestData } from '../../src/client/http.js';
+import { requestData, upload } from '../../src/client/http.js';
 import { BudgetAlertsQuery, SetBudgetMutation } from '../../src/client/operations/budgets.js';
 import { DashboardFiltersQuery, DashboardQuery } from '../../src/client/operations/dashboard.js';
-import { JobQuery, JobsQuery } from '../../src/client/operations/jobs.js';
+import { JobQuery, JobsQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { ensureWebBuild } from '../../scripts/web-ensure.js';
 import { formatCount, formatMoney, periodChange } from '../../web/src/lib/format.js';
@@ -274,19 +274,34 @@ describe.skipIf(missing)(
       await screenshots(page, 'dashboard');
     }, 120_000);
 
-    it('lists jobs live, with admin actions; a viewer sees no upload, cancel or budget controls', async () => {
+    it('lists jobs live, with cancel and retry for admins; a viewer sees no upload, cancel or budget controls', async () => {
       await page.getByRole('link', { name: 'Jobs' }).click();
       const { jobs } = await requestData({ url: t.url, token: ADMIN }, JobsQuery, { first: 5 });
-      const newest = jobs.edges[0]!.node;
-      await page.locator(`tr[data-job="${newest.id}"][data-status="${newest.status}"]`).waitFor();
+      const first = jobs.edges[0]!.node;
+      await page.locator(`tr[data-job="${first.id}"][data-status="${first.status}"]`).waitFor();
       await page.getByRole('columnheader', { name: 'Actions' }).waitFor();
+
+      // With no worker, an upload made elsewhere (the API directly) stays QUEUED: it appears
+      // on the open page from jobUpdated, with a Cancel button.
+      await worker!.kill9();
+      worker = undefined;
+      const uploaded = await upload({ url: t.url, token: ADMIN }, UploadCsvMutation, {
+        users: { name: 'users.csv', data: await openAsBlob(path.join(dir, 'march', 'users.csv')) },
+      });
+      const jobId = uploaded.data!.uploadCsv.id;
+      const row = page.locator(`tr[data-job="${jobId}"]`);
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('QUEUED');
+      await row.getByRole('button', { name: 'Cancel' }).click();
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('CANCELLED');
+      await row.getByRole('button', { name: 'Retry' }).waitFor();
       await screenshots(page, 'jobs');
 
+      // A viewer sees the same jobs, without the buttons the admin has on them.
       const viewerContext = await openContext();
       const viewer = await viewerContext.newPage();
       await openWithToken(viewer, '/jobs', VIEWER);
       await expect.poll(() => viewer.getByTestId('role').textContent()).toBe('Viewer');
-      await viewer.locator(`tr[data-job="${newest.id}"]`).waitFor();
+      await viewer.locator(`tr[data-job="${jobId}"][data-status="CANCELLED"]`).waitFor();
       expect(await viewer.getByRole('columnheader', { name: 'Actions' }).count()).toBe(0);
       expect(await viewer.getByRole('button', { name: /^(Cancel|Retry)$/ }).count()).toBe(0);
       expect(await viewer.getByRole('link', { name: 'Upload' }).count()).toBe(0);
@@ -300,7 +315,13 @@ describe.skipIf(missing)(
       expect(await viewer.getByRole('button', { name: /New budget|Edit|Delete/ }).count()).toBe(0);
       await screenshots(viewer, 'viewer-budgets');
       await viewerContext.close();
-    }, 120_000);
+
+      // Retry queues it again; a new worker runs it, and the row follows live to the end.
+      await row.getByRole('button', { name: 'Retry' }).click();
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('QUEUED');
+      worker = startWorker(t.db);
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 90_000 }).toMatch(/^COMPLETED/);
+    }, 180_000);
 
     it('shows an alert toast when an upload crosses a budget', async () => {
       const token = { url: t.url, token: ADMIN };
