@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const loads: Array<Record<'kpis' | 'charts' | 'script' | 'firstQuery' | 'lastAnswer', number>> = [];
+  const loads: Array<Record<'kpis' | 'charts' | 'script' | 'started' | 'firstQuery' | 'lastAnswer', number>> = [];
   try {
     await waitFor(async () => (await fetch(`${base}/ready`)).ok, 60_000, 'the API');
     for (let run = 0; run <= runs; run++) {
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
           // Where the time to the cards goes: the page and its main chunk arrive, the app
           // starts and sends its first queries, their answers come back.
           script: script?.responseEnd ?? NaN,
+          started: performance.getEntriesByName('console-start')[0]?.startTime ?? NaN,
           firstQuery: Math.min(...queries.map((entry) => entry.startTime)),
           lastAnswer: Math.max(...queries.map((entry) => entry.responseEnd)),
         };
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
       // Run 0 warms the API process (JIT, connections) and the OS page cache; not counted.
       if (run > 0) loads.push(marks);
       console.log(
-        `run ${run}: main chunk at ${marks.script.toFixed(0)} ms, first query sent at ${marks.firstQuery.toFixed(0)} ms, ` +
+        `run ${run}: main chunk at ${marks.script.toFixed(0)} ms, evaluated at ${marks.started.toFixed(0)} ms, first query sent at ${marks.firstQuery.toFixed(0)} ms, ` +
           `answers by ${marks.lastAnswer.toFixed(0)} ms, KPI cards at ${marks.kpis.toFixed(0)} ms, charts at ${marks.charts.toFixed(0)} ms${run === 0 ? ' (warm-up)' : ''}`,
       );
     }
@@ -132,7 +133,8 @@ so nothing cached; the API's dashboard cache off, so each load computes the dash
 | from navigation start to | median | max |
 |---|---:|---:|
 | the main chunk downloaded | ${row('script')} |
-| the first GraphQL query sent (app started) | ${row('firstQuery')} |
+| the main chunk evaluated (React starts) | ${row('started')} |
+| the first GraphQL query sent | ${row('firstQuery')} |
 | the queries before the cards answered | ${row('lastAnswer')} |
 | **KPI cards rendered** | **${row('kpis')}** |
 | charts drawn | ${row('charts')} |

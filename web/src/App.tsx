@@ -18,22 +18,22 @@ const ViewerRole = doc(ViewerRoleQuery);
 type Access = { state: 'checking' } | { state: 'ready'; role: Role } | { state: 'token'; message?: string } | { state: 'error'; message: string };
 
 export function App() {
-  const [token, setToken] = useState(storedToken);
+  // Made during the first render, so the screen's queries go out on the first commit. A new
+  // token gets a new client (its headers and socket carry the token); the old one is closed.
+  const [consoleClient, setConsoleClient] = useState<ConsoleClient>(() => createConsoleClient(storedToken()));
   const [access, setAccess] = useState<Access>({ state: 'checking' });
-  // A new token is checked afresh.
-  useEffect(() => setAccess({ state: 'checking' }), [token]);
-  // One client per token, made and disposed by an effect (React's strict mode runs effects
-  // twice in development: a memoised client would be used after its socket was disposed).
-  const [consoleClient, setConsoleClient] = useState<ConsoleClient | null>(null);
-  useEffect(() => {
-    const created = createConsoleClient(token);
-    setConsoleClient(created);
-    return () => created.dispose();
-  }, [token]);
+  const changeToken = useCallback(
+    (token: string | null) => {
+      storeToken(token);
+      consoleClient.dispose();
+      setConsoleClient(createConsoleClient(token));
+      setAccess({ state: 'checking' });
+    },
+    [consoleClient],
+  );
 
   // One query tells whether auth is on (401 without a valid token) and what the token may do.
   useEffect(() => {
-    if (!consoleClient) return;
     let current = true;
     consoleClient.client
       .query(ViewerRole, {}, { requestPolicy: 'network-only' })
@@ -55,28 +55,16 @@ export function App() {
     };
   }, [consoleClient]);
 
-  const signOut = useCallback(() => {
-    storeToken(null);
-    setToken(null);
-  }, []);
+  const signOut = useCallback(() => changeToken(null), [changeToken]);
 
-  if (!consoleClient) return <p className="centered" role="status">Connecting…</p>;
   if (access.state === 'error') return <p className="centered error" role="alert">{access.message}</p>;
   if (access.state === 'token') {
-    return (
-      <TokenForm
-        message={access.message}
-        onToken={(value) => {
-          storeToken(value);
-          setToken(value);
-        }}
-      />
-    );
+    return <TokenForm message={access.message} onToken={changeToken} />;
   }
   // While the role is being checked the screens already load (their queries run beside the
   // check, not after it); admin controls appear once the role is known.
   const role = access.state === 'ready' ? access.role : null;
-  const session: Session = { token, role, isAdmin: role === 'ADMIN', signOut };
+  const session: Session = { token: consoleClient.token, role, isAdmin: role === 'ADMIN', signOut };
   return (
     <Provider value={consoleClient.client}>
       <SessionContext.Provider value={session}>
