@@ -3,14 +3,14 @@
 // operations, generated documents, graphcache keys) and package-lock.json — and is a
 // no-op otherwise. `npm start` and the tests that open the console run it.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 export const WEB_DIST = path.join(ROOT, 'web', 'dist');
 const SOURCES = ['web', 'src/client', 'package-lock.json'];
-const SKIP = new Set(['dist', 'node_modules']);
+const SKIP = new Set(['dist', 'node_modules', '.vite']);
 
 /** The newest modification time under the console's sources (ms). */
 function newestSource(): number {
@@ -19,6 +19,8 @@ function newestSource(): number {
     const stat = statSync(file, { throwIfNoEntry: false });
     if (!stat) return;
     if (stat.isDirectory()) {
+      // A directory's own mtime too: a deleted or renamed source shows in it.
+      newest = Math.max(newest, stat.mtimeMs);
       for (const entry of readdirSync(file)) if (!SKIP.has(entry) && !entry.startsWith('.dist-')) visit(path.join(file, entry));
     } else {
       newest = Math.max(newest, stat.mtimeMs);
@@ -55,6 +57,10 @@ export function ensureWebBuild({ log = console.info }: { log?: (line: string) =>
   rmSync(WEB_DIST, { recursive: true, force: true });
   try {
     renameSync(outDir, WEB_DIST);
+    // The swap changed web/'s own mtime (a source directory): date the build after it
+    // (+1 ms: the swap may fall within the current millisecond).
+    const after = new Date(Date.now() + 1);
+    utimesSync(path.join(WEB_DIST, 'index.html'), after, after);
   } catch {
     // Another ensure swapped its build in first; it is as fresh as ours.
     rmSync(outDir, { recursive: true, force: true });

@@ -3,11 +3,23 @@
 // content), index.html revalidated on every load, and index.html for the console's client
 // routes (/dashboard?from=…, /jobs, …) so a shared link opens its screen. Mounted after
 // every other route, so /graphql, /exports, /health … keep theirs.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 
-export const WEB_DIST = path.resolve(import.meta.dirname, '../../web/dist');
+/**
+ * The checkout's web/dist. This module runs from src/http/ (tsx, tests) and, compiled, from
+ * dist/src/http/, so the root is found (the nearest directory up with a package.json), not
+ * counted in `..`s. (main's src/infra/paths.ts PROJECT_ROOT does the same: use it once merged.)
+ */
+export const WEB_DIST = path.join(findRoot(import.meta.dirname), 'web', 'dist');
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 /** Only the console's own origin: scripts, styles, API calls and sockets. */
 const CONTENT_SECURITY_POLICY = [
