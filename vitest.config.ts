@@ -13,7 +13,7 @@ export default defineConfig({
   test: {
     globalSetup: ['test/helpers/global-setup.ts'],
     setupFiles: ['test/helpers/setup-logger.ts'],
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.{ts,tsx}'],
     exclude: ['test/faults/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

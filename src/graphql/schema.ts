@@ -6,5 +6,6 @@ import './modules/upload.js';
 import './modules/progress.js';
 import './modules/dashboard.js';
 import './modules/budgets.js';
+import './modules/session.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -10,6 +10,7 @@ import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import { corsMiddleware } from './cors.js';
 import { EXPORTS_PATH, exportsRouter } from './exports.js';
 import { createReadinessCheck } from './health.js';
+import { mountWebConsole } from './web-console.js';
 import { GRAPHQL_PATH, type Yoga } from './yoga.js';
 
 export const METRICS_PATH = '/metrics';
@@ -47,7 +48,8 @@ export function createRoutes({ services, yoga, verifier, metrics }: RoutesDeps):
   app.use(EXPORTS_PATH, corsMiddleware(config), exportsRouter({ pool: services.db.pool, verifier, log }));
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
-  // Static pages (the web console) mount here, after the API routes they call.
+  // The web console, after the API routes it calls (they keep their paths).
+  mountWebConsole(app);
 
   return app;
 }

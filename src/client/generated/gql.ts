@@ -25,15 +25,18 @@ type Documents = {
     "\n  fragment KpiFields on Kpis {\n    totalCost\n    promptTokens\n    completionTokens\n    totalTokens\n    conversations\n    activeDays\n    avgSpendPerDay\n    avgTokensPerDay\n    avgTokensPerConversation\n    highestUsedModel\n    leastUsedModel\n    costliestModel\n    modelEfficiency\n    activeSubscriberUtilization\n  }\n": typeof types.KpiFieldsFragmentDoc,
     "\n  query DashboardFilters {\n    dashboard {\n      id\n      dateRange { min max }\n      regions\n      companies\n      models\n    }\n  }\n": typeof types.DashboardFiltersDocument,
     "\n  query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {\n    dashboard(filter: $filter) {\n      id\n      kpis { ...KpiFields }\n      previousPeriod { from to kpis { ...KpiFields } }\n      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }\n      spendAnomalies { date cost baseline score direction }\n      costByModel { model cost promptTokens completionTokens conversations efficiency }\n      costByRegion { region cost conversations activeUsers }\n      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }\n      subscribers { region active inactive engaged }\n      dateRange { min max }\n      meta { asOf lastJobId }\n      exportUrls {\n        spendTrend(granularity: $granularity)\n        costByModel\n        costByRegion\n        topCompanies(limit: $limit)\n      }\n    }\n  }\n": typeof types.DashboardDocument,
+    "\n  query DashboardKpis($filter: DashboardFilter) {\n    dashboard(filter: $filter) {\n      id\n      kpis { ...KpiFields }\n      previousPeriod { from to kpis { ...KpiFields } }\n      meta { asOf lastJobId }\n    }\n  }\n": typeof types.DashboardKpisDocument,
+    "\n  query DashboardCharts($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {\n    dashboard(filter: $filter) {\n      id\n      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }\n      spendAnomalies { date cost baseline score direction }\n      costByModel { model cost promptTokens completionTokens conversations efficiency }\n      costByRegion { region cost conversations activeUsers }\n      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }\n      subscribers { region active inactive engaged }\n      exportUrls {\n        spendTrend(granularity: $granularity)\n        costByModel\n        costByRegion\n        topCompanies(limit: $limit)\n      }\n    }\n  }\n": typeof types.DashboardChartsDocument,
     "\n  query DemoKpis {\n    dashboard {\n      id\n      kpis { ...KpiFields }\n      dateRange { min max }\n    }\n  }\n": typeof types.DemoKpisDocument,
     "\n  fragment JobFields on Job {\n    id\n    status\n    dryRun\n    stage\n    createdAt\n    startedAt\n    finishedAt\n    error\n    warnings\n    stageTimings { stage ms }\n    files { id kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }\n  }\n": typeof types.JobFieldsFragmentDoc,
     "\n  query Jobs($first: Int, $after: String, $status: JobStatus) {\n    jobs(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...JobFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.JobsDocument,
-    "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { id file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.JobDocument,
+    "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRowsCsvUrl\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { id file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": typeof types.JobDocument,
     "\n  mutation UploadCsv(\n    $users: File\n    $transactions: File\n    $dryRun: Boolean = false\n    $usersFileName: String\n    $transactionsFileName: String\n  ) {\n    uploadCsv(\n      users: $users\n      transactions: $transactions\n      dryRun: $dryRun\n      usersFileName: $usersFileName\n      transactionsFileName: $transactionsFileName\n    ) { ...JobFields }\n  }\n": typeof types.UploadCsvDocument,
     "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) { ...JobFields }\n  }\n": typeof types.CancelJobDocument,
     "\n  mutation RetryJob($id: ID!) {\n    retryJob(id: $id) { ...JobFields }\n  }\n": typeof types.RetryJobDocument,
     "\n  subscription JobProgress($jobId: ID!) {\n    jobProgress(jobId: $jobId) {\n      jobId\n      status\n      stage\n      processedRows\n      totalRows\n      totalRowsEstimated\n      processedBytes\n      totalBytes\n      percent\n      rowsPerSecond\n      etaSeconds\n      rejectedRows\n      sequence\n      updatedAt\n      publishedAt\n    }\n  }\n": typeof types.JobProgressDocument,
     "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      sequence\n      job { ...JobFields }\n    }\n  }\n": typeof types.JobUpdatedDocument,
+    "\n  query ViewerRole {\n    viewerRole\n  }\n": typeof types.ViewerRoleDocument,
 };
 const documents: Documents = {
     "\n  fragment BudgetFields on Budget {\n    id\n    scope { kind value }\n    monthlyLimit\n    thresholds\n  }\n": types.BudgetFieldsFragmentDoc,
@@ -46,15 +49,18 @@ const documents: Documents = {
     "\n  fragment KpiFields on Kpis {\n    totalCost\n    promptTokens\n    completionTokens\n    totalTokens\n    conversations\n    activeDays\n    avgSpendPerDay\n    avgTokensPerDay\n    avgTokensPerConversation\n    highestUsedModel\n    leastUsedModel\n    costliestModel\n    modelEfficiency\n    activeSubscriberUtilization\n  }\n": types.KpiFieldsFragmentDoc,
     "\n  query DashboardFilters {\n    dashboard {\n      id\n      dateRange { min max }\n      regions\n      companies\n      models\n    }\n  }\n": types.DashboardFiltersDocument,
     "\n  query Dashboard($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {\n    dashboard(filter: $filter) {\n      id\n      kpis { ...KpiFields }\n      previousPeriod { from to kpis { ...KpiFields } }\n      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }\n      spendAnomalies { date cost baseline score direction }\n      costByModel { model cost promptTokens completionTokens conversations efficiency }\n      costByRegion { region cost conversations activeUsers }\n      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }\n      subscribers { region active inactive engaged }\n      dateRange { min max }\n      meta { asOf lastJobId }\n      exportUrls {\n        spendTrend(granularity: $granularity)\n        costByModel\n        costByRegion\n        topCompanies(limit: $limit)\n      }\n    }\n  }\n": types.DashboardDocument,
+    "\n  query DashboardKpis($filter: DashboardFilter) {\n    dashboard(filter: $filter) {\n      id\n      kpis { ...KpiFields }\n      previousPeriod { from to kpis { ...KpiFields } }\n      meta { asOf lastJobId }\n    }\n  }\n": types.DashboardKpisDocument,
+    "\n  query DashboardCharts($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {\n    dashboard(filter: $filter) {\n      id\n      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }\n      spendAnomalies { date cost baseline score direction }\n      costByModel { model cost promptTokens completionTokens conversations efficiency }\n      costByRegion { region cost conversations activeUsers }\n      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }\n      subscribers { region active inactive engaged }\n      exportUrls {\n        spendTrend(granularity: $granularity)\n        costByModel\n        costByRegion\n        topCompanies(limit: $limit)\n      }\n    }\n  }\n": types.DashboardChartsDocument,
     "\n  query DemoKpis {\n    dashboard {\n      id\n      kpis { ...KpiFields }\n      dateRange { min max }\n    }\n  }\n": types.DemoKpisDocument,
     "\n  fragment JobFields on Job {\n    id\n    status\n    dryRun\n    stage\n    createdAt\n    startedAt\n    finishedAt\n    error\n    warnings\n    stageTimings { stage ms }\n    files { id kind name sizeBytes sha256 totalRows insertedRows updatedRows unchangedRows rejectedRows }\n  }\n": types.JobFieldsFragmentDoc,
     "\n  query Jobs($first: Int, $after: String, $status: JobStatus) {\n    jobs(first: $first, after: $after, status: $status) {\n      edges { cursor node { ...JobFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.JobsDocument,
-    "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { id file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.JobDocument,
+    "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRowsCsvUrl\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { id file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n": types.JobDocument,
     "\n  mutation UploadCsv(\n    $users: File\n    $transactions: File\n    $dryRun: Boolean = false\n    $usersFileName: String\n    $transactionsFileName: String\n  ) {\n    uploadCsv(\n      users: $users\n      transactions: $transactions\n      dryRun: $dryRun\n      usersFileName: $usersFileName\n      transactionsFileName: $transactionsFileName\n    ) { ...JobFields }\n  }\n": types.UploadCsvDocument,
     "\n  mutation CancelJob($id: ID!) {\n    cancelJob(id: $id) { ...JobFields }\n  }\n": types.CancelJobDocument,
     "\n  mutation RetryJob($id: ID!) {\n    retryJob(id: $id) { ...JobFields }\n  }\n": types.RetryJobDocument,
     "\n  subscription JobProgress($jobId: ID!) {\n    jobProgress(jobId: $jobId) {\n      jobId\n      status\n      stage\n      processedRows\n      totalRows\n      totalRowsEstimated\n      processedBytes\n      totalBytes\n      percent\n      rowsPerSecond\n      etaSeconds\n      rejectedRows\n      sequence\n      updatedAt\n      publishedAt\n    }\n  }\n": types.JobProgressDocument,
     "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      sequence\n      job { ...JobFields }\n    }\n  }\n": types.JobUpdatedDocument,
+    "\n  query ViewerRole {\n    viewerRole\n  }\n": types.ViewerRoleDocument,
 };
 
 /**
@@ -100,6 +106,14 @@ export function graphql(source: "\n  query Dashboard($filter: DashboardFilter, $
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query DashboardKpis($filter: DashboardFilter) {\n    dashboard(filter: $filter) {\n      id\n      kpis { ...KpiFields }\n      previousPeriod { from to kpis { ...KpiFields } }\n      meta { asOf lastJobId }\n    }\n  }\n"): typeof import('./graphql.js').DashboardKpisDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardCharts($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {\n    dashboard(filter: $filter) {\n      id\n      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }\n      spendAnomalies { date cost baseline score direction }\n      costByModel { model cost promptTokens completionTokens conversations efficiency }\n      costByRegion { region cost conversations activeUsers }\n      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }\n      subscribers { region active inactive engaged }\n      exportUrls {\n        spendTrend(granularity: $granularity)\n        costByModel\n        costByRegion\n        topCompanies(limit: $limit)\n      }\n    }\n  }\n"): typeof import('./graphql.js').DashboardChartsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query DemoKpis {\n    dashboard {\n      id\n      kpis { ...KpiFields }\n      dateRange { min max }\n    }\n  }\n"): typeof import('./graphql.js').DemoKpisDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -112,7 +126,7 @@ export function graphql(source: "\n  query Jobs($first: Int, $after: String, $st
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { id file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): typeof import('./graphql.js').JobDocument;
+export function graphql(source: "\n  query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {\n    job(id: $id) {\n      ...JobFields\n      rejectedRowsCsvUrl\n      rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {\n        edges { node { id file line column reason raw } }\n        pageInfo { hasNextPage endCursor }\n      }\n    }\n  }\n"): typeof import('./graphql.js').JobDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -133,6 +147,10 @@ export function graphql(source: "\n  subscription JobProgress($jobId: ID!) {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription JobUpdated {\n    jobUpdated {\n      jobId\n      status\n      stage\n      sequence\n      job { ...JobFields }\n    }\n  }\n"): typeof import('./graphql.js').JobUpdatedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerRole {\n    viewerRole\n  }\n"): typeof import('./graphql.js').ViewerRoleDocument;
 
 
 export function graphql(source: string) {

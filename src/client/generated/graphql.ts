@@ -53,6 +53,11 @@ export type JobStatus =
   | 'QUEUED'
   | 'RUNNING';
 
+/** ADMIN: every operation; VIEWER: queries and subscriptions (AUTH_TOKENS). Without auth every caller is ADMIN. */
+export type Role =
+  | 'ADMIN'
+  | 'VIEWER';
+
 export type SetBudgetInput = {
   /** USD per calendar month (UTC), > 0. */
   monthlyLimit: number;
@@ -115,6 +120,22 @@ export type DashboardQueryVariables = Exact<{
 
 export type DashboardQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { __typename: 'PeriodKpis', from: string, to: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, dateRange: { __typename: 'DateRange', min: string, max: string } | null, meta: { __typename: 'DashboardMeta', asOf: string | null, lastJobId: string | null }, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
 
+export type DashboardKpisQueryVariables = Exact<{
+  filter?: DashboardFilter | null | undefined;
+}>;
+
+
+export type DashboardKpisQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { __typename: 'PeriodKpis', from: string, to: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, meta: { __typename: 'DashboardMeta', asOf: string | null, lastJobId: string | null } } };
+
+export type DashboardChartsQueryVariables = Exact<{
+  filter?: DashboardFilter | null | undefined;
+  granularity?: Granularity | null | undefined;
+  limit?: number | null | undefined;
+}>;
+
+
+export type DashboardChartsQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
+
 export type DemoKpisQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -138,7 +159,7 @@ export type JobQueryVariables = Exact<{
 }>;
 
 
-export type JobQuery = { __typename: 'Query', job: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { __typename: 'RejectedRowConnection', edges: Array<{ __typename: 'RejectedRowEdge', node: { __typename: 'RejectedRow', id: string, file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
+export type JobQuery = { __typename: 'Query', job: { __typename: 'Job', rejectedRowsCsvUrl: string, id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, rejectedRows: { __typename: 'RejectedRowConnection', edges: Array<{ __typename: 'RejectedRowEdge', node: { __typename: 'RejectedRow', id: string, file: FileKind, line: number, column: string | null, reason: string, raw: string } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } }, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null };
 
 export type UploadCsvMutationVariables = Exact<{
   users?: Blob | null | undefined;
@@ -176,6 +197,11 @@ export type JobUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
 export type JobUpdatedSubscription = { jobUpdated: { __typename: 'JobUpdate', jobId: string, status: JobStatus, stage: JobStage | null, sequence: number, job: { __typename: 'Job', id: string, status: JobStatus, dryRun: boolean, stage: JobStage | null, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, warnings: Array<string>, stageTimings: Array<{ __typename: 'StageTiming', stage: JobStage, ms: number }>, files: Array<{ __typename: 'JobFile', id: string, kind: FileKind, name: string, sizeBytes: number, sha256: string, totalRows: number, insertedRows: number, updatedRows: number, unchangedRows: number, rejectedRows: number }> } | null } };
+
+export type ViewerRoleQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerRoleQuery = { __typename: 'Query', viewerRole: Role };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -534,6 +560,112 @@ export const DashboardDocument = new TypedDocumentString(`
   modelEfficiency
   activeSubscriberUtilization
 }`, {"hash":"sha256:62461e0c28a951426aa0b550f65394f424f3926214a8803b4bb142388dc0b7e4"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+export const DashboardKpisDocument = new TypedDocumentString(`
+    query DashboardKpis($filter: DashboardFilter) {
+  __typename
+  dashboard(filter: $filter) {
+    __typename
+    id
+    kpis {
+      __typename
+      ...KpiFields
+    }
+    previousPeriod {
+      __typename
+      from
+      to
+      kpis {
+        __typename
+        ...KpiFields
+      }
+    }
+    meta {
+      __typename
+      asOf
+      lastJobId
+    }
+  }
+}
+    fragment KpiFields on Kpis {
+  __typename
+  totalCost
+  promptTokens
+  completionTokens
+  totalTokens
+  conversations
+  activeDays
+  avgSpendPerDay
+  avgTokensPerDay
+  avgTokensPerConversation
+  highestUsedModel
+  leastUsedModel
+  costliestModel
+  modelEfficiency
+  activeSubscriberUtilization
+}`, {"hash":"sha256:dac58691e7455702001d125b09620dc3291b544aa03522e643c330b154015bae"}) as unknown as TypedDocumentString<DashboardKpisQuery, DashboardKpisQueryVariables>;
+export const DashboardChartsDocument = new TypedDocumentString(`
+    query DashboardCharts($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
+  __typename
+  dashboard(filter: $filter) {
+    __typename
+    id
+    spendTrend(granularity: $granularity) {
+      __typename
+      bucketStart
+      cost
+      totalTokens
+      conversations
+      activeUsers
+    }
+    spendAnomalies {
+      __typename
+      date
+      cost
+      baseline
+      score
+      direction
+    }
+    costByModel {
+      __typename
+      model
+      cost
+      promptTokens
+      completionTokens
+      conversations
+      efficiency
+    }
+    costByRegion {
+      __typename
+      region
+      cost
+      conversations
+      activeUsers
+    }
+    topCompanies(limit: $limit) {
+      __typename
+      company
+      cost
+      conversations
+      activeUsers
+      highestUsedModel
+    }
+    subscribers {
+      __typename
+      region
+      active
+      inactive
+      engaged
+    }
+    exportUrls {
+      __typename
+      spendTrend(granularity: $granularity)
+      costByModel
+      costByRegion
+      topCompanies(limit: $limit)
+    }
+  }
+}
+    `, {"hash":"sha256:37aba8d63c2618181a65ba302cfb38b4599e749d6c6ec03cebfd506fa73b5a45"}) as unknown as TypedDocumentString<DashboardChartsQuery, DashboardChartsQueryVariables>;
 export const DemoKpisDocument = new TypedDocumentString(`
     query DemoKpis {
   __typename
@@ -624,6 +756,7 @@ export const JobDocument = new TypedDocumentString(`
   job(id: $id) {
     __typename
     ...JobFields
+    rejectedRowsCsvUrl
     rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
       __typename
       edges {
@@ -675,7 +808,7 @@ export const JobDocument = new TypedDocumentString(`
     unchangedRows
     rejectedRows
   }
-}`, {"hash":"sha256:3f27ffb9576c9155d44e4e6cee97abe68e36e83b941059d2ef9f2f83f1f31865"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
+}`, {"hash":"sha256:9c5360a377e7a5fba3234d10d0ac3ab5d3109a4d84a29477c1fcafd8a206bfac"}) as unknown as TypedDocumentString<JobQuery, JobQueryVariables>;
 export const UploadCsvDocument = new TypedDocumentString(`
     mutation UploadCsv($users: File, $transactions: File, $dryRun: Boolean = false, $usersFileName: String, $transactionsFileName: String) {
   __typename
@@ -862,3 +995,9 @@ export const JobUpdatedDocument = new TypedDocumentString(`
     rejectedRows
   }
 }`, {"hash":"sha256:511875f57980c9a52516bf58496c4234c8a6ae5ba4aca35564c6c6f50a43c3d0"}) as unknown as TypedDocumentString<JobUpdatedSubscription, JobUpdatedSubscriptionVariables>;
+export const ViewerRoleDocument = new TypedDocumentString(`
+    query ViewerRole {
+  __typename
+  viewerRole
+}
+    `, {"hash":"sha256:bc07031af51577c9e0b44d8df60637aa3d8ffcdb34fc60105ff77e1f07e661d2"}) as unknown as TypedDocumentString<ViewerRoleQuery, ViewerRoleQueryVariables>;

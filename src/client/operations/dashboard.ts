@@ -59,3 +59,39 @@ export const DashboardQuery = graphql(`
     }
   }
 `);
+
+/**
+ * The web console's dashboard as two queries: the KPI cards (the cheapest fields, so the
+ * first figures show without waiting for the series) …
+ */
+export const DashboardKpisQuery = graphql(`
+  query DashboardKpis($filter: DashboardFilter) {
+    dashboard(filter: $filter) {
+      id
+      kpis { ...KpiFields }
+      previousPeriod { from to kpis { ...KpiFields } }
+      meta { asOf lastJobId }
+    }
+  }
+`);
+
+/** … and the charts with their export links (every series of `Dashboard` but the KPIs). */
+export const DashboardChartsQuery = graphql(`
+  query DashboardCharts($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
+    dashboard(filter: $filter) {
+      id
+      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }
+      spendAnomalies { date cost baseline score direction }
+      costByModel { model cost promptTokens completionTokens conversations efficiency }
+      costByRegion { region cost conversations activeUsers }
+      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }
+      subscribers { region active inactive engaged }
+      exportUrls {
+        spendTrend(granularity: $granularity)
+        costByModel
+        costByRegion
+        topCompanies(limit: $limit)
+      }
+    }
+  }
+`);

@@ -29,6 +29,7 @@ export const JobQuery = graphql(`
   query Job($id: ID!, $rejectedFirst: Int, $rejectedAfter: String) {
     job(id: $id) {
       ...JobFields
+      rejectedRowsCsvUrl
       rejectedRows(first: $rejectedFirst, after: $rejectedAfter) {
         edges { node { id file line column reason raw } }
         pageInfo { hasNextPage endCursor }
