@@ -6,26 +6,28 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { loadEnv } from '../src/config/env.js';
 import { logger } from '../src/infra/logger.js';
 import { createPool } from '../src/infra/pg-pool.js';
+import { createPubSub } from '../src/infra/pubsub.js';
 import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
-import { createProgressPublisher } from '../src/progress/publisher.js';
+import { publishJobState, publishProgress } from '../src/progress/publisher.js';
 import { publishAlerts } from '../src/budgets/events.js';
 import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
 import { JobBusyError, runJob, type RunJobDeps, type RunJobResult } from './pipeline/run-job.js';
 
 const env = loadEnv();
-// Per running job: its dedicated connection, upload reads, progress writes and the publisher.
+// Per running job: its dedicated connection, upload reads, progress writes and the final read.
 // The pool alone: the pipeline is raw SQL, and Prisma's client would only cost memory.
 const pool = createPool(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 });
 const redis = createRedis(env.REDIS_URL);
-const publisher = createProgressPublisher({ pool, redis, prefix: env.REDIS_PREFIX });
+// Publish only: the worker never subscribes, so its PubSub's subscriber connection never opens.
+const pubsub = createPubSub({ publisher: redis, prefix: env.REDIS_PREFIX, log: logger });
 const runDeps: RunJobDeps = {
   pool,
   log: logger,
-  publish: (id) => publisher.publish(id),
-  // On the progress publisher's connection: Redis delivers the alerts before the job's
+  publish: (event, changed) => publishProgress(pubsub, event, changed),
+  // On the same connection as progress: Redis delivers the alerts before the job's
   // COMPLETED event, which is published after them.
-  publishAlerts: (alerts) => publishAlerts(redis, env.REDIS_PREFIX, alerts),
+  publishAlerts: (alerts) => publishAlerts(pubsub, alerts),
 };
 
 // Its committed rows stay pending (aggregate_pending) and, the job no longer running, the
@@ -103,7 +105,10 @@ async function markLostJobFailed(jobId: string | undefined): Promise<void> {
     'the queue gave up on this job: its worker stopped or lost it repeatedly; retrying the job resumes it from its last committed chunk';
   try {
     const { rowCount } = await pool.query(MARK_LOST_SQL, [jobId, message]);
-    if (rowCount) await publisher.publish(jobId);
+    if (!rowCount) return;
+    await publishJobState(pool, pubsub, jobId).catch((error: unknown) =>
+      logger.warn({ err: error, jobId }, 'could not publish a lost job as FAILED (subscribers see it when they re-read the row)'),
+    );
   } catch (error) {
     logger.error({ err: error, jobId }, 'could not mark a lost job FAILED');
   }
@@ -117,7 +122,7 @@ async function shutdown(signal: string): Promise<void> {
   try {
     await worker.close();
     await metricsServer?.close();
-    await publisher.flush();
+    pubsub.close();
     await redis.quit().catch(() => undefined);
     await pool.end();
     process.exit(0);

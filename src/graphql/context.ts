@@ -4,7 +4,7 @@ import type { Env } from '../config/env.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
-import type { ProgressPublisher } from '../progress/publisher.js';
+import type { PubSub } from '../infra/pubsub.js';
 
 export type Role = 'admin' | 'viewer';
 
@@ -13,11 +13,9 @@ export interface AppServices {
   env: Env;
   db: Database;
   redis: Redis;
-  /** A second connection: a Redis client in subscriber mode can do nothing else. */
-  redisSubscriber: Redis;
+  /** Subscriptions (jobProgress, jobUpdated, budgetAlerts) and the changes the API announces on them. */
+  pubsub: PubSub;
   ingestQueue: Queue<IngestPayload>;
-  /** Announces jobs the API creates, cancels or retries (jobUpdated, jobProgress). */
-  progressPublisher: ProgressPublisher;
   log: Logger;
 }
 

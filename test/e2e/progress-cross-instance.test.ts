@@ -15,8 +15,9 @@ import { upload } from '../../src/client/http.js';
 import { UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
 import { generateSample } from '../../scripts/generate-sample.js';
-import { parseProgressEvent, progressChannel, type JobProgressEvent } from '../../src/progress/events.js';
-import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
+import { channelTopics } from '../../src/infra/pubsub.js';
+import { jobProgressEventSchema, type JobProgressEvent } from '../../src/progress/events.js';
+import { createWsClient, subscribeData } from '../../src/client/ws.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { insertJob, waitFor } from './progress-driver.js';
 import { freePort } from '../helpers/ports.js';
@@ -111,8 +112,8 @@ async function tapChannel(channel: string) {
   const wire: JobProgressEvent[] = [];
   const tap = new Redis(db.redisUrl);
   tap.on('message', (_channel: string, message: string) => {
-    const event = parseProgressEvent(JSON.parse(message));
-    if (event) wire.push(event);
+    const event = jobProgressEventSchema.safeParse(JSON.parse(message));
+    if (event.success) wire.push(event.data);
   });
   await tap.subscribe(channel);
   return {
@@ -136,7 +137,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 describe('progress across processes', () => {
   it('delivers every published event to clients of either API process, then leaves no Redis subscription', async () => {
     const jobId = await insertJob(db.pool, { totalBytes: 3_200_000 });
-    const channel = progressChannel(db.redisPrefix, jobId);
+    const channel = channelTopics(db.redisPrefix).jobProgress(jobId).name;
 
     const tap = await tapChannel(channel);
     const [urlA, urlB] = apiUrls as [string, string];
@@ -185,7 +186,7 @@ describe('progress across processes', () => {
     expect(uploaded.errors).toBeUndefined();
     if (!jobId) throw new Error('no job id');
 
-    const tap = await tapChannel(progressChannel(db.redisPrefix, jobId));
+    const tap = await tapChannel(channelTopics(db.redisPrefix).jobProgress(jobId).name);
     const onB = follow(urlB, jobId);
     await onB.first;
     // The job waits in the queue until a worker exists: the first event is its QUEUED state.

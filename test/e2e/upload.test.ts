@@ -11,7 +11,7 @@ import { request, requestData, upload } from '../../src/client/http.js';
 import { DemoKpisQuery } from '../../src/client/operations/demo.js';
 import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
-import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
+import { createWsClient, subscribeData } from '../../src/client/ws.js';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullJobId, cancelJob, createUploadJob, retryJob } from '../../src/jobs/service.js';
+import type { JobProgressEvent } from '../../src/progress/events.js';
 import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
 
 let h: IngestHarness;
@@ -122,11 +123,13 @@ describe('progress', () => {
   it('writes stage changes and the final state to the job and publishes each write', async () => {
     const published: string[] = [];
     const stages: Array<string | null> = [];
+    const events: JobProgressEvent[] = [];
     const jobId = await h.upload({ users: usersCsv });
     const result = await h.run(jobId, {
-      publish: async (jobIdPublished) => {
-        published.push(jobIdPublished);
-        stages.push((await h.job(jobIdPublished)).stage);
+      publish: async (event) => {
+        published.push(event.jobId);
+        stages.push(event.stage);
+        events.push(event);
       },
     });
     expect(result).toEqual({ status: 'COMPLETED' });
@@ -140,5 +143,8 @@ describe('progress', () => {
     expect(exact).toEqual([{ total_rows_exact: true }]);
     const { rows } = await h.db.pool.query('SELECT progress_seq FROM ingest_jobs WHERE id = $1', [jobId]);
     expect(rows[0].progress_seq).toBeGreaterThanOrEqual(published.length);
+    // Each event is the row its write left: sequences rise, and the last one is the final state.
+    for (let i = 1; i < events.length; i++) expect(events[i]!.sequence).toBeGreaterThan(events[i - 1]!.sequence);
+    expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', stage: null, percent: 100, sequence: rows[0].progress_seq });
   });
 });

@@ -1,13 +1,18 @@
-// Progress of a running job, written to its ingest_jobs row. Rows stream through at
-// ~100k/s, so writes are throttled (at most one per interval, never two in flight, the
-// last change of a burst written when the interval ends) and forced at stage changes and
-// at the end. `publish` runs after every write so a notifier (Redis pub/sub) can fan the
-// new state out without the stages knowing.
+// Progress of a running job, written to its ingest_jobs row and published as it was
+// written. Rows stream through at ~100k/s, so writes are throttled (at most one per
+// interval, never two in flight, the last change of a burst written when the interval
+// ends) and forced at stage changes and at the end. This is the one throttle of progress:
+// each write returns the row it left, and that row, as a JobProgressEvent, is what
+// `publish` (Redis pub/sub, src/progress/publisher.ts) fans out, without the stages knowing.
 import type pg from 'pg';
-import type { JobStage } from '../../src/generated/prisma/enums.js';
+import { JobStage, type JobStatus } from '../../src/generated/prisma/enums.js';
 import { logger } from '../../src/infra/logger.js';
+import { workerMetrics } from '../../src/metrics/worker.js';
+import { progressEvent, RateMeter, type JobProgressEvent, type JobProgressRow } from '../../src/progress/events.js';
+import { PROGRESS_COLUMNS, readJobProgressRow, toProgressRow, type RawProgressRow } from '../../src/progress/job-row.js';
 
-export type PublishProgress = (jobId: string) => Promise<void> | void;
+/** Sends one event; `changed` when the job's status or stage differs from the last event sent. */
+export type PublishProgress = (event: JobProgressEvent, changed: boolean) => Promise<void>;
 
 export interface ProgressOptions {
   /** Minimum time between throttled writes (default 250 ms: ≤ 4 writes/s). */
@@ -20,7 +25,11 @@ const WRITE_SQL = `UPDATE ingest_jobs
     SET processed_rows = $2, processed_bytes = $3, total_rows = coalesce($4, total_rows),
         total_rows_exact = total_rows_exact OR $4 IS NOT NULL, aggregates_done = $6,
         stage = coalesce($5::"JobStage", stage), progress_seq = progress_seq + 1, updated_at = now()
-  WHERE id = $1`;
+  WHERE id = $1
+  RETURNING ${PROGRESS_COLUMNS}`;
+
+/** The stages whose rows/s the worker's bi_ingest_rows_per_second reports. */
+const FILE_STAGES: ReadonlySet<JobStage> = new Set([JobStage.USERS, JobStage.TRANSACTIONS]);
 
 export class ProgressReporter {
   private processedRows = 0;
@@ -33,6 +42,9 @@ export class ProgressReporter {
   private dirty = false;
   private trailing: NodeJS.Timeout | null = null;
   private readonly minIntervalMs: number;
+  private readonly rate = new RateMeter();
+  /** Status and stage of the last event sent: a change of either also goes to the jobs-changed channel. */
+  private lastSent: { status: JobStatus; stage: JobStage | null } | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -95,10 +107,15 @@ export class ProgressReporter {
     await this.write();
   }
 
-  /** Runs the publish hook without a progress write (after the final status update). */
+  /**
+   * Publishes the row as it is now, without a progress write: after the final status
+   * update, which the job runner writes itself. The job's rows/s leaves the gauge.
+   */
   async publishNow(): Promise<void> {
+    workerMetrics.recordRowsPerSecond(this.jobId, null, 0);
     try {
-      await this.options.publish?.(this.jobId);
+      const row = await readJobProgressRow(this.pool, this.jobId);
+      if (row) await this.publish(row);
     } catch (error) {
       logger.warn({ err: error, jobId: this.jobId }, 'progress publish failed');
     }
@@ -110,12 +127,19 @@ export class ProgressReporter {
     this.lastWriteAt = Date.now();
     const params = [this.jobId, this.processedRows, this.processedBytes, this.countedRows, this.stage, this.aggregatesDone];
     const run = (async () => {
+      let row: RawProgressRow | undefined;
       try {
-        await this.pool.query(WRITE_SQL, params);
-        await this.options.publish?.(this.jobId);
+        ({ rows: [row] } = await this.pool.query<RawProgressRow>(WRITE_SQL, params));
       } catch (error) {
         // Progress is advisory: a lost update must not fail the job; the next one heals it.
         logger.warn({ err: error, jobId: this.jobId }, 'progress update failed');
+      }
+      if (!row) return;
+      try {
+        await this.publish(toProgressRow(row));
+      } catch (error) {
+        // Subscribers re-read the row when nothing arrives for a while: the next event or that read heals it.
+        logger.warn({ err: error, jobId: this.jobId }, 'progress publish failed');
       }
     })();
     const tracked: Promise<void> = run.finally(() => {
@@ -123,5 +147,17 @@ export class ProgressReporter {
     });
     this.inFlight = tracked;
     return tracked;
+  }
+
+  /** The row as an event, its rows/s measured over this reporter's writes; published when there is a publisher. */
+  private async publish(row: JobProgressRow): Promise<void> {
+    const now = Date.now();
+    const rate = this.rate.measure(row, now);
+    const reading = row.status === 'RUNNING' && row.stage !== null && FILE_STAGES.has(row.stage);
+    workerMetrics.recordRowsPerSecond(this.jobId, reading ? row.stage : null, rate.rowsPerSecond);
+    if (!this.options.publish) return;
+    const changed = this.lastSent?.status !== row.status || this.lastSent.stage !== row.stage;
+    await this.options.publish(progressEvent(row, rate, now), changed);
+    this.lastSent = { status: row.status, stage: row.stage };
   }
 }
