@@ -12,6 +12,7 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/setup-logger.ts'],
     include: ['test/**/*.test.ts'],
     exclude: ['test/faults/**'],
     testTimeout: 60_000,

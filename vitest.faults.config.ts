@@ -12,6 +12,7 @@ export default defineConfig({
   },
   test: {
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/setup-logger.ts'],
     include: ['test/faults/**/*.test.ts'],
     fileParallelism: false,
     sequence: { concurrent: false },

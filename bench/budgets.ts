@@ -12,7 +12,8 @@ import pg from 'pg';
 import { validateBudgetInput, type SetBudgetInput } from '../src/budgets/input.js';
 import { budgetStatuses } from '../src/budgets/status.js';
 import { deleteBudget, evaluateBudgetAlerts, setBudget } from '../src/budgets/store.js';
-import { parseEnv } from '../src/config/env.js';
+import { parseConfig } from '../src/config/config.js';
+import { configureLogger } from '../src/infra/logger.js';
 import { buildApp } from '../src/http/app.js';
 import { pgConfig } from '../src/infra/migrations.js';
 import { createServices } from '../src/services.js';
@@ -267,10 +268,11 @@ async function main(): Promise<void> {
 // ------------------------------------------------------------------ server mode (child process)
 
 async function serve(): Promise<void> {
-  const env = parseEnv({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
-  const services = createServices(env);
+  const config = parseConfig({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
+  configureLogger(config.log);
+  const services = createServices(config);
   const app = buildApp(services);
-  await app.start(env.PORT);
+  await app.start(config.http.port);
   process.on('SIGTERM', () => {
     void app
       .stop()

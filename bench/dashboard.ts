@@ -7,7 +7,8 @@
 // --load-only (load, print table sizes, measure nothing).
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { parseEnv } from '../src/config/env.js';
+import { parseConfig } from '../src/config/config.js';
+import { configureLogger } from '../src/infra/logger.js';
 import { configureDashboardCache } from '../src/dashboard/cache.js';
 import { buildApp } from '../src/http/app.js';
 import { createServices } from '../src/services.js';
@@ -174,11 +175,12 @@ async function main(): Promise<void> {
 const SERVE_MODE = process.env.BENCH_DASHBOARD_SERVE; // set by runServer for the child
 
 async function serve(mode: string): Promise<void> {
-  const env = parseEnv({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
-  const services = createServices(env);
+  const config = parseConfig({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
+  configureLogger(config.log);
+  const services = createServices(config);
   if (mode === 'nocache') configureDashboardCache(services.db.pool, { maxBytes: 0 });
   const app = buildApp(services);
-  await app.start(env.PORT);
+  await app.start(config.http.port);
   const shutdown = async () => {
     await app.stop();
     await services.close();

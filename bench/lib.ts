@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { JobProgressSubscription } from '../src/client/operations/progress.js';
-import { parseEnv } from '../src/config/env.js';
+import { parseConfig } from '../src/config/config.js';
 import { pgConfig } from '../src/infra/migrations.js';
 import { NODE_FLAGS } from '../src/infra/node-flags.js';
 import { createRedis } from '../src/infra/redis.js';
@@ -139,7 +139,7 @@ export async function recreateDatabase(name: string): Promise<void> {
 
 /** The queue and rate-limit keys a benchmark's server left under its Redis prefix. */
 export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = createRedis(parseEnv().REDIS_URL);
+  const redis = createRedis(parseConfig().redis.url);
   try {
     for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
       if (keys.length) await redis.del(...keys);

@@ -1,11 +1,12 @@
 // API process: GraphQL over HTTP and WebSocket, health endpoints.
-import { loadEnv } from './config/env.js';
-import { logger } from './infra/logger.js';
+import { loadConfig } from './config/config.js';
+import { configureLogger } from './infra/logger.js';
 import { buildApp } from './http/app.js';
 import { createServices } from './services.js';
 
-const env = loadEnv();
-const services = createServices(env);
+const config = loadConfig();
+const logger = configureLogger(config.log);
+const services = createServices(config);
 const app = buildApp(services);
 const url = await app.start();
 logger.info({ url }, 'API listening');

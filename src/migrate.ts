@@ -2,7 +2,7 @@
 // `npm run migrate:new -- NAME` write prisma/migrations/<timestamp>_NAME from schema.prisma
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadEnv } from './config/env.js';
+import { loadConfig } from './config/config.js';
 import { ensureDatabase, openMigrationEngine, PRISMA_DIR } from './infra/migrations.js';
 
 export async function migrate(databaseUrl: string): Promise<string[]> {
@@ -38,9 +38,9 @@ async function newMigration(databaseUrl: string, name: string): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const env = loadEnv();
+  const config = loadConfig();
   const [command, name] = process.argv.slice(2);
-  const run = command === 'new' ? newMigration(env.DATABASE_URL, name ?? '') : migrate(env.DATABASE_URL).then((applied) =>
+  const run = command === 'new' ? newMigration(config.db.url, name ?? '') : migrate(config.db.url).then((applied) =>
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date'));
   run.catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);

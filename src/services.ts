@@ -1,6 +1,7 @@
 // Creates and closes the process-wide dependencies of the API process.
-import type { Env } from './config/env.js';
+import type { Config } from './config/config.js';
 import { configureDashboardCache } from './dashboard/cache.js';
+import { SharedDefaultView } from './dashboard/default-view.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
 import { createPubSub } from './infra/pubsub.js';
@@ -8,18 +9,21 @@ import { createRedis, createSubscriberRedis } from './infra/redis.js';
 import { createIngestQueue } from './queue/ingest-queue.js';
 import type { AppServices } from './graphql/context.js';
 
-export function createServices(env: Env): AppServices & { close(): Promise<void> } {
-  const db = createDatabase(env.DATABASE_URL);
-  configureDashboardCache(db.pool, { maxBytes: env.DASHBOARD_CACHE_MAX_BYTES });
-  const redis = createRedis(env.REDIS_URL);
-  const pubsub = createPubSub({ publisher: redis, subscriber: createSubscriberRedis(env.REDIS_URL), prefix: env.REDIS_PREFIX, log: logger });
-  const ingestQueue = createIngestQueue(createRedis(env.REDIS_URL, { maxRetriesPerRequest: null }), env.REDIS_PREFIX);
+export function createServices(config: Config): AppServices & { close(): Promise<void> } {
+  const db = createDatabase(config.db.url);
+  configureDashboardCache(db.pool, { maxBytes: config.dashboard.cacheMaxBytes });
+  const redis = createRedis(config.redis.url);
+  const pubsub = createPubSub({ publisher: redis, subscriber: createSubscriberRedis(config.redis.url), prefix: config.redis.prefix, log: logger });
+  // A producer fails fast when Redis goes away (an upload then answers an error instead
+  // of hanging): only workers, which block on Redis, need maxRetriesPerRequest: null.
+  const ingestQueue = createIngestQueue(createRedis(config.redis.url), config.redis.prefix, config.queue);
   return {
-    env,
+    config,
     db,
     redis,
     pubsub,
     ingestQueue,
+    defaultView: new SharedDefaultView(redis, config.redis.prefix, logger),
     log: logger,
     async close() {
       // Order: stop producing, then the connections, then the database.

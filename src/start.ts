@@ -3,8 +3,8 @@
 // SIGTERM) stops both cleanly and exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { loadEnv } from './config/env.js';
-import { logger } from './infra/logger.js';
+import { loadConfig } from './config/config.js';
+import { configureLogger } from './infra/logger.js';
 import { NODE_FLAGS, type ProcessKind } from './infra/node-flags.js';
 import { migrate } from './migrate.js';
 
@@ -14,11 +14,16 @@ const MAX_DELAY_MS = 30_000;
 /** A child that ran this long before dying counts as healthy: its next restart is quick again. */
 const STABLE_AFTER_MS = 60_000;
 
-const env = loadEnv();
-const applied = await migrate(env.DATABASE_URL);
+const config = loadConfig();
+const logger = configureLogger(config.log);
+const applied = await migrate(config.db.url);
 logger.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 
-const root = path.resolve(import.meta.dirname, '..');
+// The children run the way this supervisor runs: compiled JS under plain node (dist/, as
+// `npm start` and the image run it), or the TypeScript sources through tsx (tests, dev).
+const fromSources = import.meta.filename.endsWith('.ts');
+const extension = fromSources ? '.ts' : '.js';
+const loader = fromSources ? ['--import', 'tsx'] : [];
 
 interface Supervised {
   name: ProcessKind;
@@ -31,8 +36,8 @@ interface Supervised {
 }
 
 const entries: Array<[name: ProcessKind, entry: string]> = [
-  ['api', 'src/main.ts'],
-  ['worker', 'worker/main.ts'],
+  ['api', path.join(import.meta.dirname, `main${extension}`)],
+  ['worker', path.join(import.meta.dirname, `../worker/main${extension}`)],
 ];
 const supervised: Supervised[] = entries.map(([name, entry]) => ({
   name,
@@ -50,7 +55,7 @@ function launch(target: Supervised) {
   target.timer = null;
   // Each child gets its V8 flags (heap sizes, see infra/node-flags.ts), the same as
   // `npm run start:api` / `start:worker` and the benchmarks give it.
-  const child = spawn(process.execPath, [...NODE_FLAGS[target.name], '--import', 'tsx', path.join(root, target.entry)], {
+  const child = spawn(process.execPath, [...NODE_FLAGS[target.name], ...loader, target.entry], {
     stdio: 'inherit',
     env: process.env,
   });

@@ -1,42 +1,48 @@
 // Worker process: runs ingest jobs from the queue. Thin: the job lifecycle lives in
 // pipeline/run-job.ts. Shutdown order on SIGTERM/SIGINT: stop taking jobs and wait for the
-// running ones (worker.close), then Redis, then the database. If the process is killed
+// running ones (worker.close), then Redis, then the database. Lost jobs (in the database,
+// no longer in BullMQ) are requeued here too (src/jobs/reconciler.ts). If the process is killed
 // before that, the job is redelivered and resumes from its last committed chunk.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { loadEnv } from '../src/config/env.js';
-import { logger } from '../src/infra/logger.js';
+import { loadConfig } from '../src/config/config.js';
+import { configureLogger } from '../src/infra/logger.js';
 import { createPool } from '../src/infra/pg-pool.js';
 import { createPubSub } from '../src/infra/pubsub.js';
 import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
 import { publishJobState, publishProgress } from '../src/progress/publisher.js';
 import { publishAlerts } from '../src/budgets/events.js';
-import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
+import { configureDashboardCache } from '../src/dashboard/cache.js';
+import { DashboardView } from '../src/dashboard/dashboard.js';
+import { SharedDefaultView } from '../src/dashboard/default-view.js';
+import { validateFilter } from '../src/dashboard/filter.js';
+import { markJobLost } from '../src/jobs/store.js';
+import { startLostJobsReconciler } from '../src/jobs/reconciler.js';
+import { createIngestQueue, INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
 import { JobBusyError, runJob, type RunJobDeps, type RunJobResult } from './pipeline/run-job.js';
 
-const env = loadEnv();
+const config = loadConfig();
+const logger = configureLogger(config.log);
 // Per running job: its dedicated connection, upload reads, progress writes and the final read.
 // The pool alone: the pipeline is raw SQL, and Prisma's client would only cost memory.
-const pool = createPool(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY * 4 + 2 });
-const redis = createRedis(env.REDIS_URL);
+const pool = createPool(config.db.url, { max: config.worker.concurrency * 4 + 2 });
+const redis = createRedis(config.redis.url);
 // Publish only: the worker never subscribes, so its PubSub's subscriber connection never opens.
-const pubsub = createPubSub({ publisher: redis, prefix: env.REDIS_PREFIX, log: logger });
+const pubsub = createPubSub({ publisher: redis, prefix: config.redis.prefix, log: logger });
+// The worker computes the default dashboard for the API processes; it keeps no copy itself.
+configureDashboardCache(pool, { maxBytes: 0 });
+const defaultView = new SharedDefaultView(redis, config.redis.prefix, logger);
 const runDeps: RunJobDeps = {
   pool,
   log: logger,
+  chunkRecords: config.worker.chunkRecords,
+  progressIntervalMs: config.worker.progressIntervalMs,
   publish: (event, changed) => publishProgress(pubsub, event, changed),
   // On the same connection as progress: Redis delivers the alerts before the job's
   // COMPLETED event, which is published after them.
   publishAlerts: (alerts) => publishAlerts(pubsub, alerts),
+  precomputeDashboard: () => new DashboardView(pool, validateFilter(null), defaultView).precompute(),
 };
-
-// Its committed rows stay pending (aggregate_pending) and, the job no longer running, the
-// next job's AGGREGATES stage applies them, whether or not this job is ever retried.
-const MARK_LOST_SQL = `
-UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
-       error = $2, progress_seq = progress_seq + 1
- WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
-RETURNING 1`;
 
 const worker = new Worker<IngestPayload>(
   INGEST_QUEUE,
@@ -58,13 +64,11 @@ const worker = new Worker<IngestPayload>(
     return result;
   },
   {
-    connection: createWorkerRedis(env.REDIS_URL),
-    prefix: env.REDIS_PREFIX,
-    concurrency: env.WORKER_CONCURRENCY,
-    // A chunk merge can hold the event loop's attention for a while; don't declare it stalled early.
-    lockDuration: 60_000,
-    // A crashed worker stalls its job; allow as many stalls as attempts before BullMQ gives up.
-    maxStalledCount: 5,
+    connection: createWorkerRedis(config.redis.url),
+    prefix: config.redis.prefix,
+    concurrency: config.worker.concurrency,
+    lockDuration: config.worker.lockDurationMs,
+    maxStalledCount: config.worker.maxStalledCount,
   },
 );
 
@@ -77,10 +81,18 @@ worker.on('failed', (job, error) => {
   }
 });
 worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
-logger.info({ queue: INGEST_QUEUE, prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY }, 'worker started');
+logger.info({ queue: INGEST_QUEUE, prefix: config.redis.prefix, concurrency: config.worker.concurrency }, 'worker started');
+
+// Jobs BullMQ lost (Redis restarted without its data, say) are requeued by every worker,
+// at start and periodically; the producer shares the publisher's connection.
+const queue = createIngestQueue(redis, config.redis.prefix);
+const reconciler = startLostJobsReconciler(
+  { pool, queue },
+  { ...config.worker.reconcile, log: logger },
+);
 
 const metricsServer =
-  env.WORKER_METRICS_PORT === undefined ? undefined : await startWorkerMetricsServer(env, env.WORKER_METRICS_PORT);
+  config.worker.metricsPort === undefined ? undefined : await startWorkerMetricsServer(config, config.worker.metricsPort);
 if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
 
 /**
@@ -93,8 +105,8 @@ if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics liste
  * and this delivery then finds the job finished (SKIPPED) or resumes what a dead holder left.
  */
 async function lookAgainLater(job: Job<IngestPayload>, token: string | undefined): Promise<never> {
-  logger.info({ jobId: job.data.jobId, recheckMs: env.WORKER_BUSY_RECHECK_MS }, 'job is being run by another delivery: looking again later');
-  await job.moveToDelayed(Date.now() + env.WORKER_BUSY_RECHECK_MS, token);
+  logger.info({ jobId: job.data.jobId, recheckMs: config.worker.busyRecheckMs }, 'job is being run by another delivery: looking again later');
+  await job.moveToDelayed(Date.now() + config.worker.busyRecheckMs, token);
   throw new DelayedError();
 }
 
@@ -104,8 +116,9 @@ async function markLostJobFailed(jobId: string | undefined): Promise<void> {
   const message =
     'the queue gave up on this job: its worker stopped or lost it repeatedly; retrying the job resumes it from its last committed chunk';
   try {
-    const { rowCount } = await pool.query(MARK_LOST_SQL, [jobId, message]);
-    if (!rowCount) return;
+    // Its committed rows stay pending (aggregate_pending) and, the job no longer running,
+    // the next job's AGGREGATES stage applies them, whether or not this job is ever retried.
+    if (!(await markJobLost(pool, jobId, message))) return;
     await publishJobState(pool, pubsub, jobId).catch((error: unknown) =>
       logger.warn({ err: error, jobId }, 'could not publish a lost job as FAILED (subscribers see it when they re-read the row)'),
     );
@@ -120,7 +133,9 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'worker shutting down');
   try {
+    await reconciler.stop();
     await worker.close();
+    await queue.close();
     await metricsServer?.close();
     pubsub.close();
     await redis.quit().catch(() => undefined);

@@ -3,7 +3,7 @@
 // Bearer like GraphQL; Basic (any user name, the token as password) is accepted too so a
 // browser can use its own login prompt (Bull Board) or a plain download link.
 import type { RequestHandler } from 'express';
-import type { Role } from '../graphql/context.js';
+import type { Role } from './role.js';
 import type { TokenVerifier } from './tokens.js';
 
 function credential(header: string | undefined): string | undefined {

@@ -6,7 +6,7 @@
 //   viewer + multipart (an upload, i.e. a mutation) → 403 before the body is read
 import { getOperationAST, GraphQLError, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Role } from '../graphql/context.js';
+import type { Role } from './role.js';
 import { closeAfterResponse, isMultipart, type NodeServerContext } from '../http/uploads.js';
 import type { TokenVerifier } from './tokens.js';
 

@@ -2,7 +2,7 @@
 // both sides are SHA-256 digests (equal length whatever was sent), compared with
 // timingSafeEqual against every configured token without stopping at the first match.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Role } from '../graphql/context.js';
+import type { Role } from './role.js';
 
 export interface TokenVerifier {
   /** false when AUTH_TOKENS is empty: everyone is admin (local use only). */

@@ -1,12 +1,14 @@
-// Environment, parsed and validated once. Every problem is reported together and the
-// process exits with one clear message instead of a stack trace.
+// Environment variables, parsed and validated once: every problem is reported together
+// (loadConfig in config.ts prints them and exits). config.ts groups the result into the
+// typed config the processes use.
 import { z } from 'zod';
+import type { Role } from '../auth/role.js';
 
 const authTokens = z
   .string()
   .default('')
   .transform((value, ctx) => {
-    const tokens = new Map<string, 'admin' | 'viewer'>();
+    const tokens = new Map<string, Role>();
     for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
       const at = entry.lastIndexOf(':');
       const token = entry.slice(0, at);
@@ -34,6 +36,9 @@ const corsOrigins = z
     return origins;
   });
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/bi'),
@@ -47,6 +52,10 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** How often a delivery of a job another worker is running looks again whether that run ended (ms). */
   WORKER_BUSY_RECHECK_MS: z.coerce.number().int().min(100).default(5_000),
+  /** How often each worker looks for QUEUED/RUNNING jobs that BullMQ lost, and requeues them (ms). */
+  JOB_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** A job changed more recently than this is not taken for lost: it may be between its write and its enqueue (ms). */
+  JOB_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** uploadCsv calls allowed per token (per client IP when auth is off) in each window. */
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
@@ -68,7 +77,8 @@ const envSchema = z.object({
   DASHBOARD_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(32 * 1024 ** 2),
   /** Origins allowed to call /graphql from a browser, with credentials (comma-separated; * = any, without). Unset: see http/cors.ts. */
   CORS_ORIGINS: corsOrigins,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: silent when NODE_ENV=test, info otherwise. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -83,14 +93,3 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
 }
 
 export class ConfigError extends Error {}
-
-/** parseEnv for process entry points: prints the problems and exits 1. */
-export function loadEnv(): Env {
-  try {
-    return parseEnv();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-}

@@ -1,21 +1,23 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Env } from '../config/env.js';
+import type { Role } from '../auth/role.js';
+import type { Config } from '../config/config.js';
+import type { SharedDefaultView } from '../dashboard/default-view.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
 import type { PubSub } from '../infra/pubsub.js';
 
-export type Role = 'admin' | 'viewer';
-
 /** Process-wide dependencies, created once by buildApp and shared by every request. */
 export interface AppServices {
-  env: Env;
+  config: Config;
   db: Database;
   redis: Redis;
   /** Subscriptions (jobProgress, jobUpdated, budgetAlerts) and the changes the API announces on them. */
   pubsub: PubSub;
   ingestQueue: Queue<IngestPayload>;
+  /** The default dashboard's figures, shared with the other processes through Redis. */
+  defaultView: SharedDefaultView;
   log: Logger;
 }
 

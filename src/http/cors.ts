@@ -7,13 +7,15 @@
 // origin with credentials) is switched off in app.ts.
 import type { RequestHandler } from 'express';
 import type { Plugin } from 'graphql-yoga';
-import type { Env } from '../config/env.js';
+import type { Config } from '../config/config.js';
+
+type CorsConfig = Pick<Config, 'nodeEnv' | 'http'>;
 
 type Grant = 'credentials' | 'any' | null;
 
-export function corsGrant(env: Pick<Env, 'NODE_ENV' | 'CORS_ORIGINS'>): (origin: string) => Grant {
-  const listed = new Set(env.CORS_ORIGINS ?? []);
-  const anyOrigin = env.CORS_ORIGINS === undefined ? env.NODE_ENV !== 'production' : listed.has('*');
+export function corsGrant(config: CorsConfig): (origin: string) => Grant {
+  const listed = new Set(config.http.corsOrigins ?? []);
+  const anyOrigin = config.http.corsOrigins === undefined ? config.nodeEnv !== 'production' : listed.has('*');
   return (origin) => (listed.has(origin) ? 'credentials' : anyOrigin ? 'any' : null);
 }
 
@@ -37,8 +39,8 @@ export function corsHeaders(
   return headers;
 }
 
-export function useCors(env: Pick<Env, 'NODE_ENV' | 'CORS_ORIGINS'>): Plugin {
-  const grantFor = corsGrant(env);
+export function useCors(config: CorsConfig): Plugin {
+  const grantFor = corsGrant(config);
   return {
     // A preflight is answered here, before auth (a browser never sends credentials on it).
     onRequest({ request, fetchAPI, endResponse }) {
@@ -58,8 +60,8 @@ export function useCors(env: Pick<Env, 'NODE_ENV' | 'CORS_ORIGINS'>): Plugin {
 }
 
 /** The same rule for the plain express routes a browser app calls (CSV exports). */
-export function corsMiddleware(env: Pick<Env, 'NODE_ENV' | 'CORS_ORIGINS'>): RequestHandler {
-  const grantFor = corsGrant(env);
+export function corsMiddleware(config: CorsConfig): RequestHandler {
+  const grantFor = corsGrant(config);
   return (req, res, next) => {
     res.vary('Origin');
     res.set(corsHeaders(grantFor, { origin: req.headers.origin ?? null, method: req.method, requestedHeaders: req.get('access-control-request-headers') ?? null }));

@@ -28,17 +28,18 @@ export const REDACT_PATHS = [
 ];
 
 export interface LoggerOptions {
-  level?: string;
+  level: string;
+  /** pino-pretty when stdout is a terminal (config.log.pretty: outside production). */
+  pretty?: boolean;
   /** Where JSON lines go (default stdout; tests pass a capturing stream). */
   destination?: DestinationStream;
 }
 
-export function createLogger(options: LoggerOptions = {}) {
-  const level = options.level ?? process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
-  const pretty = !options.destination && process.env.NODE_ENV !== 'production' && process.stdout.isTTY;
+export function createLogger(options: LoggerOptions) {
+  const pretty = options.pretty === true && !options.destination && process.stdout.isTTY;
   return pino(
     {
-      level,
+      level: options.level,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
       ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
     },
@@ -46,6 +47,16 @@ export function createLogger(options: LoggerOptions = {}) {
   );
 }
 
-export const logger = createLogger();
+export type Logger = ReturnType<typeof createLogger>;
 
-export type Logger = typeof logger;
+/**
+ * The process's logger. Each entry point configures it from its config (configureLogger)
+ * before it creates anything that logs; modules read this live binding when they log, so
+ * they all follow. Until then (a module loaded by a test) it logs warnings and errors only.
+ */
+export let logger: Logger = createLogger({ level: 'warn' });
+
+export function configureLogger(options: LoggerOptions): Logger {
+  logger = createLogger(options);
+  return logger;
+}

@@ -9,7 +9,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Env } from '../config/env.js';
+import type { Config } from '../config/config.js';
 import type { FileKind, JobStage, JobStatus } from '../generated/prisma/enums.js';
 import { createTokenVerifier } from '../auth/tokens.js';
 
@@ -104,11 +104,11 @@ export interface MetricsServer {
  * required when AUTH_TOKENS is set, otherwise it listens on 127.0.0.1 only.
  */
 export async function startWorkerMetricsServer(
-  env: Pick<Env, 'AUTH_TOKENS' | 'HOST'>,
+  config: Pick<Config, 'auth' | 'http'>,
   port: number,
   metrics: WorkerMetrics = workerMetrics,
 ): Promise<MetricsServer> {
-  const verifier = createTokenVerifier(env.AUTH_TOKENS);
+  const verifier = createTokenVerifier(config.auth.tokens);
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
@@ -124,7 +124,7 @@ export async function startWorkerMetricsServer(
       () => res.writeHead(500).end(),
     );
   });
-  const host = env.HOST ?? (verifier.enabled ? '0.0.0.0' : '127.0.0.1');
+  const host = config.http.host ?? (verifier.enabled ? '0.0.0.0' : '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

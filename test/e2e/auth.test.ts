@@ -105,7 +105,7 @@ const ALL_OPERATIONS: Operation[] = [
     // The worker's wire format: a plain Redis publish on the jobs-changed channel.
     trigger: () =>
       t.services.redis.publish(
-        `${t.env.REDIS_PREFIX}:jobs-changed`,
+        `${t.config.redis.prefix}:jobs-changed`,
         JSON.stringify({ jobId: queuedJobId, status: 'RUNNING', stage: 'USERS', sequence: 1 }),
       ),
     // The update reads the job when it is delivered: it is still QUEUED whatever the notice said.
@@ -141,7 +141,7 @@ const ALL_OPERATIONS: Operation[] = [
     kind: 'subscription',
     query: 'subscription Alerts { budgetAlerts { id month threshold } }',
     // The worker's wire format: a plain Redis publish on the budget-alerts channel.
-    trigger: () => t.services.redis.publish(`${t.env.REDIS_PREFIX}:budget-alerts`, JSON.stringify(ALERT_EVENT)),
+    trigger: () => t.services.redis.publish(`${t.config.redis.prefix}:budget-alerts`, JSON.stringify(ALERT_EVENT)),
     allowed: (body) => expect(body).toEqual({ data: { budgetAlerts: { id: '7', month: '2025-01', threshold: 80 } } }),
   },
 ];

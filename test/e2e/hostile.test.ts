@@ -77,7 +77,7 @@ async function storedState() {
 
 // Rate-limit buckets are per token: the upload cases below must not exhaust each other.
 async function resetUploadRateLimit() {
-  const keys = await t.services.redis.keys(`${t.env.REDIS_PREFIX}:ratelimit:*`);
+  const keys = await t.services.redis.keys(`${t.config.redis.prefix}:ratelimit:*`);
   if (keys.length) await t.services.redis.del(...keys);
 }
 
@@ -389,7 +389,7 @@ describe('uploadCsv rate limit (Redis, shared by API processes)', () => {
       const limited = await call();
       expect(limited.status).toBe(429);
       expect(codes(limited.body)).toEqual(['TOO_MANY_REQUESTS']);
-      const keys = await open.services.redis.keys(`${open.env.REDIS_PREFIX}:ratelimit:*`);
+      const keys = await open.services.redis.keys(`${open.config.redis.prefix}:ratelimit:*`);
       expect(keys).toEqual([expect.stringMatching(/:ip:(::ffff:)?127\.0\.0\.1:\d+$/)]);
     } finally {
       await open.close();

@@ -177,7 +177,7 @@ describe('query cost with variables', () => {
 
 describe('uploadCsv rate limit cannot be dodged', () => {
   async function resetUploadRateLimit() {
-    const keys = await t.services.redis.keys(`${t.env.REDIS_PREFIX}:ratelimit:*`);
+    const keys = await t.services.redis.keys(`${t.config.redis.prefix}:ratelimit:*`);
     if (keys.length) await t.services.redis.del(...keys);
   }
 
@@ -206,7 +206,7 @@ describe('uploadCsv rate limit cannot be dodged', () => {
       ...Array(UPLOAD_RATE_LIMIT).fill('BAD_USER_INPUT'),
       'TOO_MANY_REQUESTS',
     ]);
-    const keys = await t.services.redis.keys(`${t.env.REDIS_PREFIX}:ratelimit:*`);
+    const keys = await t.services.redis.keys(`${t.config.redis.prefix}:ratelimit:*`);
     expect(keys).toHaveLength(1);
     expect(keys[0]).not.toContain(ADMIN);
   });

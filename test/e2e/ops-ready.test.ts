@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../src/http/app.js';
-import { parseEnv } from '../../src/config/env.js';
+import { parseConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { createServices } from '../../src/services.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -56,8 +56,8 @@ describe('/ready does not echo driver errors', () => {
   const logLines: Array<Record<string, unknown>> = [];
 
   async function start(databaseUrl: string): Promise<string> {
-    const env = parseEnv({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: db.redisUrl, REDIS_PREFIX: db.redisPrefix, PORT: '0' });
-    const services = createServices(env);
+    const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: databaseUrl, REDIS_URL: db.redisUrl, REDIS_PREFIX: db.redisPrefix, PORT: '0' });
+    const services = createServices(config);
     const log = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
     const app = buildApp({ ...services, log });
     const url = await app.start(0);

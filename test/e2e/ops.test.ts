@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { parseEnv } from '../../src/config/env.js';
+import { parseConfig } from '../../src/config/config.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createLogger, REDACTED } from '../../src/infra/logger.js';
 import { startWorkerMetricsServer, WorkerMetrics } from '../../src/metrics/worker.js';
@@ -23,14 +23,14 @@ const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('ops');
-  const env = parseEnv({
+  const config = parseConfig({
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
     REDIS_URL: db.redisUrl,
     REDIS_PREFIX: db.redisPrefix,
     PORT: '0',
   });
-  services = createServices(env);
+  services = createServices(config);
   const log = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
   app = buildApp({ ...services, log });
   url = await app.start(0);
@@ -313,7 +313,7 @@ describe('worker metrics server', () => {
     metrics.recordRowsPerSecond('job-e', 'TRANSACTIONS', 900, now);
     metrics.recordRowsPerSecond('job-e', null, 0, now);
     metrics.recordJobFinished('COMPLETED_WITH_ERRORS');
-    const server = await startWorkerMetricsServer(parseEnv({}), 0, metrics);
+    const server = await startWorkerMetricsServer(parseConfig({}), 0, metrics);
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
       const text = await (await fetch(server.url)).text();
@@ -334,7 +334,7 @@ describe('worker metrics server', () => {
   });
 
   it('is admin only when auth is on', async () => {
-    const server = await startWorkerMetricsServer(parseEnv({ AUTH_TOKENS: 'w-admin:admin,w-viewer:viewer', HOST: '127.0.0.1' }), 0, new WorkerMetrics());
+    const server = await startWorkerMetricsServer(parseConfig({ AUTH_TOKENS: 'w-admin:admin,w-viewer:viewer', HOST: '127.0.0.1' }), 0, new WorkerMetrics());
     try {
       const status = async (token?: string) =>
         (await fetch(server.url, { headers: token ? { authorization: `Bearer ${token}` } : {} })).status;

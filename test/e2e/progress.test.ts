@@ -25,8 +25,8 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   t = await startTestApp('progress');
-  redis = new Redis(t.env.REDIS_URL);
-  publisher = createPubSub({ publisher: redis, prefix: t.env.REDIS_PREFIX, log: logger });
+  redis = new Redis(t.config.redis.url);
+  publisher = createPubSub({ publisher: redis, prefix: t.config.redis.prefix, log: logger });
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
@@ -69,7 +69,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 const numsub = async (channel: string) => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
-const prefixChannels = async () => (await redis.pubsub('CHANNELS', `${t.env.REDIS_PREFIX}:*`)) as string[];
+const prefixChannels = async () => (await redis.pubsub('CHANNELS', `${t.config.redis.prefix}:*`)) as string[];
 
 describe('jobProgress', () => {
   it('gives a late subscriber the current state first, then live events to completion', async () => {
@@ -174,11 +174,11 @@ describe('jobProgress', () => {
 
   it('publishes a change made through an upper-case job id on the job\'s own channel', async () => {
     const jobId = await insertJob(t.db.pool);
-    const subscriber = new Redis(t.env.REDIS_URL);
+    const subscriber = new Redis(t.config.redis.url);
     try {
       const messages: string[] = [];
       subscriber.on('message', (_channel: string, message: string) => messages.push(message));
-      await subscriber.subscribe(channelTopics(t.env.REDIS_PREFIX).jobProgress(jobId).name);
+      await subscriber.subscribe(channelTopics(t.config.redis.prefix).jobProgress(jobId).name);
       const response = await fetch(t.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -220,7 +220,7 @@ describe('jobProgress', () => {
     const watcher = watch(jobId);
     await watcher.first;
     const first = watcher.events[0]!;
-    const channel = channelTopics(t.env.REDIS_PREFIX).jobProgress(jobId).name;
+    const channel = channelTopics(t.config.redis.prefix).jobProgress(jobId).name;
     const wire = {
       ...first,
       totalRows: first.totalRows ?? null,
@@ -268,7 +268,7 @@ describe('jobProgress', () => {
 
   it('unsubscribes the Redis channel when the last client leaves', async () => {
     const jobId = await insertJob(t.db.pool);
-    const channel = channelTopics(t.env.REDIS_PREFIX).jobProgress(jobId).name;
+    const channel = channelTopics(t.config.redis.prefix).jobProgress(jobId).name;
     const watchers = [watch(jobId), watch(jobId), watch(jobId, client())];
     await Promise.all(watchers.map((watcher) => watcher.first));
     // One API process: one Redis subscription however many clients watch.
@@ -294,7 +294,7 @@ describe('jobUpdated', () => {
     })();
     return { updates, stop: async () => (await iterator.return?.(), await reading) };
   }
-  const channel = () => `${t.env.REDIS_PREFIX}:jobs-changed`;
+  const channel = () => `${t.config.redis.prefix}:jobs-changed`;
 
   it('fires on status and stage changes with the job, and not for row counts alone', async () => {
     const { updates, stop } = watchUpdates();

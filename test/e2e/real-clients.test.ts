@@ -157,7 +157,7 @@ describe('an upload followed live, as a frontend does it', () => {
     const updates = apolloEvents(apollo, doc(JobUpdatedSubscription), {}, (data) =>
       data.some((d) => d.jobUpdated.jobId === jobId && TERMINAL.includes(d.jobUpdated.status)),
     );
-    await expect.poll(async () => (await t.services.redis.pubsub('NUMSUB', `${t.env.REDIS_PREFIX}:jobs-changed`))[1]).toBe(1);
+    await expect.poll(async () => (await t.services.redis.pubsub('NUMSUB', `${t.config.redis.prefix}:jobs-changed`))[1]).toBe(1);
 
     const uploaded = await apollo.mutate({
       mutation: doc(UploadCsvMutation),

@@ -2,7 +2,7 @@
 // TRANSACTIONS and AGGREGATES stages, SIGTERM mid-job, and two overlapping uploads at once.
 // Every run is compared with a clean run of the same files on another database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CHUNK_RECORDS } from '../../worker/pipeline/file-stage.js';
+import { TUNABLES } from '../../src/config/config.js';
 import {
   cleanRun,
   createFaultEnv,
@@ -28,7 +28,7 @@ import {
 const SEED = Number(process.env.FAULT_SEED ?? 6);
 const KILLS = Number(process.env.FAULT_KILLS ?? 10);
 /** The worker's chunk size (worker/main.ts has no setting for it): one checkpoint per chunk. */
-const CHUNK_RECORDS = DEFAULT_CHUNK_RECORDS;
+const CHUNK_RECORDS = TUNABLES.chunkRecords;
 
 let files: { users: string; transactions: string };
 let baseline: Baseline;

@@ -57,8 +57,10 @@ export interface Proc {
   kill9(): Promise<void>;
 }
 
+/** Runs `entry` on this Node: a .ts source through tsx, a compiled dist/ .js with plain node (as production does). */
 export function spawnEntry(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Proc {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, entry)], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,7 +133,7 @@ export async function startApi(db: TestDatabase, env: Record<string, string> = {
 /** The node flags of `npm run start:api`, read from package.json. */
 function apiNodeArgs(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  return (pkg.scripts['start:api'] ?? '').split(/\s+/).filter((arg) => arg.startsWith('--') && arg !== '--import');
+  return (pkg.scripts['start:api'] ?? '').split(/\s+/).filter((arg) => arg.startsWith('--'));
 }
 
 /** /ready's status code, or 0 when the API does not answer within 3 s. */

@@ -1,25 +1,31 @@
-// A real API server on a free port, on the test file's own database and Redis prefix.
-import { parseEnv, type Env } from '../../src/config/env.js';
+// The API on the test file's own database and Redis prefix: built without a port for
+// GraphQL-only tests (app.yoga.fetch, see dashboard-graphql.ts's graphql()), or listening
+// on a free port for tests that need real HTTP or WebSocket connections.
+import { parseConfig, type Config } from '../../src/config/config.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createServices } from '../../src/services.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 
-export interface TestApp {
+export interface BuiltTestApp {
   app: App;
-  url: string;
-  env: Env;
+  config: Config;
   db: TestDatabase;
   services: ReturnType<typeof createServices>;
   close(): Promise<void>;
 }
 
-export async function startTestApp(
+export interface TestApp extends BuiltTestApp {
+  url: string;
+}
+
+/** The app, not listening: call app.yoga.fetch. */
+export async function buildTestApp(
   label: string,
   overrides: Record<string, string> = {},
   db?: TestDatabase,
-): Promise<TestApp> {
+): Promise<BuiltTestApp> {
   const testDb = db ?? (await createTestDatabase(label));
-  const env = parseEnv({
+  const config = parseConfig({
     NODE_ENV: 'test',
     DATABASE_URL: testDb.url,
     REDIS_URL: testDb.redisUrl,
@@ -27,13 +33,11 @@ export async function startTestApp(
     PORT: '0',
     ...overrides,
   });
-  const services = createServices(env);
+  const services = createServices(config);
   const app = buildApp(services);
-  const url = await app.start(0);
   return {
     app,
-    url,
-    env,
+    config,
     db: testDb,
     services,
     async close() {
@@ -42,4 +46,19 @@ export async function startTestApp(
       if (!db) await testDb.drop();
     },
   };
+}
+
+/** The app listening on a free port; `url` is its /graphql URL. */
+export async function startTestApp(
+  label: string,
+  overrides: Record<string, string> = {},
+  db?: TestDatabase,
+): Promise<TestApp> {
+  const built = await buildTestApp(label, overrides, db);
+  try {
+    return { ...built, url: await built.app.start(0) };
+  } catch (error) {
+    await built.close();
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, loadDataSet, loadTransactions, type TransactionRow, type UserRow } from '../helpers/dashboard-data.js';
 import { graphql, type GraphQLResponse } from '../helpers/dashboard-graphql.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, type BuiltTestApp } from '../helpers/test-app.js';
 
 // ------------------------------------------------------------------ data
 
@@ -174,7 +174,7 @@ interface StatusResult {
   exhaustionDate: string | null;
 }
 
-let app: TestApp;
+let app: BuiltTestApp;
 
 async function ok<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const response = await graphql<T>(app.app, query, variables);
@@ -235,7 +235,7 @@ async function expectStatuses(month: string | undefined): Promise<void> {
 }
 
 beforeAll(async () => {
-  app = await startTestApp('budgets');
+  app = await buildTestApp('budgets');
 });
 afterAll(() => app?.close());
 
@@ -345,7 +345,7 @@ describe('setBudget and deleteBudget', () => {
   });
 
   it('refuses a bad month even when there is no data', async () => {
-    const empty = await startTestApp('budgets_empty');
+    const empty = await buildTestApp('budgets_empty');
     try {
       const response = await graphql(empty.app, 'query { budgets(month: "2025-13") { month } }');
       expect(response.errors?.map((e) => [e.extensions?.code, e.extensions?.argument])).toEqual([['BAD_USER_INPUT', 'month']]);

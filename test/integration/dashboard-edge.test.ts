@@ -15,11 +15,11 @@ import {
 } from '../helpers/dashboard-data.js';
 import { EMPTY_KPIS, FULL_DASHBOARD, expectSameDashboard, graphql } from '../helpers/dashboard-graphql.js';
 import { referenceDashboard } from '../helpers/dashboard-reference.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, type BuiltTestApp } from '../helpers/test-app.js';
 
 type Json = Record<string, unknown>;
 
-async function dashboard(app: TestApp, variables: Json = {}, query = FULL_DASHBOARD): Promise<Json> {
+async function dashboard(app: BuiltTestApp, variables: Json = {}, query = FULL_DASHBOARD): Promise<Json> {
   const response = await graphql<{ dashboard: Json }>(app.app, query, variables);
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data?.dashboard as Json;
@@ -48,9 +48,9 @@ function captureSql(): { statements: string[]; stop(): void } {
 
 
 describe('dashboard on an empty database', () => {
-  let app: TestApp;
+  let app: BuiltTestApp;
   beforeAll(async () => {
-    app = await startTestApp('dashboard_empty');
+    app = await buildTestApp('dashboard_empty');
   });
   afterAll(() => app?.close());
 
@@ -75,11 +75,11 @@ describe('dashboard on an empty database', () => {
 });
 
 describe('dashboard edge cases over generated data', () => {
-  let app: TestApp;
+  let app: BuiltTestApp;
   let lastJobId = '';
 
   beforeAll(async () => {
-    app = await startTestApp('dashboard_edge');
+    app = await buildTestApp('dashboard_edge');
     await loadDataSet(app.db.pool, generateDataSet(3, { users: 40, conversations: 200 }));
     const { rows } = await app.db.pool.query<{ id: string }>('SELECT last_job_id::text AS id FROM data_version');
     lastJobId = rows[0]?.id ?? '';
@@ -214,7 +214,7 @@ describe('dashboard edge cases over generated data', () => {
 });
 
 describe('dashboard ties and large token totals', () => {
-  let app: TestApp;
+  let app: BuiltTestApp;
   const user = (seq: number, region: string, company: string | null, active: boolean): UserRow => ({
     id: `00000000-0000-4000-a000-${String(seq).padStart(12, '0')}`,
     seq,
@@ -243,7 +243,7 @@ describe('dashboard ties and large token totals', () => {
   });
 
   beforeAll(async () => {
-    app = await startTestApp('dashboard_ties');
+    app = await buildTestApp('dashboard_ties');
     const [acme, globex, none] = users as [UserRow, UserRow, UserRow];
     await loadDataSet(app.db.pool, {
       users,

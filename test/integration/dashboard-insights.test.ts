@@ -8,7 +8,7 @@ import { addDays, loadDataSet, type TransactionRow, type UserRow } from '../help
 import { EMPTY_KPIS, expectSameDashboard, graphql } from '../helpers/dashboard-graphql.js';
 import { referenceDashboard, type FilterInput } from '../helpers/dashboard-reference.js';
 import { referenceSpendAnomalies } from '../helpers/insights-reference.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, type BuiltTestApp } from '../helpers/test-app.js';
 
 type Json = Record<string, unknown>;
 
@@ -87,7 +87,7 @@ const QUERY = /* GraphQL */ `
   }
 `;
 
-async function insights(app: TestApp, filter?: FilterInput): Promise<Json> {
+async function insights(app: BuiltTestApp, filter?: FilterInput): Promise<Json> {
   const response = await graphql<{ dashboard: Json }>(app.app, QUERY, { filter });
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data?.dashboard as Json;
@@ -96,10 +96,10 @@ async function insights(app: TestApp, filter?: FilterInput): Promise<Json> {
 const anomalies = (result: Json) => result.spendAnomalies as { date: string; direction: string; score: number; cost: number; baseline: number }[];
 
 describe('spendAnomalies and previousPeriod over planted series', () => {
-  let app: TestApp;
+  let app: BuiltTestApp;
 
   beforeAll(async () => {
-    app = await startTestApp('dashboard_insights');
+    app = await buildTestApp('dashboard_insights');
     await loadDataSet(app.db.pool, { users: [US_ACME, EU_GLOBEX, JP_NONE], batches: [plantedRows()] });
   });
   afterAll(() => app?.close());

@@ -18,7 +18,7 @@ import {
 } from '../helpers/dashboard-data.js';
 import { FULL_DASHBOARD, expectSameDashboard, graphql } from '../helpers/dashboard-graphql.js';
 import { referenceDashboard, type FilterInput, type Granularity } from '../helpers/dashboard-reference.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, type BuiltTestApp } from '../helpers/test-app.js';
 
 const SEEDS = [1, 7, 42];
 const FILTERS_PER_SEED = 40;
@@ -47,10 +47,10 @@ function randomFilter(rnd: Random): FilterInput | undefined {
 }
 
 describe.each(SEEDS)('dashboard equals plain SQL over transactions (seed %i)', (seed) => {
-  let app: TestApp;
+  let app: BuiltTestApp;
 
   beforeAll(async () => {
-    app = await startTestApp(`dashboard_prop_${seed}`);
+    app = await buildTestApp(`dashboard_prop_${seed}`);
     await loadDataSet(app.db.pool, generateDataSet(seed, { users: 50, conversations: 300 }));
   });
   afterAll(() => app?.close());

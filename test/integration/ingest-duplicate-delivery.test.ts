@@ -6,7 +6,8 @@ import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bullJobId, enqueueIngest, ingestJobOptions, type IngestPayload } from '../../src/queue/ingest-queue.js';
+import { TUNABLES } from '../../src/config/config.js';
+import { bullJobId, enqueueIngest, type IngestPayload } from '../../src/queue/ingest-queue.js';
 import { startWorker, until, type Proc } from '../helpers/processes.js';
 import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
 
@@ -57,7 +58,7 @@ async function runWithDuplicate(n: number, duplicate: (jobId: string) => Promise
     entry = await duplicate(jobId);
     await until(
       async () => ({ status: (await h.job(jobId)).status, deliveries: (await entry())?.attemptsStarted ?? 0 }),
-      ({ status, deliveries }) => status === 'FAILED' || deliveries > ingestJobOptions.attempts,
+      ({ status, deliveries }) => status === 'FAILED' || deliveries > TUNABLES.queueAttempts,
       'the duplicate to be delivered more often than a job has attempts',
       90_000,
       200,
@@ -87,7 +88,7 @@ async function runWithDuplicate(n: number, duplicate: (jobId: string) => Promise
   // The duplicate then finds the job finished; of its deliveries only that last one counts as an attempt.
   const bull = await until(entry, (found) => found?.finishedOn !== undefined, 'the duplicate to finish', 30_000, 100, output);
   expect(bull?.returnvalue).toEqual({ status: 'SKIPPED', reason: 'job is missing or already finished' });
-  expect(bull?.attemptsStarted).toBeGreaterThan(ingestJobOptions.attempts);
+  expect(bull?.attemptsStarted).toBeGreaterThan(TUNABLES.queueAttempts);
   expect(bull?.attemptsMade).toBe(1);
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig, TUNABLES } from '../../src/config/config.js';
 import { ConfigError, parseEnv } from '../../src/config/env.js';
+import { configureLogger, createLogger } from '../../src/infra/logger.js';
 
 describe('environment', () => {
   it('has local defaults for everything', () => {
@@ -37,5 +39,33 @@ describe('environment', () => {
     expect(parseEnv({}).CORS_ORIGINS).toBeUndefined();
     expect(parseEnv({ CORS_ORIGINS: 'https://app.example, http://localhost:5173' }).CORS_ORIGINS).toEqual(['https://app.example', 'http://localhost:5173']);
     expect(() => parseEnv({ CORS_ORIGINS: 'https://app.example/, app.example' })).toThrow(/CORS_ORIGINS: .*https:\/\/app\.example\/, app\.example/);
+  });
+
+  it('groups the environment into one typed config, tunables included', () => {
+    const config = parseConfig({ REDIS_PREFIX: 'p', UPLOAD_RATE_LIMIT: '7', MAX_CONCURRENT_OPERATIONS_PER_CLIENT: '3', WORKER_METRICS_PORT: '9100' });
+    expect(config.redis.prefix).toBe('p');
+    expect(config.uploads.rateLimit).toEqual({ limit: 7, windowSeconds: 60 });
+    expect(config.http.operationsPerClient).toEqual({ maxConcurrent: 3, maxQueued: 64 });
+    expect(config.worker).toMatchObject({ metricsPort: 9100, chunkRecords: TUNABLES.chunkRecords, lockDurationMs: TUNABLES.workerLockDurationMs });
+    expect(config.queue).toEqual({ attempts: TUNABLES.queueAttempts, backoffMs: TUNABLES.queueBackoffMs });
+  });
+
+  it('takes the log level from LOG_LEVEL, silent by default only under NODE_ENV=test', () => {
+    expect(parseConfig({}).log.level).toBe('info');
+    expect(parseConfig({ NODE_ENV: 'test' }).log.level).toBe('silent');
+    expect(parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug' }).log.level).toBe('debug');
+    expect(() => parseConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+
+  it('builds the logger from the config, not from process.env', () => {
+    const saved = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'trace';
+    try {
+      expect(createLogger({ level: 'error' }).level).toBe('error');
+      expect(configureLogger(parseConfig({ LOG_LEVEL: 'debug' }).log).level).toBe('debug');
+    } finally {
+      process.env.LOG_LEVEL = saved;
+      configureLogger(parseConfig().log);
+    }
   });
 });

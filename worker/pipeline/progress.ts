@@ -7,9 +7,10 @@
 import type pg from 'pg';
 import { JobStage, type JobStatus } from '../../src/generated/prisma/enums.js';
 import { logger } from '../../src/infra/logger.js';
+import { writeProgress, type JobProgress } from '../../src/jobs/store.js';
 import { workerMetrics } from '../../src/metrics/worker.js';
 import { progressEvent, RateMeter, type JobProgressEvent, type JobProgressRow } from '../../src/progress/events.js';
-import { PROGRESS_COLUMNS, readJobProgressRow, toProgressRow, type RawProgressRow } from '../../src/progress/job-row.js';
+import { readJobProgressRow } from '../../src/progress/job-row.js';
 
 /** Sends one event; `changed` when the job's status or stage differs from the last event sent. */
 export type PublishProgress = (event: JobProgressEvent, changed: boolean) => Promise<void>;
@@ -19,14 +20,6 @@ export interface ProgressOptions {
   minIntervalMs?: number;
   publish?: PublishProgress;
 }
-
-// total_rows holds the upload's estimate until the worker has counted every record ($4).
-const WRITE_SQL = `UPDATE ingest_jobs
-    SET processed_rows = $2, processed_bytes = $3, total_rows = coalesce($4, total_rows),
-        total_rows_exact = total_rows_exact OR $4 IS NOT NULL, aggregates_done = $6,
-        stage = coalesce($5::"JobStage", stage), progress_seq = progress_seq + 1, updated_at = now()
-  WHERE id = $1
-  RETURNING ${PROGRESS_COLUMNS}`;
 
 /** The stages whose rows/s the worker's bi_ingest_rows_per_second reports. */
 const FILE_STAGES: ReadonlySet<JobStage> = new Set([JobStage.USERS, JobStage.TRANSACTIONS]);
@@ -125,18 +118,26 @@ export class ProgressReporter {
     if (!this.dirty) return Promise.resolve();
     this.dirty = false;
     this.lastWriteAt = Date.now();
-    const params = [this.jobId, this.processedRows, this.processedBytes, this.countedRows, this.stage, this.aggregatesDone];
+    // total_rows holds the upload's estimate until the worker has counted every record.
+    const progress: JobProgress = {
+      processedRows: this.processedRows,
+      processedBytes: this.processedBytes,
+      countedRows: this.countedRows,
+      stage: this.stage,
+      aggregatesDone: this.aggregatesDone,
+    };
     const run = (async () => {
-      let row: RawProgressRow | undefined;
+      let row: JobProgressRow | null = null;
       try {
-        ({ rows: [row] } = await this.pool.query<RawProgressRow>(WRITE_SQL, params));
+        // Null when the job left RUNNING under this run (it stops at its next chunk): nothing written.
+        row = await writeProgress(this.pool, this.jobId, progress);
       } catch (error) {
         // Progress is advisory: a lost update must not fail the job; the next one heals it.
         logger.warn({ err: error, jobId: this.jobId }, 'progress update failed');
       }
       if (!row) return;
       try {
-        await this.publish(toProgressRow(row));
+        await this.publish(row);
       } catch (error) {
         // Subscribers re-read the row when nothing arrives for a while: the next event or that read heals it.
         logger.warn({ err: error, jobId: this.jobId }, 'progress publish failed');

@@ -13,7 +13,7 @@ import type { GraphQLContext } from '../context.js';
 const serviceDeps = (ctx: GraphQLContext) => ({
   pool: ctx.db.pool,
   queue: ctx.ingestQueue,
-  maxUploadBytes: ctx.env.MAX_UPLOAD_BYTES,
+  maxUploadBytes: ctx.config.uploads.maxBytes,
 });
 
 /** Tells subscribers (jobUpdated, jobProgress) that a job changed. */
