@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { logger } from '../../src/infra/logger.js';
+import { workerMetrics } from '../../src/metrics/worker.js';
 import type { JobProgressEvent } from '../../src/progress/events.js';
 import type { RawProgressRow } from '../../src/progress/job-row.js';
 import { ProgressReporter } from '../../worker/pipeline/progress.js';
@@ -117,6 +118,23 @@ describe('ProgressReporter', () => {
       ['TRANSACTIONS', 'RUNNING', false],
       [null, 'COMPLETED', true],
     ]);
+  });
+
+  it("reports the job's rows/s while it reads a file as bi_ingest_rows_per_second, and withdraws it when the job ends", async () => {
+    const { pool, finish } = recordingPool();
+    const rowsPerSecond = async () =>
+      (await workerMetrics.registry.getSingleMetric('bi_ingest_rows_per_second')!.get()).values.map(({ labels, value }) => [labels.stage, value]);
+    const reporter = new ProgressReporter(pool, JOB_ID, { minIntervalMs: 100 });
+    await reporter.setStage('TRANSACTIONS');
+    // 1000 rows every 100 ms for a second: 10k rows/s over the reporter's window.
+    for (let i = 0; i < 10; i++) {
+      reporter.advance(1_000, 0);
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(await rowsPerSecond()).toEqual([['TRANSACTIONS', 10_000]]);
+    finish('COMPLETED');
+    await reporter.publishNow();
+    expect(await rowsPerSecond()).toEqual([]);
   });
 
   it('logs a publish that fails and goes on: progress never fails the job', async () => {
