@@ -58,11 +58,14 @@ async function startApi(): Promise<string> {
   const port = await freePort();
   await spawnProcess('src/main.ts', [], { PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(
+  // Each child compiles the app afresh (its own TMPDIR, so tsx's cache is cold): on a busy
+  // machine two at once took over 30 s. Say so, rather than fail later on ECONNREFUSED.
+  const healthy = await waitFor(
     () => fetch(`${base}/health`).then((response) => response.ok, () => false),
     (ok) => ok,
-    30_000,
+    90_000,
   );
+  if (!healthy) throw new Error(`the API on port ${port} was not healthy within 90 s`);
   return `${base}/graphql`;
 }
 
