@@ -30,7 +30,7 @@ const topic = <Out, In>(name: string, schema: z.ZodType<Out, In>): Topic<Out, In
  * Worker and API derive it from their connections, so they agree; DB 0 keeps the bare
  * prefix (the channel names of existing deployments do not change).
  */
-export const channelPrefix = (prefix: string, db: number | undefined) => (db ? `${prefix}:db${db}` : prefix);
+const channelPrefix = (prefix: string, db: number | undefined) => (db ? `${prefix}:db${db}` : prefix);
 
 /** Every channel of a deployment whose channel prefix is `prefix` (see channelPrefix). */
 export function channelTopics(prefix: string) {
