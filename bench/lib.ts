@@ -10,7 +10,7 @@ import { parseConfig } from '../src/config/config.js';
 import { pgConfig } from '../src/infra/migrations.js';
 import { NODE_FLAGS } from '../src/infra/node-flags.js';
 import { createRedis } from '../src/infra/redis.js';
-import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
+import { createWsClient, subscribeData } from '../src/client/ws.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');

@@ -14,7 +14,7 @@ import { JobProgressSubscription } from '../src/client/operations/progress.js';
 import { DemoKpisQuery } from '../src/client/operations/demo.js';
 import { BudgetAlertsLiveSubscription, BudgetsQuery, SetBudgetMutation } from '../src/client/operations/budgets.js';
 import type { BudgetAlertFieldsFragment, JobProgressSubscription as ProgressResult } from '../src/client/generated/graphql.js';
-import { createWsClient, subscribeData } from '../src/progress/ws-client.js';
+import { createWsClient, subscribeData } from '../src/client/ws.js';
 import { generateSample } from './generate-sample.js';
 
 type Progress = ProgressResult['jobProgress'];

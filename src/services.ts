@@ -4,39 +4,31 @@ import { configureDashboardCache } from './dashboard/cache.js';
 import { SharedDefaultView } from './dashboard/default-view.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
+import { createPubSub } from './infra/pubsub.js';
 import { createRedis, createSubscriberRedis } from './infra/redis.js';
 import { createIngestQueue } from './queue/ingest-queue.js';
-import { createProgressPublisher } from './progress/publisher.js';
 import type { AppServices } from './graphql/context.js';
 
 export function createServices(config: Config): AppServices & { close(): Promise<void> } {
   const db = createDatabase(config.db.url);
   configureDashboardCache(db.pool, { maxBytes: config.dashboard.cacheMaxBytes });
   const redis = createRedis(config.redis.url);
-  const redisSubscriber = createSubscriberRedis(config.redis.url);
+  const pubsub = createPubSub({ publisher: redis, subscriber: createSubscriberRedis(config.redis.url), prefix: config.redis.prefix, log: logger });
   // A producer fails fast when Redis goes away (an upload then answers an error instead
   // of hanging): only workers, which block on Redis, need maxRetriesPerRequest: null.
   const ingestQueue = createIngestQueue(createRedis(config.redis.url), config.redis.prefix, config.queue);
-  const progressPublisher = createProgressPublisher({
-    pool: db.pool,
-    redis,
-    prefix: config.redis.prefix,
-    intervalMs: config.worker.progressIntervalMs,
-  });
   return {
     config,
     db,
     redis,
-    progressPublisher,
-    redisSubscriber,
+    pubsub,
     ingestQueue,
     defaultView: new SharedDefaultView(redis, config.redis.prefix, logger),
     log: logger,
     async close() {
       // Order: stop producing, then the connections, then the database.
       await ingestQueue.close().catch(() => undefined);
-      await progressPublisher.flush().catch(() => undefined);
-      redisSubscriber.disconnect();
+      pubsub.close();
       await redis.quit().catch(() => undefined);
       await db.close();
     },

@@ -7,9 +7,10 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { loadConfig } from '../src/config/config.js';
 import { configureLogger } from '../src/infra/logger.js';
 import { createPool } from '../src/infra/pg-pool.js';
+import { createPubSub } from '../src/infra/pubsub.js';
 import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
-import { createProgressPublisher } from '../src/progress/publisher.js';
+import { publishJobState, publishProgress } from '../src/progress/publisher.js';
 import { publishAlerts } from '../src/budgets/events.js';
 import { configureDashboardCache } from '../src/dashboard/cache.js';
 import { DashboardView } from '../src/dashboard/dashboard.js';
@@ -22,11 +23,12 @@ import { JobBusyError, runJob, type RunJobDeps, type RunJobResult } from './pipe
 
 const config = loadConfig();
 const logger = configureLogger(config.log);
-// Per running job: its dedicated connection, upload reads, progress writes and the publisher.
+// Per running job: its dedicated connection, upload reads, progress writes and the final read.
 // The pool alone: the pipeline is raw SQL, and Prisma's client would only cost memory.
 const pool = createPool(config.db.url, { max: config.worker.concurrency * 4 + 2 });
 const redis = createRedis(config.redis.url);
-const publisher = createProgressPublisher({ pool, redis, prefix: config.redis.prefix, intervalMs: config.worker.progressIntervalMs });
+// Publish only: the worker never subscribes, so its PubSub's subscriber connection never opens.
+const pubsub = createPubSub({ publisher: redis, prefix: config.redis.prefix, log: logger });
 // The worker computes the default dashboard for the API processes; it keeps no copy itself.
 configureDashboardCache(pool, { maxBytes: 0 });
 const defaultView = new SharedDefaultView(redis, config.redis.prefix, logger);
@@ -35,10 +37,10 @@ const runDeps: RunJobDeps = {
   log: logger,
   chunkRecords: config.worker.chunkRecords,
   progressIntervalMs: config.worker.progressIntervalMs,
-  publish: (id) => publisher.publish(id),
-  // On the progress publisher's connection: Redis delivers the alerts before the job's
+  publish: (event, changed) => publishProgress(pubsub, event, changed),
+  // On the same connection as progress: Redis delivers the alerts before the job's
   // COMPLETED event, which is published after them.
-  publishAlerts: (alerts) => publishAlerts(redis, config.redis.prefix, alerts),
+  publishAlerts: (alerts) => publishAlerts(pubsub, alerts),
   precomputeDashboard: () => new DashboardView(pool, validateFilter(null), defaultView).precompute(),
 };
 
@@ -116,7 +118,10 @@ async function markLostJobFailed(jobId: string | undefined): Promise<void> {
   try {
     // Its committed rows stay pending (aggregate_pending) and, the job no longer running,
     // the next job's AGGREGATES stage applies them, whether or not this job is ever retried.
-    if (await markJobLost(pool, jobId, message)) await publisher.publish(jobId);
+    if (!(await markJobLost(pool, jobId, message))) return;
+    await publishJobState(pool, pubsub, jobId).catch((error: unknown) =>
+      logger.warn({ err: error, jobId }, 'could not publish a lost job as FAILED (subscribers see it when they re-read the row)'),
+    );
   } catch (error) {
     logger.error({ err: error, jobId }, 'could not mark a lost job FAILED');
   }
@@ -132,7 +137,7 @@ async function shutdown(signal: string): Promise<void> {
     await worker.close();
     await queue.close();
     await metricsServer?.close();
-    await publisher.flush();
+    pubsub.close();
     await redis.quit().catch(() => undefined);
     await pool.end();
     process.exit(0);

@@ -6,18 +6,16 @@ import type { SharedDefaultView } from '../dashboard/default-view.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
-import type { ProgressPublisher } from '../progress/publisher.js';
+import type { PubSub } from '../infra/pubsub.js';
 
 /** Process-wide dependencies, created once by buildApp and shared by every request. */
 export interface AppServices {
   config: Config;
   db: Database;
   redis: Redis;
-  /** A second connection: a Redis client in subscriber mode can do nothing else. */
-  redisSubscriber: Redis;
+  /** Subscriptions (jobProgress, jobUpdated, budgetAlerts) and the changes the API announces on them. */
+  pubsub: PubSub;
   ingestQueue: Queue<IngestPayload>;
-  /** Announces jobs the API creates, cancels or retries (jobUpdated, jobProgress). */
-  progressPublisher: ProgressPublisher;
   /** The default dashboard's figures, shared with the other processes through Redis. */
   defaultView: SharedDefaultView;
   log: Logger;

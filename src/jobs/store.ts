@@ -13,6 +13,8 @@
 //   and drop older ones.
 import { JobStage, JobStatus } from '../generated/prisma/enums.js';
 import type { Queryable } from '../infra/pg-pool.js';
+import type { JobProgressRow } from '../progress/events.js';
+import { PROGRESS_COLUMNS, toProgressRow, type RawProgressRow } from '../progress/job-row.js';
 
 const { QUEUED, RUNNING, COMPLETED, COMPLETED_WITH_ERRORS, FAILED, CANCELLED } = JobStatus;
 
@@ -301,19 +303,23 @@ export interface JobProgress {
   aggregatesDone: number;
 }
 
-/** A progress write; false when the job is no longer RUNNING (nothing written). */
-export async function writeProgress(db: Queryable, jobId: string, progress: JobProgress): Promise<boolean> {
-  const { rowCount } = await db.query(
+/**
+ * A progress write; the job's progress columns as the write left them (what the worker
+ * publishes), or null when the job is no longer RUNNING (nothing written).
+ */
+export async function writeProgress(db: Queryable, jobId: string, progress: JobProgress): Promise<JobProgressRow | null> {
+  const { rows } = await db.query<RawProgressRow>(
     update(
       'progress',
       `processed_rows = $2, processed_bytes = $3, total_rows = coalesce($4, j.total_rows),
        total_rows_exact = j.total_rows_exact OR $4 IS NOT NULL, aggregates_done = $6,
        stage = coalesce($5::"JobStage", j.stage)`,
       'j.id = $1',
+      { returning: PROGRESS_COLUMNS },
     ),
     [jobId, progress.processedRows, progress.processedBytes, progress.countedRows, progress.stage, progress.aggregatesDone],
   );
-  return rowCount === 1;
+  return rows[0] ? toProgressRow(rows[0]) : null;
 }
 
 /** Idempotent (a resumed run does not repeat a warning); false when not written. */

@@ -3,7 +3,7 @@
 // the record functions; one registry per process.
 //   bi_ingest_rows_total{file,outcome}        inserted | updated | unchanged | rejected (not a dry run's)
 //   bi_ingest_stage_duration_seconds{stage}   USERS | TRANSACTIONS | AGGREGATES
-//   bi_ingest_rows_per_second{stage}          throughput of the latest finished stage
+//   bi_ingest_rows_per_second{stage}          rows/s of the file stages running now (USERS | TRANSACTIONS)
 //   bi_ingest_jobs_finished_total{status}     COMPLETED | COMPLETED_WITH_ERRORS | FAILED | CANCELLED
 //   process_* / nodejs_*                      prom-client default metrics
 import { createServer, type Server } from 'node:http';
@@ -14,6 +14,9 @@ import type { FileKind, JobStage, JobStatus } from '../generated/prisma/enums.js
 import { createTokenVerifier } from '../auth/tokens.js';
 
 export type RowOutcome = 'inserted' | 'updated' | 'unchanged' | 'rejected';
+
+/** Longer than a chunk commit without a progress write (the reporter writes every 250 ms while bytes are read). */
+const READING_RATE_TTL_MS = 10_000;
 
 export const STAGE_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
@@ -32,11 +35,14 @@ export class WorkerMetrics {
     buckets: STAGE_DURATION_BUCKETS,
     registers: [this.registry],
   });
+  /** Per running job: the rows/s of its file stage, from its progress reporter's last write. */
+  private readonly readingRates = new Map<string, { stage: JobStage; rowsPerSecond: number; at: number }>();
   private readonly rowsPerSecond = new Gauge({
     name: 'bi_ingest_rows_per_second',
-    help: 'Rows per second of the latest finished stage',
+    help: 'Rows per second read by the jobs running on this worker, per file stage (the rate of their progress events, summed)',
     labelNames: ['stage'],
     registers: [this.registry],
+    collect: () => this.collectRowsPerSecond(),
   });
   private readonly jobsFinished = new Counter({
     name: 'bi_ingest_jobs_finished_total',
@@ -56,10 +62,27 @@ export class WorkerMetrics {
     }
   }
 
-  /** A finished stage: its wall time, and rows/s when it processed rows. */
-  recordStage(stage: JobStage, seconds: number, rows?: number): void {
+  /** A finished stage: its wall time. */
+  recordStage(stage: JobStage, seconds: number): void {
     this.stageDuration.observe({ stage }, seconds);
-    if (rows !== undefined && seconds > 0) this.rowsPerSecond.set({ stage }, rows / seconds);
+  }
+
+  /** A job's current rows/s while it reads a file (`stage`); null when it no longer does. */
+  recordRowsPerSecond(jobId: string, stage: JobStage | null, rowsPerSecond: number, now = Date.now()): void {
+    if (stage) this.readingRates.set(jobId, { stage, rowsPerSecond, at: now });
+    else this.readingRates.delete(jobId);
+  }
+
+  /**
+   * The sum per stage at scrape time. A job that stopped reporting (a run that died on an
+   * error BullMQ retries, with no final event) drops out after READING_RATE_TTL_MS.
+   */
+  private collectRowsPerSecond(now = Date.now()): void {
+    this.rowsPerSecond.reset();
+    for (const [jobId, { stage, rowsPerSecond, at }] of this.readingRates) {
+      if (now - at > READING_RATE_TTL_MS) this.readingRates.delete(jobId);
+      else this.rowsPerSecond.inc({ stage }, rowsPerSecond);
+    }
   }
 
   recordJobFinished(status: JobStatus): void {

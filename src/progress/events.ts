@@ -1,5 +1,6 @@
-// The JobProgress event: its wire shape on Redis, the channels it travels on, and how it
-// is derived from an ingest_jobs row. Shared by the worker-side publisher and the API.
+// The JobProgress event: its wire shape on Redis (the channels are in src/infra/pubsub.ts),
+// how it is derived from an ingest_jobs row, and the rows/s it carries. Shared by the
+// worker's progress reporter and the API.
 import { z } from 'zod';
 import { JobStage, JobStatus } from '../generated/prisma/enums.js';
 
@@ -10,20 +11,6 @@ export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>([
   JobStatus.CANCELLED,
 ]);
 export const isTerminal = (status: JobStatus) => TERMINAL_STATUSES.has(status);
-
-/**
- * The channel prefix of a deployment: REDIS_PREFIX, plus the DB number of its Redis
- * connection when that is not 0. Keys live in their DB but pub/sub ignores it, so two
- * deployments sharing a server on DBs 1 and 2 would otherwise hear each other's events.
- * Worker and API derive it from their connections, so they agree; DB 0 keeps the bare
- * prefix (the channel names of existing deployments do not change).
- */
-export const channelPrefix = (prefix: string, db: number | undefined) => (db ? `${prefix}:db${db}` : prefix);
-
-/** One job's progress channel; every API process subscribes to it while a client watches. */
-export const progressChannel = (prefix: string, jobId: string) => `${prefix}:job-progress:${jobId}`;
-/** Any job's status or stage changed: job list pages refresh from it. */
-export const jobsChangedChannel = (prefix: string) => `${prefix}:jobs-changed`;
 
 export const jobProgressEventSchema = z.object({
   jobId: z.uuid(),
@@ -138,6 +125,28 @@ export function averageRate(row: JobProgressRow, now: number): Rate {
   return { rowsPerSecond: row.processedRows / seconds, bytesPerSecond: row.processedBytes / seconds };
 }
 
+/**
+ * Rows/s and bytes/s of one job over a trailing window of its progress writes. Counters
+ * run over the whole job and only drop when a retry starts over (the window restarts).
+ */
+export class RateMeter {
+  private samples: Array<{ at: number; rows: number; bytes: number }> = [];
+
+  constructor(private readonly windowMs = 5_000) {}
+
+  measure(row: JobProgressRow, now: number): Rate {
+    const previous = this.samples.at(-1);
+    if (previous && (previous.rows > row.processedRows || previous.bytes > row.processedBytes)) this.samples = [];
+    this.samples.push({ at: now, rows: row.processedRows, bytes: row.processedBytes });
+    while (this.samples.length > 2 && now - this.samples[0]!.at > this.windowMs) this.samples.shift();
+    const first = this.samples[0]!;
+    const elapsed = (now - first.at) / 1000;
+    // Until the window holds half a second of samples, the job's average is the better guess.
+    if (elapsed < 0.5) return averageRate(row, now);
+    return { rowsPerSecond: (row.processedRows - first.rows) / elapsed, bytesPerSecond: (row.processedBytes - first.bytes) / elapsed };
+  }
+}
+
 export function progressEvent(row: JobProgressRow, rate: Rate, now: number): JobProgressEvent {
   const running = row.status === JobStatus.RUNNING;
   return {
@@ -179,17 +188,6 @@ export function isNewer(next: JobProgressEvent, previous: JobProgressEvent): boo
   const status = STATUS_RANK[next.status] - STATUS_RANK[previous.status];
   if (status !== 0) return status > 0;
   return (next.stage ? STAGE_RANK[next.stage] : 0) > (previous.stage ? STAGE_RANK[previous.stage] : 0);
-}
-
-/** Parses a Redis message; null (and the message is dropped) when it is not a valid event. */
-export function parseProgressEvent(detail: unknown): JobProgressEvent | null {
-  const result = jobProgressEventSchema.safeParse(detail);
-  return result.success ? result.data : null;
-}
-
-export function parseJobChangedEvent(detail: unknown): JobChangedEvent | null {
-  const result = jobChangedEventSchema.safeParse(detail);
-  return result.success ? result.data : null;
 }
 
 const clamp01 = (value: number) => Math.min(1, Math.max(0, value));

@@ -1,10 +1,11 @@
-// Reads the progress columns of one ingest_jobs row: the single source both the worker's
-// publisher and the API's first event are computed from.
+// The progress columns of one ingest_jobs row: what every JobProgress event is computed
+// from, whether the worker's progress write returns them or a reader selects them.
 import type pg from 'pg';
 import type { JobStage, JobStatus } from '../generated/prisma/enums.js';
-import type { JobProgressRow } from './events.js';
+import { averageRate, progressEvent, type JobProgressEvent, type JobProgressRow } from './events.js';
 
-interface RawRow {
+/** The row as PostgreSQL returns it. */
+export interface RawProgressRow {
   id: string;
   status: JobStatus;
   stage: JobStage | null;
@@ -20,16 +21,13 @@ interface RawRow {
   started_at: Date | null;
 }
 
-const SELECT_PROGRESS = `
-  SELECT id, status, stage, processed_rows, total_rows, total_rows_exact, aggregates_done, processed_bytes, total_bytes,
-         rejected_count, progress_seq, updated_at, started_at
-  FROM ingest_jobs WHERE id = $1`;
+/** For `SELECT …` and `UPDATE … RETURNING …` of ingest_jobs. */
+export const PROGRESS_COLUMNS = `id, status, stage, processed_rows, total_rows, total_rows_exact, aggregates_done, processed_bytes,
+  total_bytes, rejected_count, progress_seq, updated_at, started_at`;
 
-/** The job's progress columns, or null when there is no such job. `jobId` must be a UUID. */
-export async function readJobProgressRow(pool: pg.Pool, jobId: string): Promise<JobProgressRow | null> {
-  const { rows } = await pool.query<RawRow>({ name: 'progress-read-job', text: SELECT_PROGRESS, values: [jobId] });
-  const row = rows[0];
-  if (!row) return null;
+const SELECT_PROGRESS = `SELECT ${PROGRESS_COLUMNS} FROM ingest_jobs WHERE id = $1`;
+
+export function toProgressRow(row: RawProgressRow): JobProgressRow {
   return {
     id: row.id,
     status: row.status,
@@ -45,4 +43,17 @@ export async function readJobProgressRow(pool: pg.Pool, jobId: string): Promise<
     updatedAt: row.updated_at,
     startedAt: row.started_at,
   };
+}
+
+/** The job's progress columns, or null when there is no such job. `jobId` must be a UUID. */
+export async function readJobProgressRow(pool: pg.Pool, jobId: string): Promise<JobProgressRow | null> {
+  const { rows } = await pool.query<RawProgressRow>({ name: 'progress-read-job', text: SELECT_PROGRESS, values: [jobId] });
+  return rows[0] ? toProgressRow(rows[0]) : null;
+}
+
+/** The job's state as an event, its rate the average since it started; null when there is no such job. */
+export async function readProgressEvent(pool: pg.Pool, jobId: string): Promise<JobProgressEvent | null> {
+  const row = await readJobProgressRow(pool, jobId);
+  const now = Date.now();
+  return row && progressEvent(row, averageRate(row, now), now);
 }

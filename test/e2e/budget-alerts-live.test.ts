@@ -7,7 +7,7 @@ import { requestData, upload } from '../../src/client/http.js';
 import { BudgetAlertsLiveSubscription, BudgetsQuery, SetBudgetMutation } from '../../src/client/operations/budgets.js';
 import { UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
-import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
+import { createWsClient, subscribeData } from '../../src/client/ws.js';
 import { startApi, startWorker, until, type ApiProc, type Proc } from '../helpers/processes.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestData, upload } from '../../src/client/http.js';
 import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
-import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
+import { createWsClient, subscribeData } from '../../src/client/ws.js';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { startWorker, type Proc } from '../helpers/processes.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

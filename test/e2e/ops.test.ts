@@ -302,7 +302,16 @@ describe('worker metrics server', () => {
     const metrics = new WorkerMetrics();
     metrics.recordRows('TRANSACTIONS', { inserted: 900, updated: 50, unchanged: 0, rejected: 7 });
     metrics.recordRows('USERS', { inserted: 10 });
-    metrics.recordStage('TRANSACTIONS', 2, 1000);
+    metrics.recordStage('TRANSACTIONS', 2);
+    // Two jobs reading transactions, one reading users, one that stopped reporting 11 s ago,
+    // one that finished reading: the gauge sums the running ones per stage.
+    const now = Date.now();
+    metrics.recordRowsPerSecond('job-a', 'TRANSACTIONS', 300, now);
+    metrics.recordRowsPerSecond('job-b', 'TRANSACTIONS', 200, now);
+    metrics.recordRowsPerSecond('job-c', 'USERS', 40, now);
+    metrics.recordRowsPerSecond('job-d', 'USERS', 1_000, now - 11_000);
+    metrics.recordRowsPerSecond('job-e', 'TRANSACTIONS', 900, now);
+    metrics.recordRowsPerSecond('job-e', null, 0, now);
     metrics.recordJobFinished('COMPLETED_WITH_ERRORS');
     const server = await startWorkerMetricsServer(parseConfig({}), 0, metrics);
     try {
@@ -315,6 +324,7 @@ describe('worker metrics server', () => {
       expect(sample(text, 'bi_ingest_stage_duration_seconds_count', { stage: 'TRANSACTIONS' })).toBe(1);
       expect(sample(text, 'bi_ingest_stage_duration_seconds_sum', { stage: 'TRANSACTIONS' })).toBe(2);
       expect(sample(text, 'bi_ingest_rows_per_second', { stage: 'TRANSACTIONS' })).toBe(500);
+      expect(sample(text, 'bi_ingest_rows_per_second', { stage: 'USERS' })).toBe(40);
       expect(sample(text, 'bi_ingest_jobs_finished_total', { status: 'COMPLETED_WITH_ERRORS' })).toBe(1);
       expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
       expect((await fetch(server.url.replace('/metrics', '/other'))).status).toBe(404);

@@ -15,8 +15,9 @@ import { upload } from '../../src/client/http.js';
 import { UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
 import { generateSample } from '../../scripts/generate-sample.js';
-import { parseProgressEvent, progressChannel, type JobProgressEvent } from '../../src/progress/events.js';
-import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
+import { channelTopics } from '../../src/infra/pubsub.js';
+import { jobProgressEventSchema, type JobProgressEvent } from '../../src/progress/events.js';
+import { createWsClient, subscribeData } from '../../src/client/ws.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 import { insertJob, waitFor } from './progress-driver.js';
 import { freePort } from '../helpers/ports.js';
@@ -57,11 +58,14 @@ async function startApi(): Promise<string> {
   const port = await freePort();
   await spawnProcess('src/main.ts', [], { PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(
+  // Each child compiles the app afresh (its own TMPDIR, so tsx's cache is cold): on a busy
+  // machine two at once took over 30 s. Say so, rather than fail later on ECONNREFUSED.
+  const healthy = await waitFor(
     () => fetch(`${base}/health`).then((response) => response.ok, () => false),
     (ok) => ok,
-    30_000,
+    90_000,
   );
+  if (!healthy) throw new Error(`the API on port ${port} was not healthy within 90 s`);
   return `${base}/graphql`;
 }
 
@@ -111,8 +115,8 @@ async function tapChannel(channel: string) {
   const wire: JobProgressEvent[] = [];
   const tap = new Redis(db.redisUrl);
   tap.on('message', (_channel: string, message: string) => {
-    const event = parseProgressEvent(JSON.parse(message));
-    if (event) wire.push(event);
+    const event = jobProgressEventSchema.safeParse(JSON.parse(message));
+    if (event.success) wire.push(event.data);
   });
   await tap.subscribe(channel);
   return {
@@ -136,7 +140,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 describe('progress across processes', () => {
   it('delivers every published event to clients of either API process, then leaves no Redis subscription', async () => {
     const jobId = await insertJob(db.pool, { totalBytes: 3_200_000 });
-    const channel = progressChannel(db.redisPrefix, jobId);
+    const channel = channelTopics(db.redisPrefix).jobProgress(jobId).name;
 
     const tap = await tapChannel(channel);
     const [urlA, urlB] = apiUrls as [string, string];
@@ -185,7 +189,7 @@ describe('progress across processes', () => {
     expect(uploaded.errors).toBeUndefined();
     if (!jobId) throw new Error('no job id');
 
-    const tap = await tapChannel(progressChannel(db.redisPrefix, jobId));
+    const tap = await tapChannel(channelTopics(db.redisPrefix).jobProgress(jobId).name);
     const onB = follow(urlB, jobId);
     await onB.first;
     // The job waits in the queue until a worker exists: the first event is its QUEUED state.

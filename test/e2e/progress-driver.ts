@@ -1,10 +1,11 @@
 // Drives a job's progress the way the worker does: the real ProgressReporter writes the
-// ingest_jobs row and calls the real publisher; status changes are row updates followed
-// by a publish, as the job runner makes them.
+// ingest_jobs row and publishes what it wrote; status changes are row updates followed
+// by a publish of the row, as the job runner makes them.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { JobStage, JobStatus } from '../../src/generated/prisma/enums.js';
-import type { ProgressPublisher } from '../../src/progress/publisher.js';
+import type { PubSub } from '../../src/infra/pubsub.js';
+import { publishJobState, publishProgress } from '../../src/progress/publisher.js';
 import { ProgressReporter } from '../../worker/pipeline/progress.js';
 
 export async function insertJob(pool: pg.Pool, fields: { status?: JobStatus; totalBytes?: number } = {}): Promise<string> {
@@ -22,11 +23,11 @@ export class JobDriver {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly publisher: ProgressPublisher,
+    private readonly pubsub: PubSub,
     readonly jobId: string,
     minIntervalMs = 250,
   ) {
-    this.reporter = new ProgressReporter(pool, jobId, { minIntervalMs, publish: (id) => publisher.publish(id) });
+    this.reporter = new ProgressReporter(pool, jobId, { minIntervalMs, publish: (event, changed) => publishProgress(pubsub, event, changed) });
   }
 
   /** Sets the status (no sequence bump, as a plain status update would) and publishes. */
@@ -39,7 +40,7 @@ export class JobDriver {
         WHERE id = $1`,
       [this.jobId, status, finished],
     );
-    await this.publisher.publish(this.jobId);
+    await publishJobState(this.pool, this.pubsub, this.jobId);
   }
 
   async stage(stage: JobStage): Promise<void> {

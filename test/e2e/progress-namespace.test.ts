@@ -1,6 +1,6 @@
 // Two deployments on one Redis server, same REDIS_PREFIX, different DB numbers (1 and 2):
 // pub/sub ignores the DB, so their channels must differ. Real API servers, real graphql-ws
-// clients, real publishers (what the worker runs). Each deployment has its own database
+// clients, real publishers (what the worker publishes with). Each deployment has its own database
 // holding a job with the same id; a subscriber must see its own deployment's events and
 // never the other's (the order of Redis deliveries makes this a check without a wait:
 // the foreign event is published first, so a leak would be the next event seen).
@@ -9,8 +9,10 @@ import type { Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
-import { createProgressPublisher, type ProgressPublisher } from '../../src/progress/publisher.js';
-import { createWsClient, subscribe } from '../../src/progress/ws-client.js';
+import { logger } from '../../src/infra/logger.js';
+import { createPubSub, type PubSub } from '../../src/infra/pubsub.js';
+import { publishJobState } from '../../src/progress/publisher.js';
+import { createWsClient, subscribe } from '../../src/client/ws.js';
 import { REDIS_URL } from '../helpers/env.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
@@ -22,7 +24,8 @@ interface Deployment {
   db: TestDatabase;
   api: TestApp;
   redis: Redis;
-  publisher: ProgressPublisher;
+  /** What the deployment's worker publishes with. */
+  pubsub: PubSub;
 }
 
 let one: Deployment;
@@ -35,9 +38,9 @@ async function deployment(label: string, redisDb: number): Promise<Deployment> {
   const db = await createTestDatabase(label);
   const api = await startTestApp(label, { REDIS_URL: redisUrl(redisDb), REDIS_PREFIX: PREFIX }, db);
   const redis = new Redis(redisUrl(redisDb));
-  const publisher = createProgressPublisher({ pool: db.pool, redis, prefix: PREFIX, intervalMs: 0 });
+  const pubsub = createPubSub({ publisher: redis, prefix: PREFIX, log: logger });
   await db.pool.query(`INSERT INTO ingest_jobs (id, status, stage, total_bytes, progress_seq, started_at, updated_at) VALUES ($1, 'RUNNING', 'USERS', 1000, 1, now(), now())`, [jobId]);
-  return { db, api, redis, publisher };
+  return { db, api, redis, pubsub };
 }
 
 beforeAll(async () => {
@@ -50,7 +53,7 @@ afterAll(async () => {
   await oneAgain?.close();
   for (const d of [one, two]) {
     if (!d) continue;
-    await d.publisher.flush();
+    d.pubsub.close();
     // The queue's keys in DBs 1 and 2 (the test helpers clean DB 0 only).
     const keys = await d.redis.keys(`${PREFIX}:*`);
     if (keys.length) await d.redis.del(...keys);
@@ -75,7 +78,7 @@ function watch(api: TestApp) {
 /** Moves the job row of a deployment on and publishes it, as the worker does. */
 async function advance(d: Deployment, sequence: number) {
   await d.db.pool.query(`UPDATE ingest_jobs SET progress_seq = $2, processed_bytes = $2 * 10, updated_at = now() WHERE id = $1`, [jobId, sequence]);
-  await d.publisher.publish(jobId, { immediate: true });
+  await publishJobState(d.db.pool, d.pubsub, jobId);
 }
 
 describe('progress channels per deployment', () => {

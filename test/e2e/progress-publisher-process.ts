@@ -1,9 +1,10 @@
 // A worker-like process for the cross-instance test: drives one job through its stages
-// with the real ProgressReporter and Redis publisher, then exits.
+// with the real ProgressReporter, publishing as the worker does, then exits.
 // Usage: node --import tsx progress-publisher-process.ts <jobId>   (env DATABASE_URL, REDIS_URL, REDIS_PREFIX)
 import { Redis } from 'ioredis';
 import { createDatabase } from '../../src/infra/db.js';
-import { createProgressPublisher } from '../../src/progress/publisher.js';
+import { logger } from '../../src/infra/logger.js';
+import { createPubSub } from '../../src/infra/pubsub.js';
 import { JobDriver } from './progress-driver.js';
 
 const jobId = process.argv[2];
@@ -12,8 +13,8 @@ if (!jobId || !DATABASE_URL || !REDIS_URL || !REDIS_PREFIX) throw new Error('usa
 
 const db = createDatabase(DATABASE_URL, { max: 2 });
 const redis = new Redis(REDIS_URL);
-const publisher = createProgressPublisher({ pool: db.pool, redis, prefix: REDIS_PREFIX });
-const driver = new JobDriver(db.pool, publisher, jobId);
+const pubsub = createPubSub({ publisher: redis, prefix: REDIS_PREFIX, log: logger });
+const driver = new JobDriver(db.pool, pubsub, jobId);
 
 await driver.setStatus('RUNNING');
 await driver.stage('USERS');
@@ -22,6 +23,6 @@ await driver.stage('TRANSACTIONS');
 await driver.flow(30_000, 100, 30, 1_500);
 await driver.stage('AGGREGATES');
 await driver.setStatus('COMPLETED');
-await publisher.flush();
-redis.disconnect();
+pubsub.close();
+await redis.quit();
 await db.close();

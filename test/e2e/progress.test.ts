@@ -9,9 +9,9 @@ import type {
   JobUpdatedSubscription as JobUpdatedResult,
 } from '../../src/client/generated/graphql.js';
 import { JobProgressSubscription, JobUpdatedSubscription } from '../../src/client/operations/progress.js';
-import { progressChannel } from '../../src/progress/events.js';
-import { createProgressPublisher, type ProgressPublisher } from '../../src/progress/publisher.js';
-import { createWsClient, subscribe } from '../../src/progress/ws-client.js';
+import { logger } from '../../src/infra/logger.js';
+import { channelTopics, createPubSub, type PubSub } from '../../src/infra/pubsub.js';
+import { createWsClient, subscribe } from '../../src/client/ws.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { insertJob, JobDriver, sleep, waitFor } from './progress-driver.js';
 
@@ -19,19 +19,20 @@ type ProgressData = JobProgressResult['jobProgress'];
 
 let t: TestApp;
 let redis: Redis;
-let publisher: ProgressPublisher;
+/** What the worker publishes with. */
+let publisher: PubSub;
 const clients: Client[] = [];
 
 beforeAll(async () => {
   t = await startTestApp('progress');
   redis = new Redis(t.config.redis.url);
-  publisher = createProgressPublisher({ pool: t.db.pool, redis, prefix: t.config.redis.prefix });
+  publisher = createPubSub({ publisher: redis, prefix: t.config.redis.prefix, log: logger });
 });
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
 });
 afterAll(async () => {
-  await publisher?.flush();
+  publisher?.close();
   redis?.disconnect();
   await t?.close();
 });
@@ -177,7 +178,7 @@ describe('jobProgress', () => {
     try {
       const messages: string[] = [];
       subscriber.on('message', (_channel: string, message: string) => messages.push(message));
-      await subscriber.subscribe(progressChannel(t.config.redis.prefix, jobId));
+      await subscriber.subscribe(channelTopics(t.config.redis.prefix).jobProgress(jobId).name);
       const response = await fetch(t.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -219,7 +220,7 @@ describe('jobProgress', () => {
     const watcher = watch(jobId);
     await watcher.first;
     const first = watcher.events[0]!;
-    const channel = progressChannel(t.config.redis.prefix, jobId);
+    const channel = channelTopics(t.config.redis.prefix).jobProgress(jobId).name;
     const wire = {
       ...first,
       totalRows: first.totalRows ?? null,
@@ -233,7 +234,7 @@ describe('jobProgress', () => {
     // Newer, but claiming less progress: delivered, with percent held.
     await redis.publish(channel, JSON.stringify({ ...wire, sequence: first.sequence + 1, percent: 0 }));
     await waitFor(async () => watcher.events.length, (n) => n >= 2, 5_000);
-    // Steps 300 ms apart, beyond the publisher's throttle, so each one is published.
+    // Steps 300 ms apart, beyond the reporter's throttle, so each one is published.
     await driver.write(100, 100_000); // sequence + 1 again: not newer than the event above, dropped
     await sleep(300);
     await driver.write(100, 100_000); // sequence + 2
@@ -267,7 +268,7 @@ describe('jobProgress', () => {
 
   it('unsubscribes the Redis channel when the last client leaves', async () => {
     const jobId = await insertJob(t.db.pool);
-    const channel = progressChannel(t.config.redis.prefix, jobId);
+    const channel = channelTopics(t.config.redis.prefix).jobProgress(jobId).name;
     const watchers = [watch(jobId), watch(jobId), watch(jobId, client())];
     await Promise.all(watchers.map((watcher) => watcher.first));
     // One API process: one Redis subscription however many clients watch.

@@ -12,7 +12,7 @@ import { request, requestData, upload } from '../../src/client/http.js';
 import { DemoKpisQuery } from '../../src/client/operations/demo.js';
 import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
-import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
+import { createWsClient, subscribeData } from '../../src/client/ws.js';
 import { DashboardView } from '../../src/dashboard/dashboard.js';
 import { validateFilter } from '../../src/dashboard/filter.js';
 import { generateSample } from '../../scripts/generate-sample.js';

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateBudgetInput, type SetBudgetInput } from '../../src/budgets/input.js';
 import { setBudget, BUDGETS_LOCK } from '../../src/budgets/store.js';
-import { budgetAlertsChannel } from '../../src/budgets/events.js';
+import { channelTopics } from '../../src/infra/pubsub.js';
 import { pgConfig } from '../../src/infra/migrations.js';
 import { createFaultEnv, expireLocks, finished, startWorker, until, type FaultEnv, type Proc } from './helpers.js';
 
@@ -79,7 +79,7 @@ async function tapAlerts(env: FaultEnv) {
     const alert = JSON.parse(message) as { budget: { scope: { kind: string; value: string | null } }; month: string; threshold: number };
     messages.push(`${alert.budget.scope.kind}:${alert.budget.scope.value ?? ''} ${alert.month} ${alert.threshold}`);
   });
-  await tap.subscribe(budgetAlertsChannel(env.db.redisPrefix));
+  await tap.subscribe(channelTopics(env.db.redisPrefix).budgetAlerts().name);
   return { messages, close: () => tap.quit().catch(() => undefined) };
 }
 

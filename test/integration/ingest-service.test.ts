@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { bullJobId, cancelJob, createUploadJob, retryJob } from '../../src/jobs/service.js';
 import { createIngestQueue } from '../../src/queue/ingest-queue.js';
+import type { JobProgressEvent } from '../../src/progress/events.js';
 import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
 
 let h: IngestHarness;
@@ -140,11 +141,13 @@ describe('progress', () => {
   it('writes stage changes and the final state to the job and publishes each write', async () => {
     const published: string[] = [];
     const stages: Array<string | null> = [];
+    const events: JobProgressEvent[] = [];
     const jobId = await h.upload({ users: usersCsv });
     const result = await h.run(jobId, {
-      publish: async (jobIdPublished) => {
-        published.push(jobIdPublished);
-        stages.push((await h.job(jobIdPublished)).stage);
+      publish: async (event) => {
+        published.push(event.jobId);
+        stages.push(event.stage);
+        events.push(event);
       },
     });
     expect(result).toEqual({ status: 'COMPLETED' });
@@ -158,5 +161,8 @@ describe('progress', () => {
     expect(exact).toEqual([{ total_rows_exact: true }]);
     const { rows } = await h.db.pool.query('SELECT progress_seq FROM ingest_jobs WHERE id = $1', [jobId]);
     expect(rows[0].progress_seq).toBeGreaterThanOrEqual(published.length);
+    // Each event is the row its write left: sequences rise, and the last one is the final state.
+    for (let i = 1; i < events.length; i++) expect(events[i]!.sequence).toBeGreaterThan(events[i - 1]!.sequence);
+    expect(events.at(-1)).toMatchObject({ status: 'COMPLETED', stage: null, percent: 100, sequence: rows[0].progress_seq });
   });
 });

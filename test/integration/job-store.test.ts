@@ -47,8 +47,8 @@ const WRITES: Record<string, (jobId: string) => Promise<Applied>> = {
     }),
   markLost: (jobId) => markJobLost(h.db.pool, jobId, 'lost'),
   requeue: async (jobId) => (await requeueJob(h.db.pool, jobId, await attemptsOf(jobId))) !== null,
-  progress: (jobId) =>
-    writeProgress(h.db.pool, jobId, { processedRows: 1, processedBytes: 10, countedRows: null, stage: JobStage.USERS, aggregatesDone: 0 }),
+  progress: async (jobId) =>
+    (await writeProgress(h.db.pool, jobId, { processedRows: 1, processedBytes: 10, countedRows: null, stage: JobStage.USERS, aggregatesDone: 0 })) !== null,
   warning: (jobId) => addWarning(h.db.pool, jobId, `warning ${Math.random()}`),
   timing: (jobId) => refusedByThrow(recordStageTiming(h.db.pool, jobId, JobStage.USERS, 5)),
   restartDryRun: (jobId) => refusedByThrow(restartDryRun(h.db.pool, jobId)),

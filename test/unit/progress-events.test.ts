@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   etaSecondsOf,
   isNewer,
-  parseProgressEvent,
+  jobProgressEventSchema,
   percentOf,
   progressEvent,
+  RateMeter,
   READING_SHARE,
   type JobProgressEvent,
   type JobProgressRow,
@@ -76,13 +77,37 @@ describe('isNewer', () => {
   });
 });
 
-describe('parseProgressEvent', () => {
-  it('accepts what the publisher writes and refuses anything else', () => {
+describe('jobProgressEventSchema', () => {
+  it('accepts what the worker publishes and refuses anything else', () => {
     const valid = event({ processedRows: 5 });
-    expect(parseProgressEvent(JSON.parse(JSON.stringify(valid)))).toEqual(valid);
-    expect(parseProgressEvent(null)).toBeNull();
-    expect(parseProgressEvent({ ...valid, jobId: 'x' })).toBeNull();
-    expect(parseProgressEvent({ ...valid, status: 'PAUSED' })).toBeNull();
-    expect(parseProgressEvent({ ...valid, percent: 101 })).toBeNull();
+    const parse = (value: unknown) => jobProgressEventSchema.safeParse(value);
+    expect(parse(JSON.parse(JSON.stringify(valid))).data).toEqual(valid);
+    expect(parse(null).success).toBe(false);
+    expect(parse({ ...valid, jobId: 'x' }).success).toBe(false);
+    expect(parse({ ...valid, status: 'PAUSED' }).success).toBe(false);
+    expect(parse({ ...valid, percent: 101 }).success).toBe(false);
+  });
+});
+
+describe('RateMeter', () => {
+  const started = Date.parse('2026-01-01T00:00:00Z');
+  it('measures over its trailing window once it holds half a second, the average since the start before', () => {
+    const meter = new RateMeter(2_000);
+    // 10 s after the start, 10k rows read: the average is 1000 rows/s.
+    expect(meter.measure(row({ processedRows: 10_000, processedBytes: 100 }), started + 10_000).rowsPerSecond).toBe(1_000);
+    expect(meter.measure(row({ processedRows: 10_100, processedBytes: 200 }), started + 10_250).rowsPerSecond).toBeCloseTo(10_100 / 10.25);
+    // Half a second of samples: 5000 rows in 0.5 s.
+    expect(meter.measure(row({ processedRows: 15_000, processedBytes: 300 }), started + 10_500)).toEqual({ rowsPerSecond: 10_000, bytesPerSecond: 400 });
+    // Samples older than the window drop out: 3 s later, only the last 2 s count.
+    meter.measure(row({ processedRows: 20_000, processedBytes: 300 }), started + 12_000);
+    expect(meter.measure(row({ processedRows: 21_000, processedBytes: 300 }), started + 13_500).rowsPerSecond).toBeCloseTo(1_000 / 1.5);
+  });
+
+  it('starts over when the counters drop (a retry reads the files again)', () => {
+    const meter = new RateMeter();
+    meter.measure(row({ processedRows: 50_000 }), started + 20_000);
+    meter.measure(row({ processedRows: 60_000 }), started + 21_000);
+    // Back to 100 rows 22 s after the start: no negative rate, the average until a new window fills.
+    expect(meter.measure(row({ processedRows: 100 }), started + 22_000).rowsPerSecond).toBeCloseTo(100 / 22);
   });
 });

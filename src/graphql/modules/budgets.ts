@@ -2,7 +2,6 @@
 // with forecasts, the budgetAlerts connection (newest first) and the budgetAlerts
 // subscription, fed by the worker over Redis so any API process delivers it.
 import { resolveCursorConnection } from '@pothos/plugin-relay';
-import { publishedAlerts } from '../../budgets/subscribe.js';
 import { validateBudgetInput } from '../../budgets/input.js';
 import { BUDGET_SCOPE_KINDS, type Budget, type BudgetAlert, type BudgetScope, type BudgetStatus } from '../../budgets/model.js';
 import { budgetStatuses } from '../../budgets/status.js';
@@ -135,7 +134,7 @@ builder.subscriptionField('budgetAlerts', (t) =>
   t.field({
     type: BudgetAlertRef,
     description: 'Every budget alert as it is raised, on whichever API process the client is connected to; before the job reports COMPLETED.',
-    subscribe: (_root, _args, ctx) => publishedAlerts({ redis: ctx.redis, redisSubscriber: ctx.redisSubscriber, prefix: ctx.config.redis.prefix }),
+    subscribe: (_root, _args, ctx) => ctx.pubsub.stream(ctx.pubsub.topics.budgetAlerts()),
     resolve: (alert) => alert,
   }),
 );

@@ -4,10 +4,9 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { builder, EMBEDDED } from '../builder.js';
 import type { IngestJob } from '../../generated/prisma/client.js';
 import type { JobStage, JobStatus } from '../../generated/prisma/enums.js';
-import type { GraphQLContext } from '../context.js';
 import { jobIdArgument, JobRef, JobStageEnum, JobStatusEnum } from './jobs.js';
 import { READING_SHARE, type JobProgressEvent } from '../../progress/events.js';
-import { followJobChanges, followJobProgress, type ProgressSubscribeDeps } from '../../progress/subscribe.js';
+import { followJobProgress } from '../../progress/subscribe.js';
 
 const JobProgressRef = builder.objectRef<JobProgressEvent>('JobProgress').implement({
   description: `A snapshot of a job while it runs. ${EMBEDDED}`,
@@ -63,25 +62,18 @@ const JobUpdateRef = builder.objectRef<JobUpdate>('JobUpdate').implement({
   }),
 });
 
-const subscribeDeps = (ctx: GraphQLContext): ProgressSubscribeDeps => ({
-  pool: ctx.db.pool,
-  redis: ctx.redis,
-  redisSubscriber: ctx.redisSubscriber,
-  prefix: ctx.config.redis.prefix,
-});
-
 builder.subscriptionFields((t) => ({
   jobProgress: t.field({
     type: JobProgressRef,
     description: "A job's progress: the current state first, then live updates; completes after a terminal status.",
     args: { jobId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, ctx) => followJobProgress(subscribeDeps(ctx), jobIdArgument(args.jobId)),
+    subscribe: (_root, args, ctx) => followJobProgress({ pool: ctx.db.pool, pubsub: ctx.pubsub }, jobIdArgument(args.jobId)),
     resolve: (event) => event,
   }),
   jobUpdated: t.field({
     type: JobUpdateRef,
     description: "Fires when any job's status or stage changes, so job lists refresh without polling.",
-    subscribe: (_root, _args, ctx) => followJobChanges(subscribeDeps(ctx)),
+    subscribe: (_root, _args, ctx) => ctx.pubsub.stream(ctx.pubsub.topics.jobsChanged()),
     // One read per delivery, with what the client selected under `job`: the event says a
     // job changed; what it changed to is read now, once, for every field of the update.
     resolve: async (event, _args, ctx, info): Promise<JobUpdate> => {

@@ -7,6 +7,7 @@ import { jobIdArgument, JobRef } from './jobs.js';
 import { badInput, DomainError } from '../../errors.js';
 import { discardUnusedUploads, uploadFailure } from '../../http/uploads.js';
 import { cancelJob, createUploadJob, retryJob } from '../../jobs/service.js';
+import { publishJobState } from '../../progress/publisher.js';
 import type { GraphQLContext } from '../context.js';
 
 const serviceDeps = (ctx: GraphQLContext) => ({
@@ -17,7 +18,7 @@ const serviceDeps = (ctx: GraphQLContext) => ({
 
 /** Tells subscribers (jobUpdated, jobProgress) that a job changed. */
 async function announce(ctx: GraphQLContext, id: string): Promise<void> {
-  await ctx.progressPublisher.publish(id, { immediate: true }).catch((error: unknown) =>
+  await publishJobState(ctx.db.pool, ctx.pubsub, id).catch((error: unknown) =>
     ctx.log.warn({ err: error, jobId: id }, 'could not publish a job change'));
 }
 

@@ -2,7 +2,7 @@
 // use it (demo, benchmark, tests). Tokens go in connection_init (SPEC §6).
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { TypedDocumentString } from '../client/generated/graphql.js';
+import type { TypedDocumentString } from './generated/graphql.js';
 
 export interface WsClientOptions {
   /** The HTTP or WebSocket URL of /graphql. */
