@@ -1,6 +1,7 @@
 // Creates and closes the process-wide dependencies of the API process.
 import type { Config } from './config/config.js';
-import { configureDashboardCache } from './dashboard/cache.js';
+import { BudgetStatusCache } from './budgets/status.js';
+import { DashboardCache } from './dashboard/cache.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
 import { createRedis, createSubscriberRedis } from './infra/redis.js';
@@ -10,7 +11,6 @@ import type { AppServices } from './graphql/context.js';
 
 export function createServices(config: Config): AppServices & { close(): Promise<void> } {
   const db = createDatabase(config.db.url);
-  configureDashboardCache(db.pool, { maxBytes: config.dashboard.cacheMaxBytes });
   const redis = createRedis(config.redis.url);
   const redisSubscriber = createSubscriberRedis(config.redis.url);
   // A producer fails fast when Redis goes away (an upload then answers an error instead
@@ -29,6 +29,7 @@ export function createServices(config: Config): AppServices & { close(): Promise
     progressPublisher,
     redisSubscriber,
     ingestQueue,
+    caches: { dashboard: new DashboardCache(config.dashboard.cacheMaxBytes), budgetStatuses: new BudgetStatusCache() },
     log: logger,
     async close() {
       // Order: stop producing, then the connections, then the database.

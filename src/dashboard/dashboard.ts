@@ -3,7 +3,8 @@
 // costByModel both need per-model sums) share one query. Sums come from SQL over the
 // daily tables; exact distinct counts from their bit sets (./distinct-sets.ts).
 import type pg from 'pg';
-import { dashboardCacheFor, type DashboardCache } from './cache.js';
+import type { DashboardCache } from './cache.js';
+import { dataVersion, type DataVersion } from './data-version.js';
 import {
   COMPANY_MODEL_SEPARATOR,
   countConversations,
@@ -92,20 +93,19 @@ export interface PeriodKpis {
 
 export class DashboardView {
   private readonly memo = new Map<string, Promise<unknown>>();
-  private readonly cache: DashboardCache;
   private readonly key: string;
 
   constructor(
     private readonly db: pg.Pool,
+    private readonly cache: DashboardCache,
     readonly filter: DashboardFilter,
   ) {
-    this.cache = dashboardCacheFor(db);
     this.key = filterKey(filter);
   }
 
   /** data_version, read once per request. */
-  version(): Promise<queries.DataVersion> {
-    return this.once('version', () => queries.dataVersion(this.db));
+  version(): Promise<DataVersion> {
+    return this.once('version', () => dataVersion(this.db));
   }
 
   private once<T>(name: string, compute: () => Promise<T>): Promise<T> {
@@ -128,7 +128,7 @@ export class DashboardView {
 
   /** The same request over another filter: reads the data version this request read. */
   private withFilter(filter: DashboardFilter): DashboardView {
-    const view = new DashboardView(this.db, filter);
+    const view = new DashboardView(this.db, this.cache, filter);
     view.memo.set('version', this.version());
     return view;
   }

@@ -2,6 +2,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Role } from '../auth/role.js';
 import type { Config } from '../config/config.js';
+import type { BudgetStatusCache } from '../budgets/status.js';
+import type { DashboardCache } from '../dashboard/cache.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
@@ -17,6 +19,8 @@ export interface AppServices {
   ingestQueue: Queue<IngestPayload>;
   /** Announces jobs the API creates, cancels or retries (jobUpdated, jobProgress). */
   progressPublisher: ProgressPublisher;
+  /** Results kept across requests, keyed by the data version (one set per process). */
+  caches: { dashboard: DashboardCache; budgetStatuses: BudgetStatusCache };
   log: Logger;
 }
 

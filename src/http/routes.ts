@@ -44,7 +44,7 @@ export function createRoutes({ services, yoga, verifier, metrics }: RoutesDeps):
   app.use(BULL_BOARD_PATH, ...adminOnly, bullBoardRouter([services.ingestQueue]));
 
   // Browser apps: CSV downloads and GraphQL.
-  app.use(EXPORTS_PATH, corsMiddleware(config), exportsRouter({ pool: services.db.pool, verifier, log }));
+  app.use(EXPORTS_PATH, corsMiddleware(config), exportsRouter({ pool: services.db.pool, dashboardCache: services.caches.dashboard, verifier, log }));
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
   // Static pages (the web console) mount here, after the API routes they call.

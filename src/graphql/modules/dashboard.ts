@@ -18,7 +18,8 @@ import {
   validateTopCompaniesLimit,
 } from '../../dashboard/filter.js';
 import { type SpendAnomaly } from '../../dashboard/insights.js';
-import type { DataVersion, DateRange } from '../../dashboard/queries.js';
+import type { DataVersion } from '../../dashboard/data-version.js';
+import type { DateRange } from '../../dashboard/queries.js';
 import type { SeriesName, SeriesOptions } from '../../exports/dashboard-series.js';
 import { dashboardSeriesPath } from '../../exports/paths.js';
 import { builder, EMBEDDED } from '../builder.js';
@@ -231,6 +232,6 @@ builder.queryField('dashboard', (t) =>
   t.field({
     type: DashboardRef,
     args: { filter: t.arg({ type: DashboardFilterInput }) },
-    resolve: (_root, args, ctx) => new DashboardView(ctx.db.pool, validateFilter(args.filter)),
+    resolve: (_root, args, ctx) => new DashboardView(ctx.db.pool, ctx.caches.dashboard, validateFilter(args.filter)),
   }),
 );
