@@ -13,7 +13,7 @@ import { progressChannel } from '../../src/progress/events.js';
 import { createProgressPublisher, type ProgressPublisher } from '../../src/progress/publisher.js';
 import { createWsClient, subscribe } from '../../src/progress/ws-client.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { insertJob, JobDriver, sleep, waitFor } from './progress-driver.js';
+import { insertJob, JobDriver, sleep, waitFor } from '../helpers/progress-driver.js';
 
 type ProgressData = JobProgressResult['jobProgress'];
 

@@ -1,6 +1,5 @@
 // The whole path as a frontend drives it: multipart upload over real HTTP (both files in
 // one request), a real worker process on BullMQ, then the job and dashboard over GraphQL.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
@@ -16,10 +15,10 @@ import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { freePort } from '../helpers/ports.js';
+import { startWorker, type Proc } from '../helpers/processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 let t: TestApp;
-let worker: ChildProcess;
+let worker: Proc;
 let dir: string;
 let metricsPort: number;
 
@@ -28,19 +27,11 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bi-upload-'));
   await generateSample({ users: 300, transactions: 20_000, days: 10, seed: 7, dirty: 0, out: dir });
   t = await startTestApp('upload');
-  worker = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: t.db.url, REDIS_URL: t.db.redisUrl, REDIS_PREFIX: t.db.redisPrefix, WORKER_METRICS_PORT: String(metricsPort) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  worker = startWorker(t.db, { WORKER_METRICS_PORT: String(metricsPort) }, { stdio: 'inherit' });
 });
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await t?.close();
   await rm(dir, { recursive: true, force: true });
 });

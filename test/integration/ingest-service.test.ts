@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullJobId, cancelJob, createUploadJob, retryJob } from '../../src/jobs/service.js';
-import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 beforeAll(async () => {

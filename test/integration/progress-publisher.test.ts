@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobsChangedChannel, parseJobChangedEvent, parseProgressEvent, type JobChangedEvent, type JobProgressEvent } from '../../src/progress/events.js';
 import { createProgressPublisher } from '../../src/progress/publisher.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { insertJob, sleep, waitFor } from '../e2e/progress-driver.js';
+import { insertJob, sleep, waitFor } from '../helpers/progress-driver.js';
 
 let db: TestDatabase;
 let redis: Redis;

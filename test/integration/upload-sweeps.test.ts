@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredUploads, retryJob, sweepAbandonedUploads } from '../../src/jobs/service.js';
 import { storeUpload } from '../../src/infra/file-store.js';
-import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 beforeAll(async () => {

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ProgressReporter } from '../../worker/pipeline/progress.js';
+import { sleep } from '../helpers/processes.js';
 
 function recordingPool() {
   const writes: Array<{ at: number; rows: number }> = [];
@@ -15,7 +16,6 @@ function recordingPool() {
   return { pool, writes };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ProgressReporter', () => {
   it('writes a burst once at once and once when the interval ends, with its last count', async () => {
