@@ -27,7 +27,7 @@ const budgetAlertEventSchema = z.object({
 });
 export type BudgetAlertEvent = z.infer<typeof budgetAlertEventSchema>;
 
-export const toAlertEvent = (alert: BudgetAlert): BudgetAlertEvent => ({ ...alert, createdAt: alert.createdAt.toISOString() });
+const toAlertEvent = (alert: BudgetAlert): BudgetAlertEvent => ({ ...alert, createdAt: alert.createdAt.toISOString() });
 
 /** A message from the channel, or null (dropped) when it is not a valid alert. */
 export function parseAlertEvent(detail: unknown): BudgetAlert | null {

@@ -12,7 +12,7 @@ import { EXPORTS_PATH, exportsRouter } from './exports.js';
 import { createReadinessCheck } from './health.js';
 import { GRAPHQL_PATH, type Yoga } from './yoga.js';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 export interface RoutesDeps {
   services: AppServices;

@@ -15,7 +15,7 @@ import { createTokenVerifier } from '../auth/tokens.js';
 
 export type RowOutcome = 'inserted' | 'updated' | 'unchanged' | 'rejected';
 
-export const STAGE_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+const STAGE_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 export class WorkerMetrics {
   readonly registry = new Registry();
