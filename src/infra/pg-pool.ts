@@ -1,6 +1,6 @@
 // The pg.Pool of a process, with the error listeners every pool needs. Its own module so
 // that processes without Prisma (the worker) don't load the Prisma client at all: its
-// runtime took ~14 MB of the idle worker's RSS (135 → 121 MB) for nothing.
+// runtime costs the idle worker memory for nothing (bench/RESULTS.md, "Tuning decisions").
 import pg from 'pg';
 import { logger } from './logger.js';
 
