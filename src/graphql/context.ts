@@ -9,7 +9,7 @@ import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
 import type { ProgressPublisher } from '../progress/publisher.js';
 
-/** Process-wide dependencies, created once by buildApp and shared by every request. */
+/** Process-wide dependencies, created once by createServices and shared by every request. */
 export interface AppServices {
   config: Config;
   db: Database;
