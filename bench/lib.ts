@@ -36,6 +36,7 @@ export function spawnEntry(entry: string, env: Record<string, string>): ChildPro
   const flags = NODE_FLAGS[entry.startsWith('worker/') ? 'worker' : 'api'];
   return spawnProcess(entry, { NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env }, { nodeArgs: [...flags], stdio: 'inherit' }).child;
 }
+
 /** A memory figure of a live process's /proc status (VmRSS, VmHWM, …), in MB. */
 async function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

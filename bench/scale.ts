@@ -624,7 +624,10 @@ function extrapolation(results: SizeResult[], name: string, unit: string, value:
     points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0) / points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
   const at = meanY + slope * (EXTRAPOLATE_TO - meanX);
   const measured = points.map(([x, y]) => `${Math.round(y)} ${unit} at ${millions(x)}`).join(', ');
-  return `- ${name}: ${measured} → ${(slope * 1e6).toFixed(2)} ${unit} per 1M rows → **~${Math.round(at)} ${unit} at 100M rows**.`;
+  const perMillion = `${(slope * 1e6).toFixed(2)} ${unit} per 1M rows`;
+  // A line falling with size is noise around a flat figure: a forecast below what was measured means nothing.
+  if (slope <= 0) return `- ${name}: ${measured} → ${perMillion}: no growth measured, **~${Math.round(Math.max(...points.map(([, y]) => y)))} ${unit} or less at 100M rows**.`;
+  return `- ${name}: ${measured} → ${perMillion} → **~${Math.round(at)} ${unit} at 100M rows**.`;
 }
 
 function extrapolations(results: SizeResult[]): string {

@@ -2,6 +2,7 @@
 import type { Config } from './config/config.js';
 import { BudgetStatusCache } from './budgets/status.js';
 import { DashboardCache } from './dashboard/cache.js';
+import { SharedDefaultView } from './dashboard/default-view.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
 import { createRedis, createSubscriberRedis } from './infra/redis.js';
@@ -30,6 +31,7 @@ export function createServices(config: Config): AppServices & { close(): Promise
     redisSubscriber,
     ingestQueue,
     caches: { dashboard: new DashboardCache(config.dashboard.cacheMaxBytes), budgetStatuses: new BudgetStatusCache() },
+    defaultView: new SharedDefaultView(redis, config.redis.prefix, logger),
     log: logger,
     async close() {
       // Order: stop producing, then the connections, then the database.

@@ -19,7 +19,11 @@ const logger = configureLogger(config.log);
 const applied = await migrate(config.db.url);
 logger.info({ applied }, applied.length ? 'migrations applied' : 'database is up to date');
 
-const root = path.resolve(import.meta.dirname, '..');
+// The children run the way this supervisor runs: compiled JS under plain node (dist/, as
+// `npm start` runs it), or the TypeScript sources through tsx (`npm run dev`, tests).
+const fromSources = import.meta.filename.endsWith('.ts');
+const extension = fromSources ? '.ts' : '.js';
+const loader = fromSources ? ['--import', 'tsx'] : [];
 
 interface Supervised {
   name: ProcessKind;
@@ -32,8 +36,8 @@ interface Supervised {
 }
 
 const entries: Array<[name: ProcessKind, entry: string]> = [
-  ['api', 'src/main.ts'],
-  ['worker', 'worker/main.ts'],
+  ['api', path.join(import.meta.dirname, `main${extension}`)],
+  ['worker', path.join(import.meta.dirname, `../worker/main${extension}`)],
 ];
 const supervised: Supervised[] = entries.map(([name, entry]) => ({
   name,
@@ -51,7 +55,7 @@ function launch(target: Supervised) {
   target.timer = null;
   // Each child gets its V8 flags (heap sizes, see infra/node-flags.ts), the same as
   // `npm run start:api` / `start:worker` and the benchmarks give it.
-  const child = spawn(process.execPath, [...NODE_FLAGS[target.name], '--import', 'tsx', path.join(root, target.entry)], {
+  const child = spawn(process.execPath, [...NODE_FLAGS[target.name], ...loader, target.entry], {
     stdio: 'inherit',
     env: process.env,
   });

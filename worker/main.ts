@@ -1,6 +1,7 @@
 // Worker process: runs ingest jobs from the queue. Thin: the job lifecycle lives in
 // pipeline/run-job.ts. Shutdown order on SIGTERM/SIGINT: stop taking jobs and wait for the
-// running ones (worker.close), then Redis, then the database. If the process is killed
+// running ones (worker.close), then Redis, then the database. Lost jobs (in the database,
+// no longer in BullMQ) are requeued here too (src/jobs/reconciler.ts). If the process is killed
 // before that, the job is redelivered and resumes from its last committed chunk.
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { loadConfig } from '../src/config/config.js';
@@ -10,7 +11,13 @@ import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
 import { createProgressPublisher } from '../src/progress/publisher.js';
 import { publishAlerts } from '../src/budgets/events.js';
-import { INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
+import { DashboardCache } from '../src/dashboard/cache.js';
+import { DashboardView } from '../src/dashboard/dashboard.js';
+import { SharedDefaultView } from '../src/dashboard/default-view.js';
+import { validateFilter } from '../src/dashboard/filter.js';
+import { markJobLost } from '../src/jobs/store.js';
+import { startLostJobsReconciler } from '../src/jobs/reconciler.js';
+import { createIngestQueue, INGEST_QUEUE, ingestPayloadSchema, type IngestPayload } from '../src/queue/ingest-queue.js';
 import { JobBusyError, runJob, type RunJobDeps, type RunJobResult } from './pipeline/run-job.js';
 
 const config = loadConfig();
@@ -20,6 +27,7 @@ const logger = configureLogger(config.log);
 const pool = createPool(config.db.url, { max: config.worker.concurrency * 4 + 2 });
 const redis = createRedis(config.redis.url);
 const publisher = createProgressPublisher({ pool, redis, prefix: config.redis.prefix, intervalMs: config.worker.progressIntervalMs });
+const defaultView = new SharedDefaultView(redis, config.redis.prefix, logger);
 const runDeps: RunJobDeps = {
   pool,
   log: logger,
@@ -29,15 +37,10 @@ const runDeps: RunJobDeps = {
   // On the progress publisher's connection: Redis delivers the alerts before the job's
   // COMPLETED event, which is published after them.
   publishAlerts: (alerts) => publishAlerts(redis, config.redis.prefix, alerts),
+  // The worker computes the default dashboard for the API processes; it keeps no copy
+  // itself (a cache of 0 bytes is off).
+  precomputeDashboard: () => new DashboardView(pool, new DashboardCache(0), validateFilter(null), defaultView).precompute(),
 };
-
-// Its committed rows stay pending (aggregate_pending) and, the job no longer running, the
-// next job's AGGREGATES stage applies them, whether or not this job is ever retried.
-const MARK_LOST_SQL = `
-UPDATE ingest_jobs SET status = 'FAILED', stage = NULL, finished_at = now(), updated_at = now(),
-       error = $2, progress_seq = progress_seq + 1
- WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
-RETURNING 1`;
 
 const worker = new Worker<IngestPayload>(
   INGEST_QUEUE,
@@ -78,6 +81,14 @@ worker.on('failed', (job, error) => {
 worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
 logger.info({ queue: INGEST_QUEUE, prefix: config.redis.prefix, concurrency: config.worker.concurrency }, 'worker started');
 
+// Jobs BullMQ lost (Redis restarted without its data, say) are requeued by every worker,
+// at start and periodically; the producer shares the publisher's connection.
+const queue = createIngestQueue(redis, config.redis.prefix);
+const reconciler = startLostJobsReconciler(
+  { pool, queue },
+  { ...config.worker.reconcile, log: logger },
+);
+
 const metricsServer =
   config.worker.metricsPort === undefined ? undefined : await startWorkerMetricsServer(config, config.worker.metricsPort);
 if (metricsServer) logger.info({ url: metricsServer.url }, 'worker metrics listening');
@@ -103,8 +114,9 @@ async function markLostJobFailed(jobId: string | undefined): Promise<void> {
   const message =
     'the queue gave up on this job: its worker stopped or lost it repeatedly; retrying the job resumes it from its last committed chunk';
   try {
-    const { rowCount } = await pool.query(MARK_LOST_SQL, [jobId, message]);
-    if (rowCount) await publisher.publish(jobId);
+    // Its committed rows stay pending (aggregate_pending) and, the job no longer running,
+    // the next job's AGGREGATES stage applies them, whether or not this job is ever retried.
+    if (await markJobLost(pool, jobId, message)) await publisher.publish(jobId);
   } catch (error) {
     logger.error({ err: error, jobId }, 'could not mark a lost job FAILED');
   }
@@ -116,7 +128,9 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'worker shutting down');
   try {
+    await reconciler.stop();
     await worker.close();
+    await queue.close();
     await metricsServer?.close();
     await publisher.flush();
     await redis.quit().catch(() => undefined);

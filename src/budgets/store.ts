@@ -13,29 +13,22 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { notFound } from '../errors.js';
+import { ADVISORY_LOCKS, inPooledTransaction } from '../infra/pg-pool.js';
 import { isUuid } from '../jobs/job-id.js';
 import type { Queryable } from '../dashboard/queries.js';
 import type { ValidBudgetInput } from './input.js';
 import { ALERT_COLUMNS, alertOf, budgetColumns, budgetOf, type AlertRow, type Budget, type BudgetAlert, type BudgetRow } from './model.js';
 import { scopeDailySpend } from './spend.js';
 
-/** pg_advisory_xact_lock key of budget changes and alert evaluations (aggregates: 4_201_337, jobs: 4_201_338). */
-export const BUDGETS_LOCK = 4_201_339;
+/** pg_advisory_xact_lock key of budget changes and alert evaluations. */
+export const BUDGETS_LOCK = ADVISORY_LOCKS.budgets;
 
-async function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+/** A transaction that holds the budgets lock from its start. */
+function inTransaction<T>(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inPooledTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [BUDGETS_LOCK]);
-    const result = await run(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+    return run(client);
+  });
 }
 
 // ------------------------------------------------------------------ budgets

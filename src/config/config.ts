@@ -63,6 +63,8 @@ export interface Config {
     maxStalledCount: number;
     chunkRecords: number;
     progressIntervalMs: number;
+    /** The lost-jobs pass (src/jobs/reconciler.ts): how often, and how long a QUEUED/RUNNING job must have been unchanged to be taken for lost. */
+    reconcile: { intervalMs: number; graceMs: number };
   };
 }
 
@@ -100,6 +102,7 @@ function configFromEnv(env: Env): Config {
       maxStalledCount: TUNABLES.workerMaxStalledCount,
       chunkRecords: TUNABLES.chunkRecords,
       progressIntervalMs: TUNABLES.progressIntervalMs,
+      reconcile: { intervalMs: env.JOB_RECONCILE_INTERVAL_MS, graceMs: env.JOB_RECONCILE_GRACE_MS },
     },
   };
 }

@@ -52,6 +52,10 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** How often a delivery of a job another worker is running looks again whether that run ended (ms). */
   WORKER_BUSY_RECHECK_MS: z.coerce.number().int().min(100).default(5_000),
+  /** How often each worker looks for QUEUED/RUNNING jobs that BullMQ lost, and requeues them (ms). */
+  JOB_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** A job changed more recently than this is not taken for lost: it may be between its write and its enqueue (ms). */
+  JOB_RECONCILE_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** uploadCsv calls allowed per token (per client IP when auth is off) in each window. */
   UPLOAD_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),

@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { DashboardCache } from './cache.js';
 import { dataVersion, type DataVersion } from './data-version.js';
+import type { SharedDefaultView } from './default-view.js';
 import {
   COMPANY_MODEL_SEPARATOR,
   countConversations,
@@ -12,7 +13,7 @@ import {
   countUsers,
   type SubscriberCounts,
 } from './distinct-sets.js';
-import { filterKey, type DashboardFilter, type Granularity } from './filter.js';
+import { filterKey, validateTopCompaniesLimit, type DashboardFilter, type Granularity } from './filter.js';
 import { anomalySpan, detectSpendAnomalies, previousPeriodFilter, type SpendAnomaly } from './insights.js';
 import * as queries from './queries.js';
 
@@ -91,16 +92,43 @@ export interface PeriodKpis {
   kpis: Kpis;
 }
 
+const isDefaultFilter = (filter: DashboardFilter): boolean =>
+  filter.from === null && filter.to === null && !filter.regions && !filter.companies && !filter.models;
+
 export class DashboardView {
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly key: string;
+
+  /** Set for the default view (no filter): its figures are shared across processes. */
+  private readonly shared: SharedDefaultView | null;
 
   constructor(
     private readonly db: pg.Pool,
     private readonly cache: DashboardCache,
     readonly filter: DashboardFilter,
+    shared: SharedDefaultView | null = null,
   ) {
     this.key = filterKey(filter);
+    this.shared = isDefaultFilter(filter) ? shared : null;
+  }
+
+  /**
+   * Computes every figure of the dashboard with the fields' default arguments (what the
+   * worker precomputes for the default view before it reports a job done).
+   */
+  async precompute(): Promise<void> {
+    await Promise.all([
+      this.kpis(),
+      this.spendAnomalies(),
+      this.spendTrend('DAY'),
+      this.costByModel(),
+      this.costByRegion(),
+      this.topCompanies(validateTopCompaniesLimit(null)),
+      this.subscribers(),
+      this.filterValues('regions'),
+      this.filterValues('companies'),
+      this.filterValues('models'),
+    ]);
   }
 
   /** data_version, read once per request. */
@@ -120,15 +148,18 @@ export class DashboardView {
   /** Memoised per request, and cached across requests under the current data version. */
   private figures<T>(name: string, compute: () => Promise<T>, dependsOnFilter = true): Promise<T> {
     return this.once(name, async () => {
-      if (!this.cache.enabled) return compute();
+      const { shared } = this;
+      if (!this.cache.enabled && !shared) return compute();
       const { version } = await this.version();
-      return this.cache.getOrCompute(`${version}|${name}|${dependsOnFilter ? this.key : ''}`, compute);
+      const computeOrShared = shared ? () => shared.getOrCompute(version, name, compute) : compute;
+      if (!this.cache.enabled) return computeOrShared();
+      return this.cache.getOrCompute(`${version}|${name}|${dependsOnFilter ? this.key : ''}`, computeOrShared);
     });
   }
 
   /** The same request over another filter: reads the data version this request read. */
   private withFilter(filter: DashboardFilter): DashboardView {
-    const view = new DashboardView(this.db, this.cache, filter);
+    const view = new DashboardView(this.db, this.cache, filter, this.shared);
     view.memo.set('version', this.version());
     return view;
   }
@@ -249,13 +280,16 @@ export class DashboardView {
   /** Companies by cost desc then name (users without a company left out), first `limit`. */
   topCompanies(limit: number): Promise<CompanyCost[]> {
     return this.figures(`topCompanies:${limit}`, async () => {
-      const [rows, conversations, users, byCompanyModel] = await Promise.all([
-        queries.sums(this.db, this.filter, 'company'),
-        countConversations(this.db, this.filter, { by: 'company' }),
-        countUsers(this.db, this.filter, { by: 'company' }),
-        countConversations(this.db, this.filter, { by: 'companyModel' }),
-      ]);
+      const rows = await queries.sums(this.db, this.filter, 'company');
       const top = rows.slice(0, limit);
+      // Distinct counts only for the companies shown: a company's own counts do not depend
+      // on the others, and the (company, model) sets are the dashboard's largest read.
+      const shown = rows.length > limit ? { ...this.filter, companies: top.map((row) => row.key).sort() } : this.filter;
+      const [conversations, users, byCompanyModel] = await Promise.all([
+        countConversations(this.db, shown, { by: 'company' }),
+        countUsers(this.db, shown, { by: 'company' }),
+        countConversations(this.db, shown, { by: 'companyModel' }),
+      ]);
       const topModel = new Map<string, { model: string; conversations: number }>();
       for (const [key, count] of byCompanyModel) {
         const [company = '', model = ''] = key.split(COMPANY_MODEL_SEPARATOR);

@@ -2,6 +2,7 @@
 // constant however many rows a job has, and no pool connection is held while a slow
 // client drains the previous batch.
 import type pg from 'pg';
+import { inPooledTransaction } from '../infra/pg-pool.js';
 import type { CsvCell } from './csv.js';
 
 export const REJECTED_ROWS_HEADER = ['file', 'line', 'column', 'reason', 'raw'] as const;
@@ -24,24 +25,19 @@ interface RejectedRowRecord {
  * The planner settings hold for this transaction only.
  */
 async function batchAfter(pool: pg.Pool, jobId: string, after: string, limit: number): Promise<RejectedRowRecord[]> {
-  const client = await pool.connect();
-  let failed: Error | undefined;
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query('SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off');
-    const { rows } = await client.query<RejectedRowRecord>(
-      `SELECT id, file, line, "column", reason, raw FROM rejected_rows
-        WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-      [jobId, after, limit],
-    );
-    await client.query('COMMIT');
-    return rows;
-  } catch (error) {
-    failed = error as Error;
-    throw error;
-  } finally {
-    client.release(failed);
-  }
+  return inPooledTransaction(
+    pool,
+    async (client) => {
+      await client.query('SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off');
+      const { rows } = await client.query<RejectedRowRecord>(
+        `SELECT id, file, line, "column", reason, raw FROM rejected_rows
+          WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        [jobId, after, limit],
+      );
+      return rows;
+    },
+    { mode: 'READ ONLY' },
+  );
 }
 
 export async function* rejectedRowRecords(pool: pg.Pool, jobId: string, batchRows = BATCH_ROWS): AsyncGenerator<CsvCell[]> {

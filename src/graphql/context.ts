@@ -4,6 +4,7 @@ import type { Role } from '../auth/role.js';
 import type { Config } from '../config/config.js';
 import type { BudgetStatusCache } from '../budgets/status.js';
 import type { DashboardCache } from '../dashboard/cache.js';
+import type { SharedDefaultView } from '../dashboard/default-view.js';
 import type { Database } from '../infra/db.js';
 import type { Logger } from '../infra/logger.js';
 import type { IngestPayload } from '../queue/ingest-queue.js';
@@ -21,6 +22,8 @@ export interface AppServices {
   progressPublisher: ProgressPublisher;
   /** Results kept across requests, keyed by the data version (one set per process). */
   caches: { dashboard: DashboardCache; budgetStatuses: BudgetStatusCache };
+  /** The default dashboard's figures, shared with the other processes through Redis. */
+  defaultView: SharedDefaultView;
   log: Logger;
 }
 

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { isUuid } from '../jobs/job-id.js';
 
 /**
  * Bytes per upload_chunks row. 1 MiB rather than 4: the worker holds a row more than once
@@ -71,7 +72,7 @@ export async function storeUpload(
 
 /** Reads a stored file back as a byte stream, one chunk query at a time. */
 export function readUpload(pool: pg.Pool, fileId: string): Readable {
-  if (!UUID.test(fileId)) throw new Error(`not a file id: ${fileId}`);
+  if (!isUuid(fileId)) throw new Error(`not a file id: ${fileId}`);
   let seq = 0;
   return Readable.from(
     (async function* () {
@@ -85,7 +86,6 @@ export function readUpload(pool: pg.Pool, fileId: string): Readable {
   );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // COPY binary framing: the 19-byte file header, then per row an int16 field count and an
 // int32 field length before the bytes, and an int16 -1 trailer.
 const COPY_HEADER_BYTES = 19;

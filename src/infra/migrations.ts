@@ -14,8 +14,9 @@ import {
 } from '@prisma/driver-adapter-utils';
 import * as engineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm';
+import { PROJECT_ROOT } from './paths.js';
 
-export const PRISMA_DIR = path.resolve(import.meta.dirname, '../../prisma');
+export const PRISMA_DIR = path.join(PROJECT_ROOT, 'prisma');
 const filters: SchemaFilter = { externalTables: [], externalEnums: [] };
 
 /** Connection fields instead of a URL: with a URL, pg lets the URL's database win. */

@@ -2,13 +2,14 @@
 // text input, or an Invalid with a human-readable reason. Numbers stay strings: costs and
 // rates are exact decimals and must never pass through a float.
 
+import { UUID_RE } from '../jobs/job-id.js';
+
 export class Invalid {
   constructor(readonly reason: string) {}
 }
 
 export type Checked<T = string> = T | Invalid;
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Fast paths for the canonical spellings nearly every row uses (≈ 1M rows/s matter here).
 const PLAIN_INTEGER_RE = /^\d{1,18}$/;
 const PLAIN_DECIMAL_RE = /^\d{1,30}(?:\.\d{1,30})?$/;

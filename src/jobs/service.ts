@@ -4,12 +4,14 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
-import { inPooledTransaction } from '../infra/pg-pool.js';
+import { ADVISORY_LOCKS, inPooledTransaction } from '../infra/pg-pool.js';
 import { badInput, conflict, DomainError, notFound } from '../errors.js';
 import { storeUpload, UploadTooLargeError } from '../infra/file-store.js';
 import { countingRecords, CsvRecordEstimate } from '../ingest/record-estimate.js';
 import type { Logger } from '../infra/logger.js';
 import { bullJobId, enqueueIngest, type IngestPayload } from '../queue/ingest-queue.js';
+import { requeueIfLost } from './reconciler.js';
+import * as store from './store.js';
 
 export interface JobServiceDeps {
   pool: pg.Pool;
@@ -69,25 +71,21 @@ export async function createUploadJob(
   const kinds = new Set(files.map((file) => file.kind));
   if (kinds.size !== files.length) throw badInput('at most one file of each kind');
   const jobId = randomUUID();
-  await deps.pool.query(
-    `INSERT INTO ingest_jobs (id, status, dry_run, upload_lease_until) VALUES ($1, 'QUEUED', $3, now() + make_interval(secs => $2))`,
-    [jobId, UPLOAD_LEASE_SECONDS, options.dryRun ?? false],
-  );
+  await store.createJob(deps.pool, jobId, { dryRun: options.dryRun ?? false, leaseSeconds: UPLOAD_LEASE_SECONDS });
   const lease = renewLease(deps.pool, jobId);
   try {
     const stored = await storeFiles(deps.pool, jobId, files, deps.maxUploadBytes);
     // total_rows starts as the records counted in the bytes (progress shows it as an estimate).
-    const { rowCount } = await deps.pool.query(
-      `UPDATE ingest_jobs SET total_bytes = $2, total_rows = $3, upload_lease_until = NULL, created_at = now(), updated_at = now()
-        WHERE id = $1 AND upload_lease_until IS NOT NULL`,
-      [jobId, sum(stored.map((file) => file.sizeBytes)), sum(stored.map((file) => file.records))],
-    );
+    const completed = await store.completeUpload(deps.pool, jobId, {
+      bytes: sum(stored.map((file) => file.sizeBytes)),
+      rows: sum(stored.map((file) => file.records)),
+    });
     // Only when this process stalled longer than the lease and a sweep took the job.
-    if (!rowCount) throw new Error(`upload ${jobId} lost its lease before it completed`);
+    if (!completed) throw new Error(`upload ${jobId} lost its lease before it completed`);
   } catch (error) {
     clearInterval(lease);
     // Should this fail too (database gone), the lease lapses and the sweep removes the job.
-    await deps.pool.query('DELETE FROM ingest_jobs WHERE id = $1', [jobId]).catch(() => undefined);
+    await store.discardJob(deps.pool, jobId).catch(() => undefined);
     throw uploadError(error, deps.maxUploadBytes);
   }
   clearInterval(lease);
@@ -96,7 +94,7 @@ export async function createUploadJob(
     await enqueueIngest(deps.queue, jobId);
   } catch (error) {
     // Not queued means nobody would ever run it: remove the job rather than leave it QUEUED forever.
-    await deps.pool.query('DELETE FROM ingest_jobs WHERE id = $1', [jobId]).catch(() => undefined);
+    await store.discardJob(deps.pool, jobId).catch(() => undefined);
     throw error;
   }
   return jobId;
@@ -105,27 +103,16 @@ export async function createUploadJob(
 /** Keeps a partial upload's lease alive while this process is still receiving it. */
 function renewLease(pool: pg.Pool, jobId: string): NodeJS.Timeout {
   const timer = setInterval(() => {
-    pool
-      .query(
-        `UPDATE ingest_jobs SET upload_lease_until = now() + make_interval(secs => $2)
-          WHERE id = $1 AND upload_lease_until IS NOT NULL`,
-        [jobId, UPLOAD_LEASE_SECONDS],
-      )
-      .catch(() => undefined); // the next renewal retries; a lapse only costs this upload
+    store.renewUploadLease(pool, jobId, UPLOAD_LEASE_SECONDS).catch(() => undefined); // the next renewal retries; a lapse only costs this upload
   }, (UPLOAD_LEASE_SECONDS * 1000) / 3);
   timer.unref();
   return timer;
 }
 
 /** Deletes partial uploads whose lease lapsed: their API process died mid-upload. */
-export async function sweepAbandonedUploads(pool: pg.Pool): Promise<number> {
-  const { rowCount } = await pool.query('DELETE FROM ingest_jobs WHERE upload_lease_until < now()');
-  return rowCount ?? 0;
-}
+export const sweepAbandonedUploads = (pool: pg.Pool): Promise<number> => store.discardAbandonedUploads(pool);
 
-/** Statuses after which a job's uploaded bytes are never read again (unless retried). */
-const ENDED = `('COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED')`;
-const RETENTION_LOCK = [4_201_339, 1] as const;
+const RETENTION_LOCK = ADVISORY_LOCKS.uploadRetention;
 const RETENTION_BATCH = 50;
 
 /**
@@ -141,19 +128,7 @@ export async function purgeExpiredUploads(pool: pg.Pool, retentionDays: number):
     const batch = await inPooledTransaction(pool, async (client) => {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [...RETENTION_LOCK]);
       if (!rows[0]?.locked) return null;
-      // FOR UPDATE: a retryJob racing this batch either sees files_purged_at or waits for it.
-      const { rowCount } = await client.query(
-        `WITH expired AS (
-           SELECT id FROM ingest_jobs
-            WHERE files_purged_at IS NULL AND status IN ${ENDED}
-              AND finished_at < now() - make_interval(secs => $1)
-            ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED),
-         marked AS (UPDATE ingest_jobs j SET files_purged_at = now() FROM expired e WHERE j.id = e.id RETURNING j.id),
-         chunks AS (DELETE FROM upload_chunks c USING job_files f, marked m WHERE c.file_id = f.id AND f.job_id = m.id)
-         SELECT id FROM marked`,
-        [retentionDays * 86_400, RETENTION_BATCH],
-      );
-      return rowCount ?? 0;
+      return store.purgeExpiredFiles(client, retentionDays * 86_400, RETENTION_BATCH);
     });
     if (batch === null) return purged; // another process is purging
     purged += batch;
@@ -211,15 +186,10 @@ async function storeFiles(
     const file = 'open' in pending ? { kind: pending.kind, ...(await pending.open()) } : pending;
     opened.push(file);
     const fileId = randomUUID();
-    await pool.query(`INSERT INTO job_files (id, job_id, kind, name, size_bytes, sha256) VALUES ($1, $2, $3, $4, 0, '')`, [
-      fileId,
-      jobId,
-      file.kind,
-      sanitizeFileName(file.name, file.kind),
-    ]);
+    await store.addJobFile(pool, { id: fileId, jobId, kind: file.kind, name: sanitizeFileName(file.name, file.kind) });
     const records = new CsvRecordEstimate();
     const stored = await storeUpload(pool, fileId, countingRecords(file.stream, records), maxBytes);
-    await pool.query('UPDATE job_files SET size_bytes = $2, sha256 = $3 WHERE id = $1', [fileId, stored.sizeBytes, stored.sha256]);
+    await store.recordFileStored(pool, fileId, stored);
     return { sizeBytes: stored.sizeBytes, records: records.records() };
   }).map((store) => store.catch(stopAll));
   const results = await Promise.allSettled(stores);
@@ -258,17 +228,7 @@ export { bullJobId };
  * stops at its next chunk. A job already finished is a CONFLICT.
  */
 export async function cancelJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jobId: string): Promise<void> {
-  const { rows } = await deps.pool.query<{ status: string; attempts: number }>(
-    `UPDATE ingest_jobs
-        SET status = CASE WHEN status = 'QUEUED' THEN 'CANCELLED'::"JobStatus" ELSE status END,
-            finished_at = CASE WHEN status = 'QUEUED' THEN now() ELSE finished_at END,
-            cancel_requested = (status = 'RUNNING'),
-            progress_seq = progress_seq + 1, updated_at = now()
-      WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') AND upload_lease_until IS NULL
-      RETURNING status, attempts`,
-    [jobId],
-  );
-  const row = rows[0];
+  const row = await store.cancelJobRow(deps.pool, jobId);
   if (!row) {
     const status = await statusOf(deps.pool, jobId);
     throw conflict(`job ${jobId} is ${status} and can no longer be cancelled`);
@@ -281,22 +241,14 @@ export async function cancelJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jo
 
 /**
  * FAILED or CANCELLED → QUEUED again, resuming from what was committed. A job the database
- * calls QUEUED or RUNNING is left alone while BullMQ still holds it; when BullMQ has lost it
- * (Redis restarted, or it gave up after repeated stalls without our code running) it is
- * enqueued again. A completed job is a CONFLICT.
+ * calls QUEUED or RUNNING is left alone while BullMQ still holds it or a worker runs it;
+ * when BullMQ has lost it (Redis restarted, or it gave up after repeated stalls without our
+ * code running) it is enqueued again at once, as the workers' lost-jobs pass would
+ * (reconciler.ts). A completed job is a CONFLICT.
  */
 export async function retryJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jobId: string): Promise<void> {
-  const { rows } = await deps.pool.query<{ attempts: number; previous: string }>(
-    `UPDATE ingest_jobs j
-        SET status = 'QUEUED', cancel_requested = false, error = NULL, finished_at = NULL,
-            attempts = j.attempts + 1, progress_seq = j.progress_seq + 1, updated_at = now()
-       FROM (SELECT id, status FROM ingest_jobs WHERE id = $1 FOR UPDATE) previous
-      WHERE j.id = previous.id AND j.status IN ('FAILED', 'CANCELLED') AND j.files_purged_at IS NULL
-      RETURNING j.attempts, previous.status AS previous`,
-    [jobId],
-  );
-  const row = rows[0];
-  if (!row) {
+  const retried = await store.retryJobRow(deps.pool, jobId);
+  if (!retried) {
     const { status, filesPurgedAt } = await stateOf(deps.pool, jobId);
     if (filesPurgedAt && (status === 'FAILED' || status === 'CANCELLED')) {
       throw conflict(
@@ -304,38 +256,19 @@ export async function retryJob(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, job
           'after the upload retention period (UPLOAD_RETENTION_DAYS); upload the files again as a new job',
       );
     }
-    if (status === 'QUEUED' || status === 'RUNNING') return requeueIfLost(deps, jobId);
+    if (status === 'QUEUED' || status === 'RUNNING') {
+      await requeueIfLost(deps, jobId);
+      return;
+    }
     throw conflict(`job ${jobId} is ${status}: only FAILED or CANCELLED jobs can be retried`);
   }
   try {
-    await enqueueIngest(deps.queue, jobId, row.attempts);
+    await enqueueIngest(deps.queue, jobId, retried.attempts);
   } catch (error) {
-    await deps.pool
-      .query(`UPDATE ingest_jobs SET status = $2::"JobStatus", finished_at = now() WHERE id = $1 AND status = 'QUEUED'`, [
-        jobId,
-        row.previous,
-      ])
-      .catch(() => undefined);
+    // Not queued: the job is put back as it was (a change subscribers see, like the retry).
+    await store.undoRetry(deps.pool, jobId, retried).catch(() => undefined);
     throw error;
   }
-}
-
-/** BullMQ states in which no worker will ever run the job again. */
-const LOST_STATES = new Set(['missing', 'unknown', 'failed', 'completed']);
-
-async function requeueIfLost(deps: Pick<JobServiceDeps, 'pool' | 'queue'>, jobId: string): Promise<void> {
-  const { rows } = await deps.pool.query<{ attempts: number }>('SELECT attempts FROM ingest_jobs WHERE id = $1', [jobId]);
-  const attempts = rows[0]?.attempts ?? 0;
-  const bullJob = await deps.queue.getJob(bullJobId(jobId, attempts));
-  const state = bullJob ? await bullJob.getState() : 'missing';
-  if (!LOST_STATES.has(state)) return;
-  // A second delivery of a job still running somewhere waits on the job's advisory lock.
-  const { rows: bumped } = await deps.pool.query<{ attempts: number }>(
-    `UPDATE ingest_jobs SET attempts = attempts + 1, updated_at = now()
-      WHERE id = $1 AND attempts = $2 AND status IN ('QUEUED', 'RUNNING') RETURNING attempts`,
-    [jobId, attempts],
-  );
-  if (bumped[0]) await enqueueIngest(deps.queue, jobId, bumped[0].attempts);
 }
 
 /** A job whose upload is still arriving does not exist yet for clients. */

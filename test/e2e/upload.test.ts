@@ -5,12 +5,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, requestData, upload } from '../../src/client/http.js';
 import { DemoKpisQuery } from '../../src/client/operations/demo.js';
 import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
 import { createWsClient, subscribeData } from '../../src/progress/ws-client.js';
+import { DashboardCache } from '../../src/dashboard/cache.js';
+import { DashboardView } from '../../src/dashboard/dashboard.js';
+import { validateFilter } from '../../src/dashboard/filter.js';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -121,6 +125,39 @@ describe('uploadCsv over HTTP', () => {
     } finally {
       await ws.dispose();
     }
+  });
+
+  it('the worker precomputes the default dashboard into Redis, and the API answers the default view from it', async () => {
+    const { redis } = t.services;
+    const version = (await t.db.pool.query<{ version: string }>('SELECT version::text FROM data_version')).rows[0]!.version;
+    const key = (name: string) => `${t.db.redisPrefix}:dashboard:default:${version}:${name}`;
+    const names = ['kpis', 'spendTrend:DAY', 'costByModel', 'costByRegion', 'topCompanies:10', 'subscribers', 'spendAnomalies', 'dateRange', 'regions', 'companies', 'models'];
+    const stored = await redis.mget(names.map(key));
+    expect(Object.fromEntries(names.map((name, i) => [name, stored[i] !== null]))).toEqual(Object.fromEntries(names.map((name) => [name, true])));
+    // What the worker stored equals a computation from scratch (a pool and no cache of its own).
+    const pool = new pg.Pool({ connectionString: t.db.url, max: 2 });
+    try {
+      const fresh = new DashboardView(pool, new DashboardCache(0), validateFilter(null));
+      expect(JSON.parse(stored[0]!)).toEqual(await fresh.kpis());
+      expect(JSON.parse(stored[4]!)).toEqual(await fresh.topCompanies(10));
+    } finally {
+      await pool.end();
+    }
+    // A new version whose kpis another process already stored: the API serves them as stored.
+    const next = (await t.db.pool.query<{ version: string }>('UPDATE data_version SET version = version + 1 RETURNING version::text')).rows[0]!.version;
+    const planted = { ...JSON.parse(stored[0]!), totalCost: 1234.5 };
+    await redis.set(`${t.db.redisPrefix}:dashboard:default:${next}:kpis`, JSON.stringify(planted));
+    expect((await requestData({ url: t.url }, DemoKpisQuery)).dashboard.kpis.totalCost).toBe(1234.5);
+    // A filtered view never reads the shared entries.
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ dashboard(filter: { from: "2000-01-01" }) { kpis { totalCost } } }' }),
+    });
+    const filtered = (await response.json()) as { data: { dashboard: { kpis: { totalCost: number } } } };
+    expect(filtered.data.dashboard.kpis.totalCost).toBeGreaterThan(0);
+    expect(filtered.data.dashboard.kpis.totalCost).not.toBe(1234.5);
+    await t.db.pool.query('UPDATE data_version SET version = version + 1');
   });
 
   it('refuses a request without files', async () => {

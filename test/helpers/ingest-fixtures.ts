@@ -44,6 +44,7 @@ export interface JobRow {
   processed_bytes: string;
   total_bytes: string;
   cancel_requested: boolean;
+  progress_seq: number;
   dry_run: boolean;
   started_at: Date | null;
   finished_at: Date | null;

@@ -78,10 +78,14 @@ export interface SpawnOptions {
 // tsx's loader by absolute URL: a child may run in a directory without node_modules.
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-/** A TypeScript entry of ours (path from the checkout's root) as a child node process. */
+/**
+ * An entry of ours (path from the checkout's root) as a child node process: a .ts source
+ * through tsx, a compiled dist/ .js with plain node (as production runs it).
+ */
 export function spawnEntry(entry: string, env: Record<string, string>, options: SpawnOptions = {}): Proc {
   const { nodeArgs = [], args = [], cwd = ROOT, baseEnv = process.env, stdio = 'pipe' } = options;
-  const child = spawn(process.execPath, [...nodeArgs, '--import', TSX, path.join(ROOT, entry), ...args], {
+  const loader = entry.endsWith('.ts') ? ['--import', TSX] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, path.join(ROOT, entry), ...args], {
     cwd,
     env: { ...baseEnv, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', stdio, stdio],
@@ -158,7 +162,7 @@ export async function startApi(db: TestDatabase, env: Record<string, string> = {
 /** The node flags of `npm run start:api`, read from package.json. */
 function apiNodeArgs(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  return (pkg.scripts['start:api'] ?? '').split(/\s+/).filter((arg) => arg.startsWith('--') && arg !== '--import');
+  return (pkg.scripts['start:api'] ?? '').split(/\s+/).filter((arg) => arg.startsWith('--'));
 }
 
 /** /ready's status code, or 0 when the API does not answer within 3 s. */

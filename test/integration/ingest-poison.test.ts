@@ -64,7 +64,7 @@ describe('a NUL byte rejects its row, not the file', () => {
     bad(TX_FIELDS(1), 5); // before 64 KiB
     rows.push(...filler(1100, 500));
     TX_COLUMNS.forEach((_, column) => bad(TX_FIELDS(10 + column), column));
-    // A quoted field holding the NUL: the tokenizer's path.
+    // A quoted field holding the NUL: csv-parse's path.
     rows.push([T(30), U(1), `"gpt${NUL}4o"`, C(30), 'prompt', '1', '0.1', '0.1', '2024-03-01T10:00:00Z'].join(','));
     expected.push([rows.length + 1, 'Model_Name']);
     rows.push([T(31), U(1), '"gpt-4o"', C(31), `"prompt${NUL}"`, '1', '0.1', '0.1', '2024-03-01T10:00:00Z'].join(','));

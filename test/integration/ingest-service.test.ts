@@ -2,7 +2,9 @@
 // and the progress written while a job runs.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { bullJobId, cancelJob, createUploadJob, retryJob } from '../../src/jobs/service.js';
+import { createIngestQueue } from '../../src/queue/ingest-queue.js';
 import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
@@ -115,6 +117,22 @@ describe('cancelJob and retryJob', () => {
     expect(await h.queue.getJob(bullJobId(jobId, 2))).toBeUndefined();
     expect((await h.run(jobId)).status).toBe('FAILED');
     expect((await h.job(jobId)).error).toBe('users file "users.csv": missing required columns: User_Name, Is_Active_Sub');
+  });
+  it('undo a retry whose enqueue failed, as a visible change: the job is FAILED again under a newer progress_seq', async () => {
+    const jobId = await h.upload({ users: 'User_ID,Region\n' });
+    expect((await h.run(jobId)).status).toBe('FAILED');
+    const before = await h.job(jobId);
+    // A queue whose Redis connection is gone: the add fails as when Redis is down.
+    const redis = new Redis(h.db.redisUrl);
+    const closed = createIngestQueue(redis, h.db.redisPrefix);
+    await closed.waitUntilReady();
+    redis.disconnect();
+    await expect(retryJob({ pool: h.db.pool, queue: closed }, jobId)).rejects.toThrow();
+    const after = await h.job(jobId);
+    // The job as it was: its error and end time are what the failed run left.
+    expect(after).toMatchObject({ status: 'FAILED', error: before.error, finished_at: before.finished_at });
+    // QUEUED was written (and may have been read by a subscriber) and undone: two changes.
+    expect(after.progress_seq).toBe(before.progress_seq + 2);
   });
 });
 

@@ -9,7 +9,7 @@ import { copyField } from '../../src/ingest/copy-text.js';
 import { mapHeader } from '../../src/ingest/headers.js';
 import { TRANSACTION_COLUMNS, transactionsFormat, type RowProblem, type RowValues } from '../../src/ingest/rows.js';
 import { Invalid, utcDate, uuid } from '../../src/ingest/values.js';
-import { copyBytes } from '../../worker/pipeline/file-stage.js';
+import { copyBytes } from '../../src/infra/pg-pool.js';
 import { BINARY_HEADER, BINARY_TRAILER, binaryFieldsBound, binaryTail, writeBinaryFields } from '../../worker/pipeline/transaction-copy.js';
 import { PACKED_COLUMNS, TransactionRows } from '../../worker/pipeline/transaction-rows.js';
 import { seeded } from '../helpers/random.js';

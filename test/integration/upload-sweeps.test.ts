@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredUploads, retryJob, sweepAbandonedUploads } from '../../src/jobs/service.js';
 import { storeUpload } from '../../src/infra/file-store.js';
+import { ADVISORY_LOCKS } from '../../src/infra/pg-pool.js';
 import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
@@ -92,7 +93,7 @@ describe('purgeExpiredUploads (UPLOAD_RETENTION_DAYS)', () => {
     const other = await h.db.pool.connect();
     try {
       await other.query('BEGIN');
-      await other.query('SELECT pg_advisory_xact_lock(4201339, 1)');
+      await other.query('SELECT pg_advisory_xact_lock($1, $2)', [...ADVISORY_LOCKS.uploadRetention]);
       expect(await purgeExpiredUploads(h.db.pool, 7)).toBe(0);
       await other.query('COMMIT');
     } finally {

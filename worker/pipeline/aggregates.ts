@@ -11,10 +11,11 @@
 import type pg from 'pg';
 import { bumpDataVersion } from '../../src/dashboard/data-version.js';
 import { SET_BLOCK_BITS, SET_GRAINS, bitOf, blockOf, type SetKind } from '../../src/dashboard/distinct-sets.js';
+import { ADVISORY_LOCKS, withTransaction } from '../../src/infra/pg-pool.js';
 import { isConnectionError } from './failures.js';
 
 /** pg_advisory_lock key: exclusive while a refresh applies batches, shared while a chunk retracts rows. */
-export const AGGREGATES_LOCK = 4_201_337;
+export const AGGREGATES_LOCK = ADVISORY_LOCKS.aggregates;
 
 /** Deltas below this many (cell, conversation, user) rows are applied by index probes only. */
 const SMALL_DELTA_ROWS = 200_000;
@@ -293,29 +294,28 @@ async function applyIsolating(
 async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[], onProgress?: RefreshProgress): Promise<void> {
   const params = [pairs.map((pair) => pair.batch), pairs.map((pair) => pair.date)];
   let deltaRows = 0;
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-  try {
-    // The hash tables and sorts below stay in memory. One refresh runs at a time (lock).
-    await client.query(`SET LOCAL work_mem = '256MB'`);
-    deltaRows = (await client.query(DELTA_SQL, params)).rowCount ?? 0;
-    // Statistics, so joins with the large tables probe their indexes for a small delta.
-    await client.query('ANALYZE agg_delta');
-    // A delta small next to the tables (any daily upload): probe their indexes, never scan
-    // them. The planner prefers hash or merge joins over the whole helper tables for a few
-    // thousand touched conversations (148 ms against a few at 1M rows); a first load keeps them.
-    if (deltaRows < SMALL_DELTA_ROWS) await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
-    for (const [step, sql] of APPLY_STEPS.entries()) {
-      await client.query(sql, sql.includes('$1') ? params : []);
-      onProgress?.((step + 1) / APPLY_STEPS.length);
-    }
-    await client.query(`DELETE FROM aggregate_retractions r USING ${PAIRS} WHERE r.batch = p.batch AND r.date = p.date`, params);
-    await client.query(`DELETE FROM aggregate_pending a USING ${PAIRS} WHERE a.batch = p.batch AND a.date = p.date`, params);
-    await bumpDataVersion(client, jobId);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  await withTransaction(
+    client,
+    async () => {
+      // The hash tables and sorts below stay in memory. One refresh runs at a time (lock).
+      await client.query(`SET LOCAL work_mem = '256MB'`);
+      deltaRows = (await client.query(DELTA_SQL, params)).rowCount ?? 0;
+      // Statistics, so joins with the large tables probe their indexes for a small delta.
+      await client.query('ANALYZE agg_delta');
+      // A delta small next to the tables (any daily upload): probe their indexes, never scan
+      // them. The planner prefers hash or merge joins over the whole helper tables for a few
+      // thousand touched conversations (148 ms against a few at 1M rows); a first load keeps them.
+      if (deltaRows < SMALL_DELTA_ROWS) await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
+      for (const [step, sql] of APPLY_STEPS.entries()) {
+        await client.query(sql, sql.includes('$1') ? params : []);
+        onProgress?.((step + 1) / APPLY_STEPS.length);
+      }
+      await client.query(`DELETE FROM aggregate_retractions r USING ${PAIRS} WHERE r.batch = p.batch AND r.date = p.date`, params);
+      await client.query(`DELETE FROM aggregate_pending a USING ${PAIRS} WHERE a.batch = p.batch AND a.date = p.date`, params);
+      await bumpDataVersion(client, jobId);
+    },
+    { mode: 'ISOLATION LEVEL REPEATABLE READ' },
+  );
   // A large delta (a first load) grew the tables far past the planner's statistics, which
   // the next refreshes' plans rely on; autovacuum would catch up only later. Best effort.
   if (deltaRows >= SMALL_DELTA_ROWS) {

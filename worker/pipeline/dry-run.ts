@@ -22,6 +22,7 @@
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { inPooledTransaction } from '../../src/infra/pg-pool.js';
+import * as store from '../../src/jobs/store.js';
 
 /** Longer than a chunk commit of another job takes, far shorter than deadlock_timeout (1 s). */
 const DRY_RUN_LOCK_TIMEOUT_MS = 200;
@@ -50,6 +51,7 @@ export interface DryRunSession {
 }
 
 /** Runs `work` inside the dry-run transaction on `client`, and rolls it back whatever happens. */
+// Not withTransaction: this transaction never commits.
 export async function inDryRun<T>(client: pg.ClientBase, work: (session: DryRunSession) => Promise<T>): Promise<T> {
   await client.query('BEGIN');
   try {
@@ -86,17 +88,6 @@ export const dryRunSeqStart = (): number => -1 - randomInt(2 ** 30);
 export async function restartDryRun(pool: pg.Pool, jobId: string): Promise<void> {
   await inPooledTransaction(pool, async (client) => {
     await client.query('DELETE FROM rejected_rows WHERE job_id = $1', [jobId]);
-    await client.query(
-      `UPDATE job_files SET total_rows = 0, inserted_rows = 0, updated_rows = 0, unchanged_rows = 0, rejected_rows = 0,
-              committed_records = 0
-        WHERE job_id = $1`,
-      [jobId],
-    );
-    await client.query(
-      `UPDATE ingest_jobs SET rejected_count = 0, stage_timings = '{}', processed_rows = 0, processed_bytes = 0,
-              progress_seq = progress_seq + 1, updated_at = now()
-        WHERE id = $1`,
-      [jobId],
-    );
+    await store.restartDryRun(client, jobId);
   });
 }

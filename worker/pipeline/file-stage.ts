@@ -9,18 +9,15 @@
 // Duplicate keys: a key is a duplicate when any earlier record of the file carried it.
 // Within a chunk that is a KeySet here; across chunks each target keeps track itself.
 //
-// Rows reach the target two ways: records through the string rules (rows.ts), and, when
-// the target has a byte path, quote-free lines checked and packed straight from the
-// bytes they arrived in (no strings, no per-row objects).
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+// Rows reach the target two ways: records read by csv-parse through the string rules
+// (rows.ts), and, when the target has a byte path, the lines it takes, checked and packed
+// straight from the bytes they arrived in (no strings, no per-row objects).
 import type pg from 'pg';
-import { inPooledTransaction } from '../../src/infra/pg-pool.js';
-import copyStreams from 'pg-copy-streams';
+import { copyInto, inPooledTransaction, withTransaction } from '../../src/infra/pg-pool.js';
+import { checkpointChunk } from '../../src/jobs/store.js';
 import type { FileKind } from '../../src/generated/prisma/enums.js';
 import { copyField } from '../../src/ingest/copy-text.js';
-import { lineRecord, readCsvBatches, truncateUtf8, type CsvBatch, type CsvLines } from '../../src/ingest/csv-source.js';
-import type { CsvRecord } from '../../src/ingest/csv-tokenizer.js';
+import { lineRecord, readCsvBatches, truncateUtf8, type CsvLines, type CsvRecord } from '../../src/ingest/csv-source.js';
 import { InputFileError } from '../../src/ingest/errors.js';
 import { mapHeader, type HeaderMapping } from '../../src/ingest/headers.js';
 import { invalidField, type RowFormat, type RowProblem, type RowValues } from '../../src/ingest/rows.js';
@@ -147,14 +144,13 @@ export async function ingestFile<Name extends string, R extends ValidRows>(
 ): Promise<StageOutcome> {
   await target.prepare(ctx.client);
   try {
-    const batches = readCsvBatches(readUpload(ctx.pool, file.id), {
-      onBytes: (bytes) => ctx.progress.advance(0, bytes),
-    });
-    const chunks = readAhead(chunksOf(batches, target, file.committedRecords, ctx.chunkRecords));
+    const source = readUpload(ctx.pool, file.id);
+    const onBytes = (bytes: number) => ctx.progress.advance(0, bytes);
+    const chunks = readAhead(chunksOf(source, onBytes, target, file.committedRecords, ctx.chunkRecords));
     for await (const chunk of chunks) {
       ctx.progress.advance(chunk.records, 0);
       if (chunk.replay) {
-        await inTransaction(ctx.client, () => target.replay(ctx.client, chunk.rows.rejectedKeys));
+        await withTransaction(ctx.client, () => target.replay(ctx.client, chunk.rows.rejectedKeys));
         chunk.rows.ok.dispose?.();
         continue;
       }
@@ -174,7 +170,8 @@ export async function ingestFile<Name extends string, R extends ValidRows>(
  * the header; records before `committedRecords` form replay chunks.
  */
 async function* chunksOf<Name extends string, R extends ValidRows>(
-  batches: AsyncIterable<CsvBatch>,
+  source: AsyncIterable<Buffer>,
+  onBytes: (bytes: number) => void,
   target: FileTarget<Name, R>,
   committedRecords: number,
   chunkRecords: number,
@@ -182,17 +179,25 @@ async function* chunksOf<Name extends string, R extends ValidRows>(
   const { format } = target;
   let mapping: HeaderMapping<Name> | undefined;
   let linePath: LinePath<R> | undefined;
+  // The header selects the byte path; the lines it refuses are read by csv-parse.
+  const fastLines = (header: CsvRecord) => {
+    mapping = mapHeader(format.label, header.malformed ? [] : header.fields, format.columns);
+    linePath = target.linePath?.(mapping);
+    const path = linePath;
+    return path && ((data: Buffer, start: number, end: number) => path.check(data, start, end));
+  };
   let index = 0;
+  let header = true;
   let builder: ChunkBuilder<Name, R> | undefined;
-  for await (const batch of batches) {
+  for await (const batch of readCsvBatches(source, { onBytes, fastLines })) {
     const count = batch.kind === 'lines' ? batch.starts.length : batch.records.length;
     for (let i = 0; i < count; i++) {
-      if (!mapping) {
-        const record = batch.kind === 'lines' ? lineRecord(batch, i) : (batch.records[i] as CsvRecord);
-        mapping = mapHeader(format.label, record.malformed ? [] : record.fields, format.columns);
-        linePath = target.linePath?.(mapping);
+      if (header) {
+        // The reader hands the header to fastLines (which maps it) when this loop asks for the next batch.
+        header = false;
         continue;
       }
+      if (!mapping) throw new Error('the CSV reader gave a record before mapping the header');
       builder ??= new ChunkBuilder(target, mapping, linePath, index, index < committedRecords, chunkRecords);
       if (batch.kind === 'lines') builder.addLine(batch, i);
       else builder.add(batch.records[i] as CsvRecord);
@@ -206,7 +211,7 @@ async function* chunksOf<Name extends string, R extends ValidRows>(
       }
     }
   }
-  if (!mapping) throw new InputFileError(`${format.label}: the file is empty (no header row)`);
+  if (header) throw new InputFileError(`${format.label}: the file is empty (no header row)`);
   if (index === 0) throw new InputFileError(`${format.label}: the file has a header but no data rows`);
   if (builder) yield builder.build();
 }
@@ -317,35 +322,6 @@ export function duplicateRejection(keyName: string, line: number, key: string, r
   return { line, column: keyName, reason: duplicateReason(keyName, key), raw };
 }
 
-async function inTransaction(client: pg.ClientBase, work: () => Promise<void>): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await work();
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
-
-// One round trip for the chunk's bookkeeping: the checkpoint and counters, the affected
-// dates and the job's rejected count, all only when the checkpoint is where this run left it.
-const CHECKPOINT_SQL = `
-WITH checkpoint AS (
-  UPDATE job_files SET total_rows = total_rows + $3, inserted_rows = inserted_rows + $4,
-         updated_rows = updated_rows + $5, unchanged_rows = unchanged_rows + $6,
-         rejected_rows = rejected_rows + $7, committed_records = $2 + $3
-   WHERE id = $1 AND committed_records = $2
-  RETURNING 1
-), dates AS (
-  INSERT INTO job_affected_dates (job_id, date)
-  SELECT $8, unnest($9::date[]) WHERE EXISTS (SELECT FROM checkpoint)
-  ON CONFLICT DO NOTHING
-)
-UPDATE ingest_jobs SET rejected_count = rejected_count + $7, updated_at = now()
- WHERE id = $8 AND EXISTS (SELECT FROM checkpoint)
-RETURNING cancel_requested`;
-
 /** Commits one chunk atomically; returns whether a cancel was requested meanwhile. */
 async function commitChunk<Name extends string, R extends ValidRows>(
   ctx: StageContext,
@@ -355,16 +331,10 @@ async function commitChunk<Name extends string, R extends ValidRows>(
 ): Promise<boolean> {
   if (ctx.dryRun) return dryRunChunk(ctx, ctx.dryRun, file, target, chunk);
   const { client, jobId } = ctx;
-  await client.query('BEGIN');
-  try {
+  return withTransaction(client, async () => {
     const written = await target.write(client, jobId, chunk.rows);
-    const cancelRequested = await recordChunk(client, jobId, file, chunk, written, written.dates ?? []);
-    await client.query('COMMIT');
-    return cancelRequested;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+    return recordChunk(client, jobId, file, chunk, written, written.dates ?? []);
+  });
 }
 
 /**
@@ -396,13 +366,17 @@ async function recordChunk<R extends ValidRows>(
 ): Promise<boolean> {
   const rejections = [...chunk.rejections, ...written.rejected];
   await insertRejections(client, jobId, file.kind, rejections);
-  const job = await client.query<{ cancel_requested: boolean }>(CHECKPOINT_SQL, [
-    file.id, chunk.startRecord, chunk.records, written.inserted, written.updated, written.unchanged,
-    rejections.length, jobId, dates,
-  ]);
-  // Guards against two runs of one job: the checkpoint must be where this run left it.
-  if (job.rowCount !== 1) throw new Error(`job file ${file.id} checkpoint moved: another run is ingesting it`);
-  return job.rows[0]?.cancel_requested ?? false;
+  const { cancelRequested } = await checkpointChunk(client, jobId, {
+    fileId: file.id,
+    startRecord: chunk.startRecord,
+    records: chunk.records,
+    inserted: written.inserted,
+    updated: written.updated,
+    unchanged: written.unchanged,
+    rejected: rejections.length,
+    dates,
+  });
+  return cancelRequested;
 }
 
 async function insertRejections(client: pg.ClientBase, jobId: string, kind: FileKind, rejections: RowRejection[]) {
@@ -414,42 +388,6 @@ async function insertRejections(client: pg.ClientBase, jobId: string, kind: File
       `${copyField(withoutNul(truncateUtf8(r.raw)))}\n`,
   );
   await copyInto(client, 'rejected_rows (job_id, file, line, "column", reason, raw)', lines);
-}
-
-/**
- * COPY … FROM STDIN of text-format rows, in a few large writes. `rows` may be a lazy
- * iterable: each row is then built, encoded and dropped in turn, and dies young.
- */
-export async function copyInto(client: pg.ClientBase, table: string, rows: Iterable<string>): Promise<void> {
-  if (Array.isArray(rows) && !rows.length) return;
-  await copyBytes(client, table, encodeRows(rows));
-}
-
-/** COPY … FROM STDIN of the bytes `buffers` yields (text format unless `options` say otherwise). */
-export async function copyBytes(client: pg.ClientBase, table: string, buffers: Iterable<Buffer>, options = ''): Promise<void> {
-  const stream = client.query(copyStreams.from(`COPY ${table} FROM STDIN ${options}`));
-  await pipeline(Readable.from(buffers), stream);
-}
-
-export const COPY_BUFFER_BYTES = 1 << 20;
-
-/**
- * UTF-8 encodes the rows straight into ~1 MiB buffers: no joined megabyte strings and no
- * second copy into a Buffer (at a million rows both showed up as seconds of CPU and GC).
- */
-function* encodeRows(rows: Iterable<string>): Generator<Buffer> {
-  let buffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
-  let used = 0;
-  for (const row of rows) {
-    // A UTF-16 code unit takes at most 3 UTF-8 bytes.
-    if (used + row.length * 3 > buffer.length) {
-      if (used) yield buffer.subarray(0, used);
-      buffer = Buffer.allocUnsafe(Math.max(COPY_BUFFER_BYTES, row.length * 3));
-      used = 0;
-    }
-    used += buffer.write(row, used);
-  }
-  if (used) yield buffer.subarray(0, used);
 }
 
 /**

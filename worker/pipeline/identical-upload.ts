@@ -15,7 +15,8 @@
 // never counts as a job run since. A dry run may itself carry an outcome over: that
 // writes only its own records.
 import type pg from 'pg';
-import { JobStage } from '../../src/generated/prisma/enums.js';
+import { withTransaction } from '../../src/infra/pg-pool.js';
+import { carryOverJob } from '../../src/jobs/store.js';
 
 const MATCH_SQL = `
 WITH mine AS (SELECT kind, sha256, size_bytes FROM job_files WHERE job_id = $1),
@@ -36,40 +37,23 @@ SELECT m.id FROM match m
     WHERE k.id NOT IN ($1, m.id) AND k.started_at IS NOT NULL AND NOT k.dry_run
       AND (k.finished_at IS NULL OR k.finished_at >= m.started_at))`;
 
-// Guarded by committed_records = 0: a re-run after this committed changes nothing.
-const CARRY_OVER_SQL = [
-  `UPDATE job_files f
-      SET total_rows = s.total_rows, inserted_rows = 0, updated_rows = 0,
-          unchanged_rows = s.inserted_rows + s.updated_rows + s.unchanged_rows,
-          rejected_rows = s.rejected_rows, committed_records = s.committed_records
-     FROM job_files s
-    WHERE f.job_id = $1 AND s.job_id = $2 AND s.kind = f.kind AND f.committed_records = 0`,
-  `INSERT INTO rejected_rows (job_id, file, line, "column", reason, raw)
-   SELECT $1, file, line, "column", reason, raw FROM rejected_rows WHERE job_id = $2`,
-  // The warning once: a dry run that carried over and is run again (it starts over) carries over again.
-  `UPDATE ingest_jobs n
-      SET rejected_count = s.rejected_count, updated_at = now(),
-          warnings = CASE WHEN w.text = ANY (n.warnings) THEN n.warnings ELSE array_append(n.warnings, w.text) END,
-          stage_timings = n.stage_timings || jsonb_build_object('${JobStage.USERS}', 0, '${JobStage.TRANSACTIONS}', 0)
-     FROM ingest_jobs s, LATERAL (SELECT 'the files are identical to those of job ' || s.id ||
-            ' and no job has run since it started: rows are counted as there (unchanged) without re-reading them' AS text) w
-    WHERE n.id = $1 AND s.id = $2`,
-];
-
 /**
  * Carries the outcome of an identical earlier job over to `jobId` when that is exact;
  * returns the matched job's id, or null when the rows must be read.
  */
 export async function carryOverIdenticalUpload(client: pg.ClientBase, jobId: string): Promise<string | null> {
-  await client.query('BEGIN');
-  try {
+  return withTransaction(client, async () => {
     const { rows } = await client.query<{ id: string }>(MATCH_SQL, [jobId]);
     const matched = rows[0]?.id ?? null;
-    if (matched) for (const sql of CARRY_OVER_SQL) await client.query(sql, [jobId, matched]);
-    await client.query('COMMIT');
+    if (!matched) return null;
+    // Once: only a run with no stage done gets here (run-job.ts) and this records both file
+    // stages done; a dry run that starts over deletes its rejected rows first.
+    await client.query(
+      `INSERT INTO rejected_rows (job_id, file, line, "column", reason, raw)
+       SELECT $1, file, line, "column", reason, raw FROM rejected_rows WHERE job_id = $2`,
+      [jobId, matched],
+    );
+    await carryOverJob(client, jobId, matched);
     return matched;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  });
 }

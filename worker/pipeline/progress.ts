@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { JobStage } from '../../src/generated/prisma/enums.js';
 import { logger } from '../../src/infra/logger.js';
+import { writeProgress, type JobProgress } from '../../src/jobs/store.js';
 
 export type PublishProgress = (jobId: string) => Promise<void> | void;
 
@@ -14,13 +15,6 @@ export interface ProgressOptions {
   minIntervalMs?: number;
   publish?: PublishProgress;
 }
-
-// total_rows holds the upload's estimate until the worker has counted every record ($4).
-const WRITE_SQL = `UPDATE ingest_jobs
-    SET processed_rows = $2, processed_bytes = $3, total_rows = coalesce($4, total_rows),
-        total_rows_exact = total_rows_exact OR $4 IS NOT NULL, aggregates_done = $6,
-        stage = coalesce($5::"JobStage", stage), progress_seq = progress_seq + 1, updated_at = now()
-  WHERE id = $1`;
 
 export class ProgressReporter {
   private processedRows = 0;
@@ -108,10 +102,18 @@ export class ProgressReporter {
     if (!this.dirty) return Promise.resolve();
     this.dirty = false;
     this.lastWriteAt = Date.now();
-    const params = [this.jobId, this.processedRows, this.processedBytes, this.countedRows, this.stage, this.aggregatesDone];
+    // total_rows holds the upload's estimate until the worker has counted every record.
+    const progress: JobProgress = {
+      processedRows: this.processedRows,
+      processedBytes: this.processedBytes,
+      countedRows: this.countedRows,
+      stage: this.stage,
+      aggregatesDone: this.aggregatesDone,
+    };
     const run = (async () => {
       try {
-        await this.pool.query(WRITE_SQL, params);
+        // Refused when the job left RUNNING under this run (it stops at its next chunk): nothing to write.
+        await writeProgress(this.pool, this.jobId, progress);
         await this.options.publish?.(this.jobId);
       } catch (error) {
         // Progress is advisory: a lost update must not fail the job; the next one heals it.

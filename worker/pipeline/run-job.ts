@@ -18,6 +18,8 @@ import { transactionsFormat, usersFormat, type RowFormat } from '../../src/inges
 import { readUpload } from '../../src/infra/file-store.js';
 import { TUNABLES } from '../../src/config/config.js';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger.js';
+import { ADVISORY_LOCKS } from '../../src/infra/pg-pool.js';
+import { addWarning, claimJob, finishJob, JobNotRunningError, recordStageTiming } from '../../src/jobs/store.js';
 import { workerMetrics } from '../../src/metrics/worker.js';
 import { refreshAggregates, type RefreshResult } from './aggregates.js';
 import { raiseBudgetAlerts, type PublishAlerts } from './budgets.js';
@@ -36,6 +38,11 @@ export interface RunJobDeps {
   publish?: PublishProgress;
   /** Budget alerts raised after the aggregates (Redis pub/sub fan-out), awaited before the job finishes. */
   publishAlerts?: PublishAlerts;
+  /**
+   * Computes the default dashboard into the store the API processes read, so the request
+   * that follows COMPLETED is already answered. A failure only costs that request the work.
+   */
+  precomputeDashboard?: () => Promise<void>;
   chunkRecords?: number;
   maxKeysInMemory?: number;
   progressIntervalMs?: number;
@@ -56,7 +63,7 @@ export type RunJobResult =
 /** Another delivery of the same job holds its lock: the worker looks again later, without spending an attempt. */
 export class JobBusyError extends Error {}
 
-const JOB_LOCK_NAMESPACE = 4_201_338;
+const JOB_LOCK_NAMESPACE = ADVISORY_LOCKS.jobs;
 
 interface FileStage {
   stage: JobStage;
@@ -133,7 +140,7 @@ async function runLocked(
 ): Promise<RunJobResult> {
   const { pool } = deps;
   const log = (deps.log ?? rootLogger).child({ jobId });
-  const job = await claim(pool, jobId);
+  const job = await claimJob(pool, jobId);
   if (!job) return { status: 'SKIPPED', reason: 'job is missing or already finished' };
   if (job.dryRun) {
     // Nothing of an earlier run was kept but its bookkeeping: start over.
@@ -176,6 +183,7 @@ async function runLocked(
     } else {
       await runAggregates(ctx, log);
       await raiseBudgetAlerts(pool, jobId, deps.publishAlerts, log);
+      await deps.precomputeDashboard?.().catch((error: unknown) => log.warn({ err: error }, 'default dashboard not precomputed'));
     }
     const status = cancelled ? JobStatus.CANCELLED : (await hasRejections(pool, jobId)) ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.COMPLETED;
     await finish(ctx, status, null, job.dryRun);
@@ -183,6 +191,13 @@ async function runLocked(
     return { status };
   } catch (error) {
     if (error instanceof JobBusyError) throw error;
+    if (error instanceof JobNotRunningError) {
+      // Marked FAILED (the queue gave up on it) or deleted while this run went on: the
+      // job's row is no longer this run's to write, and its rows committed so far stay
+      // pending for the next aggregates refresh. A retry resumes it.
+      log.warn({ status: error.status }, 'the job left RUNNING during this run: it stops');
+      return { status: 'SKIPPED', reason: error.message };
+    }
     if (error instanceof InputFileError || options.finalAttempt) {
       // Users see job.error: a stable sentence; the cause with PostgreSQL's text goes to the log.
       const message = error instanceof InputFileError ? error.message : failureMessage(error, options.attempts ?? 1);
@@ -191,25 +206,6 @@ async function runLocked(
     }
     throw error;
   }
-}
-
-interface ClaimedJob {
-  stageTimings: Record<string, number>;
-  cancelRequested: boolean;
-  dryRun: boolean;
-}
-
-/** QUEUED or RUNNING (a crashed run) → RUNNING; anything else is not ours to run. */
-async function claim(pool: pg.Pool, jobId: string): Promise<ClaimedJob | null> {
-  const { rows } = await pool.query<{ stage_timings: Record<string, number>; cancel_requested: boolean; dry_run: boolean }>(
-    `UPDATE ingest_jobs SET status = 'RUNNING', started_at = coalesce(started_at, now()), error = NULL,
-            progress_seq = progress_seq + 1, updated_at = now()
-      WHERE id = $1 AND status IN ('QUEUED', 'RUNNING')
-      RETURNING stage_timings, cancel_requested, dry_run`,
-    [jobId],
-  );
-  const row = rows[0];
-  return row ? { stageTimings: row.stage_timings ?? {}, cancelRequested: row.cancel_requested, dryRun: row.dry_run } : null;
 }
 
 async function loadFiles(pool: pg.Pool, jobId: string): Promise<FileInfo[]> {
@@ -261,15 +257,6 @@ async function firstRecords(pool: pg.Pool, fileId: string, count: number) {
     if (records.length >= count) break;
   }
   return records;
-}
-
-/** Idempotent: a resumed run does not repeat a warning. */
-async function addWarning(pool: pg.Pool, jobId: string, warning: string): Promise<void> {
-  await pool.query(
-    `UPDATE ingest_jobs SET warnings = array_append(warnings, $2), updated_at = now()
-      WHERE id = $1 AND NOT ($2 = ANY (warnings))`,
-    [jobId, warning],
-  );
 }
 
 async function runFileStages(ctx: StageContext, files: FileInfo[], done: Set<string>, log: Logger): Promise<StageOutcome> {
@@ -328,11 +315,7 @@ async function runAggregates(ctx: StageContext, log: Logger): Promise<void> {
 }
 
 async function recordTiming(pool: pg.Pool, jobId: string, stage: JobStage, ms: number): Promise<void> {
-  await pool.query(
-    `UPDATE ingest_jobs SET stage_timings = stage_timings || jsonb_build_object($2::text, $3::int), updated_at = now()
-      WHERE id = $1`,
-    [jobId, stage, Math.round(ms)],
-  );
+  await recordStageTiming(pool, jobId, stage, ms);
   workerMetrics.recordStage(stage, ms / 1000);
 }
 
@@ -365,12 +348,10 @@ async function finish(ctx: StageContext, status: JobStatus, error: string | null
     ctx.jobId,
   ]);
   await ctx.progress.flush();
-  await ctx.pool.query(
-    `UPDATE ingest_jobs SET status = $2::"JobStatus", stage = NULL, error = $3, finished_at = now(),
-            progress_seq = progress_seq + 1, updated_at = now()
-      WHERE id = $1 AND status = 'RUNNING'`,
-    [ctx.jobId, status, error],
-  );
+  if (!(await finishJob(ctx.pool, ctx.jobId, status, error))) {
+    // Marked lost (FAILED) meanwhile: that status stays, and says how to resume.
+    rootLogger.warn({ jobId: ctx.jobId, status }, 'the job left RUNNING before this run finished it: its status stays');
+  }
   await ctx.progress.publishNow();
   // Rows a dry run counted were not ingested.
   for (const file of dryRun ? [] : files) {

@@ -7,7 +7,7 @@
 // to a session temp table, and lookups consult both: exact at any file size. (2^22 slots
 // took the worker to 259 MB re-reading a 1 GiB file: 96 MiB while doubling.)
 import type pg from 'pg';
-import { copyInto } from './file-stage.js';
+import { copyInto } from '../../src/infra/pg-pool.js';
 import { KeySet, MAX_LOAD } from './key-set.js';
 
 const SPILL_TABLE = 'seen_keys_spill';

@@ -19,9 +19,8 @@
 import type pg from 'pg';
 import { transactionsFormat, type TransactionColumn } from '../../src/ingest/rows.js';
 import { MAX_CODE_LENGTH, MAX_COMPANY_LENGTH } from '../../src/ingest/values.js';
+import { COPY_BUFFER_BYTES, copyBytes } from '../../src/infra/pg-pool.js';
 import {
-  COPY_BUFFER_BYTES,
-  copyBytes,
   duplicateRejection,
   ingestFile,
   type ChunkRows,

@@ -8,8 +8,8 @@ import type pg from 'pg';
 import { bumpDataVersion } from '../../src/dashboard/data-version.js';
 import { copyFields } from '../../src/ingest/copy-text.js';
 import { usersFormat, type UserColumn } from '../../src/ingest/rows.js';
+import { copyInto } from '../../src/infra/pg-pool.js';
 import {
-  copyInto,
   duplicateRejection,
   ingestFile,
   RowList,

@@ -232,6 +232,6 @@ builder.queryField('dashboard', (t) =>
   t.field({
     type: DashboardRef,
     args: { filter: t.arg({ type: DashboardFilterInput }) },
-    resolve: (_root, args, ctx) => new DashboardView(ctx.db.pool, ctx.caches.dashboard, validateFilter(args.filter)),
+    resolve: (_root, args, ctx) => new DashboardView(ctx.db.pool, ctx.caches.dashboard, validateFilter(args.filter), ctx.defaultView),
   }),
 );
