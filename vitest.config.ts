@@ -1,3 +1,6 @@
+// Two projects: `default` (npm test) and `faults` (npm run test:faults). Each script names
+// its project, so `npm test` never runs a fault file: those kill and restart real
+// processes and the shared PostgreSQL and Redis, one file at a time, on their own.
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
@@ -11,14 +14,38 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    globalSetup: ['test/helpers/global-setup.ts'],
+    // Shared by both projects (extends: true). globalSetup is per project: at the root it
+    // would also run for the root itself, a second migration alongside the project's.
     setupFiles: ['test/helpers/setup-logger.ts'],
-    include: ['test/**/*.test.{ts,tsx}'],
-    exclude: ['test/faults/**'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    // Files run in parallel, each on its own database and Redis prefix.
     pool: 'forks',
     env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'default',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          include: ['test/**/*.test.{ts,tsx}'],
+          exclude: ['test/faults/**'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Files run in parallel, each on its own database and Redis prefix.
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          globalSetup: ['test/helpers/global-setup.ts'],
+          include: ['test/faults/**/*.test.ts'],
+          // One file at a time, one test at a time: they stop the services under everyone.
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { concurrent: false },
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

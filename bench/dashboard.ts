@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { parseConfig } from '../src/config/config.js';
 import { configureLogger } from '../src/infra/logger.js';
-import { configureDashboardCache } from '../src/dashboard/cache.js';
 import { buildApp } from '../src/http/app.js';
 import { createServices } from '../src/services.js';
 import { DASHBOARD_QUERY, DAYS, USERS, databaseExists, existingData, freshData, tableSizes } from './dashboard-data.js';
@@ -175,10 +174,14 @@ async function main(): Promise<void> {
 const SERVE_MODE = process.env.BENCH_DASHBOARD_SERVE; // set by runServer for the child
 
 async function serve(mode: string): Promise<void> {
-  const config = parseConfig({ ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
+  const config = parseConfig({
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    ...(mode === 'nocache' ? { DASHBOARD_CACHE_MAX_BYTES: '0' } : {}),
+  });
   configureLogger(config.log);
   const services = createServices(config);
-  if (mode === 'nocache') configureDashboardCache(services.db.pool, { maxBytes: 0 });
   const app = buildApp(services);
   await app.start(config.http.port);
   const shutdown = async () => {

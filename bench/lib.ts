@@ -1,5 +1,5 @@
 // Shared helpers for benchmarks: child processes for API/worker, peak RSS, results file.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import { pgConfig } from '../src/infra/migrations.js';
 import { NODE_FLAGS } from '../src/infra/node-flags.js';
 import { createRedis } from '../src/infra/redis.js';
 import { createWsClient, subscribeData } from '../src/client/ws.js';
+import { spawnEntry as spawnProcess, until } from '../test/helpers/processes.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
@@ -33,11 +34,7 @@ export function freePort(): Promise<number> {
  */
 export function spawnEntry(entry: string, env: Record<string, string>): ChildProcess {
   const flags = NODE_FLAGS[entry.startsWith('worker/') ? 'worker' : 'api'];
-  return spawn(process.execPath, [...flags, '--import', 'tsx', path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  return spawnProcess(entry, { NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env }, { nodeArgs: [...flags], stdio: 'inherit' }).child;
 }
 
 /** A memory figure of a live process's /proc status (VmRSS, VmHWM, …), in MB. */
@@ -54,14 +51,8 @@ export const peakRssMb = (pid: number) => procStatusMb(pid, 'VmHWM');
 export const rssMb = (pid: number) => procStatusMb(pid, 'VmRSS');
 
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  await until(() => check().catch(() => false), Boolean, what, timeoutMs, 100);
 }
-
 const TERMINAL_STATUSES = ['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'CANCELLED'];
 
 /**

@@ -3,9 +3,10 @@
 // (GraphQL multipart), draws a live progress bar from the jobProgress subscription
 // (graphql-ws) and prints the budget alerts as the budgetAlerts subscription delivers
 // them, then prints the job's counts, the dashboard KPIs and the budget table.
-// Flags: --url --token --users --transactions [--days --seed --out]
+// Flags: see USAGE (npm run demo -- --help).
 import { createReadStream, existsSync, openAsBlob } from 'node:fs';
 import { createInterface } from 'node:readline';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { request, requestData, upload } from '../src/client/http.js';
@@ -19,8 +20,19 @@ import { generateSample } from './generate-sample.js';
 
 type Progress = ProgressResult['jobProgress'];
 
+const USAGE = `Usage: npm run demo -- [options]   (against a running API: npm start)
+  --url URL           the API's GraphQL endpoint (default $BI_URL or http://127.0.0.1:4000/graphql)
+  --token TOKEN       an admin token when auth is on (default $BI_TOKEN)
+  --users N           users in the generated sample (default 2000)
+  --transactions N    transactions in it (default 200000)
+  --days N            days of data (default 30)
+  --seed N            same seed, same data (default 42)
+  --out DIR           where the sample is written and reused (default: under the OS temp dir)
+  -h, --help          this text`;
+
 const { values } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h', default: false },
     url: { type: 'string', default: process.env.BI_URL ?? 'http://127.0.0.1:4000/graphql' },
     token: { type: 'string', default: process.env.BI_TOKEN },
     users: { type: 'string', default: '2000' },
@@ -30,6 +42,10 @@ const { values } = parseArgs({
     out: { type: 'string' },
   },
 });
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const count = (name: string, value: string) => {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) fail(`--${name} must be a positive integer, got ${value}`);
@@ -39,7 +55,8 @@ const users = count('users', values.users);
 const transactions = count('transactions', values.transactions);
 const days = count('days', values.days);
 const seed = count('seed', values.seed);
-const out = path.resolve(values.out ?? path.join('tmp', `demo-${users}u-${transactions}t-${days}d-${seed}`));
+// Under the OS temp dir, not the checkout (whose tmp/ would end up in the Docker image).
+const out = path.resolve(values.out ?? path.join(os.tmpdir(), `bi-demo-${users}u-${transactions}t-${days}d-${seed}`));
 const api = { url: values.url, token: values.token };
 
 function fail(message: string): never {

@@ -1,10 +1,11 @@
 // Sample data in the SPEC §2 formats, deterministic by seed:
-//   npm run generate -- --users 2000 --transactions 1000000 --days 30 --seed 42 [--dirty 0.02] --out DIR
+//   npm run generate -- --users 2000 --transactions 1000000 --days 30 --seed 42 [--dirty 2] --out DIR
 // Writes DIR/users.csv, DIR/transactions.csv and, with --dirty, DIR/manifest.json listing
 // every bad row (file, physical line, kind, column). Output is streamed: memory does not
 // grow with the row count.
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -214,6 +215,7 @@ export interface GenerateOptions {
   transactions: number;
   days: number;
   seed: number;
+  /** Share of rows made invalid, 0–1 (the CLI takes a percent). */
   dirty: number;
   out: string;
   /** First day of the window (UTC). */
@@ -394,39 +396,63 @@ export async function generateSample(options: GenerateOptions): Promise<{ users:
   return { users: users.length, transactions };
 }
 
-function parseOptions(argv: string[]): GenerateOptions {
+export const GENERATE_USAGE = `Usage: npm run generate -- [options]
+Writes users.csv and transactions.csv (and, with --dirty, manifest.json) to --out.
+  --users N          users (default 2000)
+  --transactions N   transactions (default 100000)
+  --days N           days of data starting at --start (default 30)
+  --start YYYY-MM-DD first day (default 2024-03-01)
+  --seed N           same seed, same files (default 42)
+  --dirty P          percent of rows made invalid, 0-100 (default 0; 2 = 2 %)
+  --out DIR          output directory (default: a bi-sample directory under the OS temp dir)
+  -h, --help         this text`;
+
+/** The generator's options from its command line; null when --help was asked. */
+export function parseOptions(argv: string[]): GenerateOptions | null {
   const { values } = parseArgs({
     args: argv,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       users: { type: 'string', default: '2000' },
       transactions: { type: 'string', default: '100000' },
       days: { type: 'string', default: '30' },
       seed: { type: 'string', default: '42' },
       dirty: { type: 'string', default: '0' },
       start: { type: 'string', default: '2024-03-01' },
-      out: { type: 'string', default: 'tmp/sample' },
+      out: { type: 'string', default: path.join(os.tmpdir(), 'bi-sample') },
     },
   });
+  if (values.help) return null;
   const number = (name: string, value: string, min: number) => {
     const parsed = Number(value);
     if (!Number.isFinite(parsed) || parsed < min) throw new Error(`--${name} must be a number ≥ ${min}`);
     return parsed;
   };
-  const dirty = number('dirty', values.dirty, 0);
+  const dirtyPercent = number('dirty', values.dirty, 0);
+  if (dirtyPercent > 100) throw new Error('--dirty is a percent: at most 100');
   return {
     users: Math.floor(number('users', values.users, 1)),
     transactions: Math.floor(number('transactions', values.transactions, 0)),
     days: Math.floor(number('days', values.days, 1)),
     seed: Math.floor(number('seed', values.seed, 0)),
-    // 5 means 5 %; 0.05 means the same.
-    dirty: dirty > 1 ? dirty / 100 : dirty,
+    dirty: dirtyPercent / 100,
     start: values.start,
     out: values.out,
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const options = parseOptions(process.argv.slice(2));
+  let options: GenerateOptions | null;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`generate: ${error instanceof Error ? error.message : String(error)}\n\n${GENERATE_USAGE}\n`);
+    process.exit(1);
+  }
+  if (!options) {
+    process.stdout.write(`${GENERATE_USAGE}\n`);
+    process.exit(0);
+  }
   const started = performance.now();
   const result = await generateSample(options);
   process.stdout.write(

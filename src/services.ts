@@ -1,6 +1,7 @@
 // Creates and closes the process-wide dependencies of the API process.
 import type { Config } from './config/config.js';
-import { configureDashboardCache } from './dashboard/cache.js';
+import { BudgetStatusCache } from './budgets/status.js';
+import { DashboardCache } from './dashboard/cache.js';
 import { SharedDefaultView } from './dashboard/default-view.js';
 import { createDatabase } from './infra/db.js';
 import { logger } from './infra/logger.js';
@@ -11,7 +12,6 @@ import type { AppServices } from './graphql/context.js';
 
 export function createServices(config: Config): AppServices & { close(): Promise<void> } {
   const db = createDatabase(config.db.url);
-  configureDashboardCache(db.pool, { maxBytes: config.dashboard.cacheMaxBytes });
   const redis = createRedis(config.redis.url);
   const pubsub = createPubSub({ publisher: redis, subscriber: createSubscriberRedis(config.redis.url), prefix: config.redis.prefix, log: logger });
   // A producer fails fast when Redis goes away (an upload then answers an error instead
@@ -23,6 +23,7 @@ export function createServices(config: Config): AppServices & { close(): Promise
     redis,
     pubsub,
     ingestQueue,
+    caches: { dashboard: new DashboardCache(config.dashboard.cacheMaxBytes), budgetStatuses: new BudgetStatusCache() },
     defaultView: new SharedDefaultView(redis, config.redis.prefix, logger),
     log: logger,
     async close() {

@@ -12,7 +12,7 @@ import { createRedis, createWorkerRedis } from '../src/infra/redis.js';
 import { startWorkerMetricsServer } from '../src/metrics/worker.js';
 import { publishJobState, publishProgress } from '../src/progress/publisher.js';
 import { publishAlerts } from '../src/budgets/events.js';
-import { configureDashboardCache } from '../src/dashboard/cache.js';
+import { DashboardCache } from '../src/dashboard/cache.js';
 import { DashboardView } from '../src/dashboard/dashboard.js';
 import { SharedDefaultView } from '../src/dashboard/default-view.js';
 import { validateFilter } from '../src/dashboard/filter.js';
@@ -29,8 +29,6 @@ const pool = createPool(config.db.url, { max: config.worker.concurrency * 4 + 2 
 const redis = createRedis(config.redis.url);
 // Publish only: the worker never subscribes, so its PubSub's subscriber connection never opens.
 const pubsub = createPubSub({ publisher: redis, prefix: config.redis.prefix, log: logger });
-// The worker computes the default dashboard for the API processes; it keeps no copy itself.
-configureDashboardCache(pool, { maxBytes: 0 });
 const defaultView = new SharedDefaultView(redis, config.redis.prefix, logger);
 const runDeps: RunJobDeps = {
   pool,
@@ -41,7 +39,9 @@ const runDeps: RunJobDeps = {
   // On the same connection as progress: Redis delivers the alerts before the job's
   // COMPLETED event, which is published after them.
   publishAlerts: (alerts) => publishAlerts(pubsub, alerts),
-  precomputeDashboard: () => new DashboardView(pool, validateFilter(null), defaultView).precompute(),
+  // The worker computes the default dashboard for the API processes; it keeps no copy
+  // itself (a cache of 0 bytes is off).
+  precomputeDashboard: () => new DashboardView(pool, new DashboardCache(0), validateFilter(null), defaultView).precompute(),
 };
 
 const worker = new Worker<IngestPayload>(

@@ -4,13 +4,13 @@ import { badInput } from '../errors.js';
 import { longerThan, MAX_CODE_LENGTH, MAX_COMPANY_LENGTH } from '../ingest/values.js';
 import type { BudgetScope, BudgetScopeKind } from './model.js';
 
-export const DEFAULT_THRESHOLDS: readonly number[] = [50, 80, 100];
+const DEFAULT_THRESHOLDS: readonly number[] = [50, 80, 100];
 /** USD. Above any real monthly spend; below it, percents of a tiny limit could overflow a float. */
-export const MIN_MONTHLY_LIMIT = 0.000001;
-export const MAX_MONTHLY_LIMIT = 1e15;
+const MIN_MONTHLY_LIMIT = 0.000001;
+const MAX_MONTHLY_LIMIT = 1e15;
 /** Percent of the limit: 100000 % is a thousand times the budget. */
-export const MAX_THRESHOLD = 100_000;
-export const MAX_THRESHOLDS = 20;
+const MAX_THRESHOLD = 100_000;
+const MAX_THRESHOLDS = 20;
 /** The stored values a scope can name: regions are codes, companies names (src/ingest/values.ts). */
 const MAX_SCOPE_VALUE_LENGTH: Record<Exclude<BudgetScopeKind, 'ALL'>, number> = {
   REGION: MAX_CODE_LENGTH,

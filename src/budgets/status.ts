@@ -64,9 +64,33 @@ SELECT (SELECT max(date)::text FROM daily_metrics) AS as_of,
        (SELECT version::text FROM data_version WHERE id = 1) AS data_version,
        (SELECT count(*) || '/' || coalesce(max(updated_at)::text, '') FROM budgets) AS budgets_version`;
 
-/** Results kept per database: a few months × the latest versions (older versions age out). */
-const CACHE_ENTRIES = 32;
-const caches = new WeakMap<Queryable, Map<string, Promise<BudgetStatus[]>>>();
+/**
+ * Results by (versions, A, month), least recently used first: a few months × the latest
+ * versions (older versions age out). One per API process, created by createServices.
+ */
+export class BudgetStatusCache {
+  private readonly entries = new Map<string, Promise<BudgetStatus[]>>();
+
+  constructor(readonly maxEntries = 32) {}
+
+  /** The cached promise for `key`, or computes, stores and returns it (failures are not kept). */
+  getOrCompute(key: string, compute: () => Promise<BudgetStatus[]>): Promise<BudgetStatus[]> {
+    let result = this.entries.get(key);
+    if (result) {
+      this.entries.delete(key); // re-inserted below: Map order is the LRU order
+    } else {
+      const computed = compute();
+      computed.catch(() => this.entries.get(key) === computed && this.entries.delete(key));
+      result = computed;
+    }
+    this.entries.set(key, result);
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(oldest);
+    }
+    return result;
+  }
+}
 
 /**
  * Every budget's status for `month` (`YYYY-MM`; default: the month of the as-of date A),
@@ -74,28 +98,14 @@ const caches = new WeakMap<Queryable, Map<string, Promise<BudgetStatus[]>>>();
  * there is no data (no A). A result is reused until the aggregates or the budgets change
  * (the dashboard's first screen asks for it on every page load).
  */
-export async function budgetStatuses(db: Queryable, month: string | null): Promise<BudgetStatus[]> {
+export async function budgetStatuses(db: Queryable, cache: BudgetStatusCache, month: string | null): Promise<BudgetStatus[]> {
   const asked = month === null ? null : validateMonth(month);
   const versions = (await db.query<{ as_of: string | null; data_version: string | null; budgets_version: string }>(VERSIONS_SQL)).rows[0];
   const asOf = versions?.as_of ?? null;
   if (asOf === null) return [];
   const m = asked ?? monthOf(asOf);
   const key = `${versions?.data_version ?? '-'}|${versions?.budgets_version}|${asOf}|${m}`;
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
-  let result = cache.get(key);
-  if (result) {
-    cache.delete(key); // re-inserted below: Map order is the LRU order
-  } else {
-    result = computeStatuses(db, m, asOf);
-    result.catch(() => cache.get(key) === result && cache.delete(key));
-  }
-  cache.set(key, result);
-  for (const oldest of cache.keys()) {
-    if (cache.size <= CACHE_ENTRIES) break;
-    cache.delete(oldest);
-  }
-  return result;
+  return cache.getOrCompute(key, () => computeStatuses(db, m, asOf));
 }
 
 async function computeStatuses(db: Queryable, m: string, asOf: string): Promise<BudgetStatus[]> {

@@ -68,7 +68,7 @@ export interface Config {
   };
 }
 
-export function configFromEnv(env: Env): Config {
+function configFromEnv(env: Env): Config {
   return {
     nodeEnv: env.NODE_ENV,
     log: { level: env.LOG_LEVEL ?? (env.NODE_ENV === 'test' ? 'silent' : 'info'), pretty: env.NODE_ENV !== 'production' },

@@ -5,9 +5,8 @@
 //
 // The cache is bounded by bytes, not entries: a result's size depends on the question
 // (a daily trend over years is far larger than a KPI row), so a count bounds nothing.
-import type { Queryable } from './queries.js';
+// One per API process, created by createServices (DASHBOARD_CACHE_MAX_BYTES; 0 = off).
 
-export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 ** 2;
 /** Map slot, entry record and promise: what an entry costs before its key and value. */
 const ENTRY_OVERHEAD_BYTES = 256;
 
@@ -89,22 +88,4 @@ export class DashboardCache {
     this.entries.delete(key);
     this.accounted -= entry.bytes;
   }
-}
-
-// One cache per pool (per database): test files and processes never share entries.
-const caches = new WeakMap<Queryable, DashboardCache>();
-
-/** The cache of a pool (createServices sizes it from DASHBOARD_CACHE_MAX_BYTES). */
-export function dashboardCacheFor(db: Queryable): DashboardCache {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new DashboardCache(DEFAULT_CACHE_MAX_BYTES);
-    caches.set(db, cache);
-  }
-  return cache;
-}
-
-/** Replaces the cache of a pool; maxBytes 0 turns caching off (benchmarks of the raw queries). */
-export function configureDashboardCache(db: Queryable, options: { maxBytes: number }): void {
-  caches.set(db, new DashboardCache(options.maxBytes));
 }

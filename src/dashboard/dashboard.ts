@@ -3,7 +3,8 @@
 // costByModel both need per-model sums) share one query. Sums come from SQL over the
 // daily tables; exact distinct counts from their bit sets (./distinct-sets.ts).
 import type pg from 'pg';
-import { dashboardCacheFor, type DashboardCache } from './cache.js';
+import type { DashboardCache } from './cache.js';
+import { dataVersion, type DataVersion } from './data-version.js';
 import type { SharedDefaultView } from './default-view.js';
 import {
   COMPANY_MODEL_SEPARATOR,
@@ -96,7 +97,6 @@ const isDefaultFilter = (filter: DashboardFilter): boolean =>
 
 export class DashboardView {
   private readonly memo = new Map<string, Promise<unknown>>();
-  private readonly cache: DashboardCache;
   private readonly key: string;
 
   /** Set for the default view (no filter): its figures are shared across processes. */
@@ -104,10 +104,10 @@ export class DashboardView {
 
   constructor(
     private readonly db: pg.Pool,
+    private readonly cache: DashboardCache,
     readonly filter: DashboardFilter,
     shared: SharedDefaultView | null = null,
   ) {
-    this.cache = dashboardCacheFor(db);
     this.key = filterKey(filter);
     this.shared = isDefaultFilter(filter) ? shared : null;
   }
@@ -132,8 +132,8 @@ export class DashboardView {
   }
 
   /** data_version, read once per request. */
-  version(): Promise<queries.DataVersion> {
-    return this.once('version', () => queries.dataVersion(this.db));
+  version(): Promise<DataVersion> {
+    return this.once('version', () => dataVersion(this.db));
   }
 
   private once<T>(name: string, compute: () => Promise<T>): Promise<T> {
@@ -159,7 +159,7 @@ export class DashboardView {
 
   /** The same request over another filter: reads the data version this request read. */
   private withFilter(filter: DashboardFilter): DashboardView {
-    const view = new DashboardView(this.db, filter, this.shared);
+    const view = new DashboardView(this.db, this.cache, filter, this.shared);
     view.memo.set('version', this.version());
     return view;
   }

@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
 import { longerThan, MAX_CODE_LENGTH, MAX_COMPANY_LENGTH } from '../ingest/values.js';
 
-export const MAX_FILTER_VALUES = 100;
+const MAX_FILTER_VALUES = 100;
 // A value longer than the data can hold matches nothing; refusing it keeps requests (and
 // what they leave in the cache) small. Regions and models are codes (MAX_CODE_LENGTH);
 // Company_Name is limited to 256 characters at ingest.
-export const MAX_FILTER_VALUE_LENGTH = { regions: MAX_CODE_LENGTH, companies: MAX_COMPANY_LENGTH, models: MAX_CODE_LENGTH } as const;
+const MAX_FILTER_VALUE_LENGTH = { regions: MAX_CODE_LENGTH, companies: MAX_COMPANY_LENGTH, models: MAX_CODE_LENGTH } as const;
 // No stored value holds a control character, and PostgreSQL cannot take a NUL in text.
 const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
 export const MAX_TOP_COMPANIES = 100;

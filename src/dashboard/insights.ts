@@ -38,9 +38,9 @@ export interface SpendAnomaly {
 }
 
 /** A date's window: the 28 dates before it. */
-export const ANOMALY_WINDOW_DAYS = 28;
+const ANOMALY_WINDOW_DAYS = 28;
 /** Dates whose window holds fewer dates (at the start of the data) are not judged. */
-export const ANOMALY_MIN_WINDOW = 7;
+const ANOMALY_MIN_WINDOW = 7;
 /** |score| ≥ 3.5 with score = (c − baseline) / (1.4826 × MAD), i.e. |c − baseline| × 10⁴ ≥ 51891 × MAD. */
 const THRESHOLD_NUMERATOR = 51_891n;
 const THRESHOLD_DENOMINATOR = 10_000n;

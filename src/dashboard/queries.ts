@@ -84,16 +84,3 @@ export async function filterValues(db: Queryable, kind: keyof typeof FILTER_VALU
   return rows.map((row) => row.value);
 }
 
-export interface DataVersion {
-  version: string;
-  asOf: Date | null;
-  lastJobId: string | null;
-}
-
-export async function dataVersion(db: Queryable): Promise<DataVersion> {
-  const { rows } = await db.query<{ version: string; as_of: Date; last_job_id: string | null }>(
-    'SELECT version::text AS version, as_of, last_job_id::text AS last_job_id FROM data_version WHERE id = 1',
-  );
-  const row = rows[0];
-  return row ? { version: row.version, asOf: row.as_of, lastJobId: row.last_job_id } : { version: '0', asOf: null, lastJobId: null };
-}

@@ -24,7 +24,7 @@ function payload(cursor: string, tag: 'S' | 'I'): string | null {
   return text.startsWith(prefix) ? text.slice(prefix.length) : null;
 }
 
-export function isValidCursor(cursor: string, column: CursorColumn): boolean {
+function isValidCursor(cursor: string, column: CursorColumn): boolean {
   if (column === 'uuid') {
     const id = payload(cursor, 'S');
     return id !== null && isUuid(id);

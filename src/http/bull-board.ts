@@ -17,7 +17,7 @@ const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The admin pages may not be framed by any site. */
-export const adminPageHeaders: RequestHandler = (_req, res, next) => {
+const adminPageHeaders: RequestHandler = (_req, res, next) => {
   res.set('X-Frame-Options', 'DENY');
   res.set('Content-Security-Policy', "frame-ancestors 'none'");
   next();
@@ -29,7 +29,7 @@ export const adminPageHeaders: RequestHandler = (_req, res, next) => {
  * same-origin` and its own `Origin`; scripts send one of CSRF_HEADERS. A request a browser
  * marks as cross-site or from a foreign origin is refused whatever it carries.
  */
-export const adminRequestGuard: RequestHandler = (req, res, next) => {
+const adminRequestGuard: RequestHandler = (req, res, next) => {
   if (SAFE_METHODS.has(req.method)) return next();
   const fetchSite = req.get('sec-fetch-site');
   const origin = req.get('origin');

@@ -13,14 +13,14 @@ type CorsConfig = Pick<Config, 'nodeEnv' | 'http'>;
 
 type Grant = 'credentials' | 'any' | null;
 
-export function corsGrant(config: CorsConfig): (origin: string) => Grant {
+function corsGrant(config: CorsConfig): (origin: string) => Grant {
   const listed = new Set(config.http.corsOrigins ?? []);
   const anyOrigin = config.http.corsOrigins === undefined ? config.nodeEnv !== 'production' : listed.has('*');
   return (origin) => (listed.has(origin) ? 'credentials' : anyOrigin ? 'any' : null);
 }
 
 /** The CORS response headers for a request from `origin` (none when it is refused). */
-export function corsHeaders(
+function corsHeaders(
   grantFor: (origin: string) => Grant,
   request: { origin: string | null; method: string; requestedHeaders: string | null },
 ): Record<string, string> {

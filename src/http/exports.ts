@@ -7,6 +7,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type pg from 'pg';
 import { requireRole } from '../auth/express.js';
 import type { TokenVerifier } from '../auth/tokens.js';
+import type { DashboardCache } from '../dashboard/cache.js';
 import { DashboardView } from '../dashboard/dashboard.js';
 import {
   validateFilter,
@@ -35,6 +36,8 @@ export { EXPORTS_PATH };
 
 export interface ExportsDeps {
   pool: pg.Pool;
+  /** The process's dashboard cache: an export reuses what the GraphQL field computed. */
+  dashboardCache: DashboardCache;
   verifier: TokenVerifier;
   log: Logger;
 }
@@ -122,7 +125,7 @@ async function sendCsv(
   }
 }
 
-export function exportsRouter({ pool, verifier, log }: ExportsDeps): Router {
+export function exportsRouter({ pool, dashboardCache, verifier, log }: ExportsDeps): Router {
   const router = express.Router();
   if (verifier.enabled) router.use(requireRole(verifier, 'viewer'));
 
@@ -151,7 +154,7 @@ export function exportsRouter({ pool, verifier, log }: ExportsDeps): Router {
     try {
       const { filter, options } = seriesArguments(name, queryOf(req));
       fileName = dashboardSeriesFileName(name, filter, options);
-      records = await DASHBOARD_SERIES[name].records(new DashboardView(pool, filter), options);
+      records = await DASHBOARD_SERIES[name].records(new DashboardView(pool, dashboardCache, filter), options);
     } catch (error) {
       if (error instanceof DomainError) {
         res.status(400).json({ error: { code: error.code, message: error.message, ...error.details } });

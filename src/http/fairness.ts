@@ -34,7 +34,7 @@ interface ClientSlots {
 }
 
 /** Slots per identity; a client's state exists only while it has operations in flight. */
-export function createConcurrencyLimiter(maxConcurrent: number, maxQueued: number) {
+function createConcurrencyLimiter(maxConcurrent: number, maxQueued: number) {
   const clients = new Map<string, ClientSlots>();
 
   const take = (identity: string, slots: ClientSlots, weight: number): Release => {

@@ -53,8 +53,8 @@ export function localGraphiQL(): (options: GraphiQLOptions) => Promise<Uint8Arra
 }
 
 // The bundle is loaded in a worker thread, whose heap goes when it ends: imported by the
-// API itself it would stay for the life of the process (+60 MB RSS measured, against
-// +13 MB for the page's bytes alone).
+// API itself it would stay for the life of the process, several times the page's own
+// bytes (bench/RESULTS.md, "Tuning decisions").
 const RENDER_PAGE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { renderGraphiQL } = require(workerData.module);

@@ -46,8 +46,8 @@ export const QUERY_LIMITS = {
   maxCost: 10_000,
 } as const;
 
-export const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
-export const PARSE_FAILED = 'GRAPHQL_PARSE_FAILED';
+const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
+const PARSE_FAILED = 'GRAPHQL_PARSE_FAILED';
 
 // Report instead of throwing from inside graphql's visitor: a throw would escape
 // validate() as an exception instead of a validation error.
@@ -56,7 +56,7 @@ const reportToContext = (ctx: ValidationContext | null, error: GraphQLError) => 
 };
 const report = { propagateOnRejection: false, onReject: [reportToContext] };
 
-export function armorConfig(production: boolean): GraphQLArmorConfig {
+function armorConfig(production: boolean): GraphQLArmorConfig {
   return {
     maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true, ...report },
     maxAliases: { n: QUERY_LIMITS.maxAliases, ...report },
@@ -82,7 +82,7 @@ const withCode = (error: GraphQLError, code: string) =>
       });
 
 /** Parse and validation errors get extensions.code (GRAPHQL_PARSE_FAILED / _VALIDATION_FAILED). */
-export function useErrorCodesForInvalidDocuments(): Plugin {
+function useErrorCodesForInvalidDocuments(): Plugin {
   return {
     onParse() {
       return ({ result, replaceParseResult }) => {
@@ -209,7 +209,7 @@ function tooCostly(cost: number, maxCost: number, overHttp: boolean): GraphQLErr
 }
 
 /** Refuses an operation whose cost, with its variables, exceeds maxCost (HTTP 400). */
-export function useCostLimit(maxCost: number): Plugin {
+function useCostLimit(maxCost: number): Plugin {
   const check = (args: ExecutionArgs, refuse: (result: { errors: GraphQLError[] }) => void) => {
     const op = executedOperation(args.schema, args.document, args.operationName, args.variableValues);
     if (!op) return;

@@ -7,7 +7,7 @@ import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphq
 import type { MaskError, Plugin } from 'graphql-yoga';
 import type { Logger } from '../infra/logger.js';
 
-export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_HEADER = 'x-request-id';
 const CLIENT_ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 
 interface LogContext {

@@ -13,7 +13,7 @@ import { createReadinessCheck } from './health.js';
 import { mountWebConsole } from './web-console.js';
 import { GRAPHQL_PATH, type Yoga } from './yoga.js';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 export interface RoutesDeps {
   services: AppServices;
@@ -45,7 +45,7 @@ export function createRoutes({ services, yoga, verifier, metrics }: RoutesDeps):
   app.use(BULL_BOARD_PATH, ...adminOnly, bullBoardRouter([services.ingestQueue]));
 
   // Browser apps: CSV downloads and GraphQL.
-  app.use(EXPORTS_PATH, corsMiddleware(config), exportsRouter({ pool: services.db.pool, verifier, log }));
+  app.use(EXPORTS_PATH, corsMiddleware(config), exportsRouter({ pool: services.db.pool, dashboardCache: services.caches.dashboard, verifier, log }));
   app.use(GRAPHQL_PATH, (req, res) => yoga(req, res, { req, res }));
 
   // The web console, after the API routes it calls (they keep their paths).

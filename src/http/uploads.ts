@@ -31,7 +31,7 @@ export interface StreamingUploadOptions {
 }
 
 /** The body stopped arriving: thrown into the parser and from there into every file stream. */
-export class UploadIdleError extends Error {
+class UploadIdleError extends Error {
   readonly status = 408;
   constructor(readonly seconds: number) {
     super(`upload idle: no byte received for ${seconds} s; the request was ended and nothing was stored`);

@@ -5,7 +5,7 @@ import { pino, type DestinationStream } from 'pino';
 
 export const REDACTED = '[redacted]';
 
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'authorization',
   '*.authorization',
   '*.Authorization',

@@ -49,7 +49,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-export async function loadMigrationsList(prismaDir = PRISMA_DIR): Promise<MigrationList> {
+async function loadMigrationsList(prismaDir = PRISMA_DIR): Promise<MigrationList> {
   const baseDir = path.join(prismaDir, 'migrations');
   const entries = await readdir(baseDir, { withFileTypes: true }).catch(() => []);
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();

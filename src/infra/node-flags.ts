@@ -6,9 +6,8 @@
 export const NODE_FLAGS = {
   api: [
     // Startup (schema, Yoga, Prisma) grows V8's young generation to its default 16 MB
-    // semi-spaces, and they stay committed. 2 MB semi-spaces: idle RSS 180 → 144 MB, peak
-    // over two 166 MB uploads ~220 → ~185 MB; the dashboard's index load and requests took
-    // the same time and CPU.
+    // semi-spaces, and they stay committed; 2 MB ones cut idle and peak RSS at no cost in
+    // request time (figures: bench/RESULTS.md, "Tuning decisions").
     '--max-semi-space-size=2',
     // Prisma 7's query compiler is WebAssembly (the "small" build, see prisma/schema.prisma);
     // no TurboFan tier-up for it saves another 5–10 MB of compiler memory, and Liftoff's
@@ -17,16 +16,16 @@ export const NODE_FLAGS = {
     // through an API started with it.
     '--liftoff-only',
     // V8 lets the old generation grow to about twice its live size before a full
-    // collection; with 2 MB semi-spaces, streams (a 300k-row CSV export, a run of huge
-    // refused bodies) promote their short-lived garbage there, and RSS rose 142 → 254 MB
-    // and stayed. Growing by 20 % per collection: 139 → 145 MB on the same export; idle
-    // 145 → 137 MB, 150 uncached full dashboards p50 17.3 → 17.9 ms, p95 24.3 → 24.7 ms.
+    // collection; with 2 MB semi-spaces, streams (a large CSV export, a run of huge refused
+    // bodies) promote their short-lived garbage there and RSS stayed high. Growing by 20 %
+    // per collection keeps it near the live size for a small cost in dashboard latency
+    // (figures: bench/RESULTS.md, "Tuning decisions").
     '--heap-growing-percent=20',
   ],
   worker: [
     // Ingest streams, so a larger heap only delays collection and lets RSS grow past what
-    // a 1 GiB file needs. (Smaller semi-spaces, as for the API, were measured too: 8 MB
-    // took ~25 MB off the peak but cost ~17% more CPU per ingest, so the default stays.)
+    // a 1 GiB file needs. Smaller semi-spaces, as for the API, cost more CPU per ingest
+    // than the memory they save (bench/RESULTS.md, "Tuning decisions").
     '--max-old-space-size=192',
   ],
 } as const;

@@ -1,7 +1,7 @@
 // Everything of PostgreSQL that is not a query of one room: the pg.Pool of a process,
 // transactions, COPY and the advisory-lock keys. Its own module so that
 // processes without Prisma (the worker) don't load the Prisma client at all: its runtime
-// took ~14 MB of the idle worker's RSS (135 → 121 MB) for nothing.
+// costs the idle worker memory for nothing (bench/RESULTS.md, "Tuning decisions").
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';

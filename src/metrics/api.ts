@@ -12,9 +12,9 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../infra/logger.js';
 
 /** BullMQ job states (a paused queue keeps its jobs in `waiting`). */
-export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
-export const OPERATION_DURATION_BUCKETS: [number, ...number[]] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const OPERATION_DURATION_BUCKETS: [number, ...number[]] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface ApiMetrics {
   registry: Registry;

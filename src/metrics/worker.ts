@@ -18,7 +18,7 @@ export type RowOutcome = 'inserted' | 'updated' | 'unchanged' | 'rejected';
 /** Longer than a chunk commit without a progress write (the reporter writes every 250 ms while bytes are read). */
 const READING_RATE_TTL_MS = 10_000;
 
-export const STAGE_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+const STAGE_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 export class WorkerMetrics {
   readonly registry = new Registry();

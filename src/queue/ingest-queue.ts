@@ -10,7 +10,7 @@ export const ingestPayloadSchema = z.object({ jobId: z.uuid() });
 export type IngestPayload = z.infer<typeof ingestPayloadSchema>;
 
 /** Retries with exponential backoff for transient faults (database or Redis gone). */
-export function ingestJobOptions(queue: Config['queue']): DefaultJobOptions {
+function ingestJobOptions(queue: Config['queue']): DefaultJobOptions {
   return {
     attempts: queue.attempts,
     backoff: { type: 'exponential', delay: queue.backoffMs },

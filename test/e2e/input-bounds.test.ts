@@ -4,7 +4,6 @@
 // huge dashboard filters cannot grow the result cache beyond its byte cap.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dashboardCacheFor } from '../../src/dashboard/cache.js';
 import { FULL_DASHBOARD } from '../helpers/dashboard-graphql.js';
 import { Rng } from '../helpers/random.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -62,7 +61,7 @@ describe('dashboard filter values', () => {
   });
 
   it('keeps the result cache under its byte cap while huge filters keep coming', async () => {
-    const cache = dashboardCacheFor(t.services.db.pool);
+    const cache = t.services.caches.dashboard;
     expect(cache.maxBytes).toBe(CACHE_MAX_BYTES);
     const longest = (i: number, width: number) => Array.from({ length: 100 }, (_, j) => `${i}-${j}-`.padEnd(width, 'v'));
     const requests = 60;

@@ -3,8 +3,6 @@
 // a role that does not exist and at a host name that does not resolve. /ready is public:
 // it answers a stable code per dependency, never the driver's message (which names
 // roles, hosts and databases); that detail goes to the log.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../src/http/app.js';
 import { parseConfig } from '../../src/config/config.js';
@@ -12,6 +10,7 @@ import { createLogger } from '../../src/infra/logger.js';
 import { createServices } from '../../src/services.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { freePort } from '../helpers/ports.js';
+import { spawnEntry, until } from '../helpers/processes.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 
 describe('/ready with a dependency down', () => {
@@ -102,31 +101,30 @@ describe('an API process with Redis down', () => {
 
   it('keeps serving and writes only structured log lines (no raw stack trace per reconnect)', async () => {
     const port = await freePort();
-    const api = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../src/main.ts')], {
-      env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1', PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    api.stdout.on('data', (data: Buffer) => (output += data.toString()));
-    api.stderr.on('data', (data: Buffer) => (output += data.toString()));
+    const api = spawnEntry('src/main.ts', { LOG_LEVEL: 'info', DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1', PORT: String(port) });
     try {
       const base = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + 60_000;
-      while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
-        if (Date.now() > deadline || api.exitCode !== null) throw new Error(`API did not start:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await until(
+        () => fetch(`${base}/health`).then((r) => r.ok, () => false),
+        (ok) => ok || !api.alive(),
+        'the API to answer /health',
+        60_000,
+        200,
+        api.output,
+      );
+      expect(api.alive()).toBe(true);
       // A few reconnect attempts happen meanwhile (ioredis retries within a second or two).
       for (let probe = 0; probe < 5; probe++) {
         expect((await fetch(`${base}/ready`)).status).toBe(503);
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
+      const output = api.output();
       expect(output).toMatch(/Redis connection error/);
       expect(output).not.toMatch(/\n\s+at /);
       for (const line of output.split('\n').filter(Boolean)) expect(() => JSON.parse(line), line).not.toThrow();
-      expect(api.exitCode).toBeNull();
+      expect(api.alive()).toBe(true);
     } finally {
-      api.kill('SIGKILL');
+      await api.kill9();
     }
   });
 });

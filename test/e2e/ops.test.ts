@@ -11,6 +11,7 @@ import { buildApp, type App } from '../../src/http/app.js';
 import { createLogger, REDACTED } from '../../src/infra/logger.js';
 import { startWorkerMetricsServer, WorkerMetrics } from '../../src/metrics/worker.js';
 import { createServices } from '../../src/services.js';
+import { until } from '../helpers/processes.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
 
 // Built by hand (not startTestApp) to capture the API's log lines.
@@ -99,13 +100,7 @@ async function openWs() {
   return { socket, next };
 }
 
-const waitFor = async (check: () => Promise<boolean>, ms = 5_000) => {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+const waitFor = (check: () => Promise<boolean>, what: string) => until(check, Boolean, what, 5_000, 25);
 
 describe('auth off (AUTH_TOKENS empty)', () => {
   it('listens on 127.0.0.1 only', () => {
@@ -172,9 +167,9 @@ describe('/metrics', () => {
     }
     expect(await active()).toBe(2);
     first.socket.send(JSON.stringify({ id: 's', type: 'complete' }));
-    await waitFor(async () => (await active()) === 1);
+    await waitFor(async () => (await active()) === 1, 'one active subscription');
     second.socket.terminate();
-    await waitFor(async () => (await active()) === 0);
+    await waitFor(async () => (await active()) === 0, 'no active subscription');
     first.socket.close();
   });
 
@@ -199,8 +194,8 @@ describe('/metrics', () => {
     );
     expect(await ws.next()).toMatchObject({ id: 'd', type: 'next', payload: { data: { jobProgress: { status: 'COMPLETED' } } } });
     expect(await ws.next()).toEqual({ id: 'd', type: 'complete' });
-    await waitFor(async () => (await active()) === 0);
-    await waitFor(async () => ((await services.redis.pubsub('CHANNELS', `${db.redisPrefix}:job-progress:${doneJob}`)) as string[]).length === 0);
+    await waitFor(async () => (await active()) === 0, 'no active subscription');
+    await waitFor(async () => ((await services.redis.pubsub('CHANNELS', `${db.redisPrefix}:job-progress:${doneJob}`)) as string[]).length === 0, 'the finished job\'s channel to be unsubscribed');
     ws.socket.close();
   });
 

@@ -10,7 +10,7 @@ import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js
 import { pgConfig } from '../../src/infra/migrations.js';
 import { ADMIN_URL, databaseUrl } from '../helpers/env.js';
 import { freePort } from '../helpers/ports.js';
-import { spawnEntry } from '../helpers/processes.js';
+import { spawnEntry, until } from '../helpers/processes.js';
 
 const database = `bi_test_restart_${randomBytes(4).toString('hex')}`;
 
@@ -40,15 +40,9 @@ function childPid(parent: number, entry: string): number | undefined {
   return row ? Number(row.trim().split(/\s+/)[0]) : undefined;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, context: () => string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached\n${context()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** The first value `probe` gives that is not undefined, within `ms`. */
+const reached = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, context: () => string, ms = 60_000): Promise<T> =>
+  until(async () => probe(), (value) => value !== undefined, what, ms, 100, context) as Promise<T>;
 
 afterAll(async () => {
   const admin = new pg.Client(pgConfig(ADMIN_URL));
@@ -76,26 +70,26 @@ describe('npm start restarts a dead child', () => {
       }
     };
     try {
-      await until('ready', async () => ((await ready()) === 200 ? true : undefined), start.output);
-      const worker = await until('worker started', pidOf('worker/main.ts'), start.output);
-      const api = await until('API started', pidOf('src/main.ts'), start.output);
+      await reached('ready', async () => ((await ready()) === 200 ? true : undefined), start.output);
+      const worker = await reached('worker started', pidOf('worker/main.ts'), start.output);
+      const api = await reached('API started', pidOf('src/main.ts'), start.output);
 
       process.kill(worker, 'SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, 500));
       // The API was not taken down with it.
       expect(await ready()).toBe(200);
-      const workerExit = await until(
+      const workerExit = await reached(
         'worker exit logged',
         () => start.lines().find((line) => line.msg === 'child exited unexpectedly; restarting' && line.process === 'worker'),
         start.output,
       );
       expect(workerExit).toMatchObject({ childPid: worker, signal: 'SIGKILL', restartInMs: 1_000 });
-      const secondWorker = await until('worker restarted', () => started('worker')[1]?.childPid, start.output);
+      const secondWorker = await reached('worker restarted', () => started('worker')[1]?.childPid, start.output);
       expect(secondWorker).not.toBe(worker);
       expect(pidOf('worker/main.ts')()).toBe(secondWorker);
       // Dying again soon after: the delay doubles.
       process.kill(secondWorker, 'SIGKILL');
-      const exits = await until(
+      const exits = await reached(
         'second worker exit logged',
         () => {
           const found = start.lines().filter((line) => line.msg === 'child exited unexpectedly; restarting' && line.process === 'worker');
@@ -104,7 +98,7 @@ describe('npm start restarts a dead child', () => {
         start.output,
       );
       expect(exits[1]).toMatchObject({ childPid: secondWorker, signal: 'SIGKILL', restartInMs: 2_000 });
-      const newWorker = await until('worker restarted again', () => started('worker')[2]?.childPid, start.output);
+      const newWorker = await reached('worker restarted again', () => started('worker')[2]?.childPid, start.output);
       expect(pidOf('worker/main.ts')()).toBe(newWorker);
       expect(await ready()).toBe(200);
       expect(await ready()).toBe(200);
@@ -113,7 +107,7 @@ describe('npm start restarts a dead child', () => {
       const csv = 'User_ID,User_Name,Region,Is_Active_Sub\n00000000-0000-4000-8000-000000000001,Ada,EU,true\n';
       const uploaded = await upload({ url: `${base}/graphql` }, UploadCsvMutation, { users: { name: 'users.csv', data: new Blob([csv]) } });
       const jobId = uploaded.data!.uploadCsv.id;
-      const status = await until(
+      const status = await reached(
         'job finished',
         async () => {
           const { job } = await requestData({ url: `${base}/graphql` }, JobQuery, { id: jobId });
@@ -124,10 +118,10 @@ describe('npm start restarts a dead child', () => {
       expect(status).toBe('COMPLETED');
 
       process.kill(api, 'SIGKILL');
-      const newApi = await until('API restarted', () => started('api')[1]?.childPid, start.output);
+      const newApi = await reached('API restarted', () => started('api')[1]?.childPid, start.output);
       expect(newApi).not.toBe(api);
       expect(pidOf('src/main.ts')()).toBe(newApi);
-      await until('ready again', async () => ((await ready()) === 200 ? true : undefined), start.output);
+      await reached('ready again', async () => ((await ready()) === 200 ? true : undefined), start.output);
       expect(start.child.exitCode).toBeNull();
 
       start.child.kill('SIGINT');

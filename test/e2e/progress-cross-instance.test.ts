@@ -2,13 +2,10 @@
 // PostgreSQL and Redis (each process in its own working and temp directory). A client on
 // API B receives every event the worker publishes, through to completion; when clients
 // leave, no Redis channel subscription remains.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upload } from '../../src/client/http.js';
@@ -19,37 +16,26 @@ import { channelTopics } from '../../src/infra/pubsub.js';
 import { jobProgressEventSchema, type JobProgressEvent } from '../../src/progress/events.js';
 import { createWsClient, subscribeData } from '../../src/client/ws.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { insertJob, waitFor } from './progress-driver.js';
+import { insertJob, waitFor } from '../helpers/progress-driver.js';
 import { freePort } from '../helpers/ports.js';
+import { spawnEntry, type Proc } from '../helpers/processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-// tsx's loader by absolute URL: the children run in directories without node_modules.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 let db: TestDatabase;
 let redis: Redis;
-const children: ChildProcess[] = [];
+const children: Proc[] = [];
 const dirs: string[] = [];
 const apiUrls: string[] = [];
 
 /** A TypeScript entry of ours as a child node process with its own cwd and TMPDIR. */
-async function spawnProcess(entry: string, args: string[], env: Record<string, string>): Promise<ChildProcess> {
+async function spawnProcess(entry: string, args: string[], env: Record<string, string>): Promise<Proc> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bi-progress-'));
   dirs.push(dir);
-  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, entry), ...args], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'error',
-      TMPDIR: dir,
-      DATABASE_URL: db.url,
-      REDIS_URL: db.redisUrl,
-      REDIS_PREFIX: db.redisPrefix,
-      ...env,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawnEntry(
+    entry,
+    { LOG_LEVEL: 'error', TMPDIR: dir, DATABASE_URL: db.url, REDIS_URL: db.redisUrl, REDIS_PREFIX: db.redisPrefix, ...env },
+    { args, cwd: dir, baseEnv: { PATH: process.env.PATH ?? '' }, stdio: 'inherit' },
+  );
   children.push(child);
   return child;
 }
@@ -76,16 +62,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(children.map((child) => child.stop()));
   redis?.disconnect();
   await db?.drop();
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -150,9 +127,8 @@ describe('progress across processes', () => {
     // One Redis subscription per API process (plus the tap), however the clients are spread.
     expect(Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1])).toBe(3);
 
-    const worker = await spawnProcess('test/e2e/progress-publisher-process.ts', [jobId], {});
-    const exitCode = await new Promise<number | null>((resolve) => worker.once('exit', resolve));
-    expect(exitCode).toBe(0);
+    const worker = await spawnProcess('test/helpers/progress-publisher-process.ts', [jobId], {});
+    expect(await worker.exited).toBe(0);
     await withTimeout(Promise.all([onB.done, onA.done]), 15_000, 'subscriptions completing');
 
     // The tap is a connection of its own: it may see the last message a moment after the clients.
@@ -195,11 +171,11 @@ describe('progress across processes', () => {
     // The job waits in the queue until a worker exists: the first event is its QUEUED state.
     expect(onB.events[0]).toMatchObject({ status: 'QUEUED', percent: 0 });
     const worker = await spawnProcess('worker/main.ts', [], {});
-    const workerExit = new Promise<never>((_, reject) =>
-      worker.once('exit', (code) => reject(new Error(`the worker exited (${code}) before the job finished`))),
-    );
+    const workerExit = worker.exited.then((code): never => {
+      throw new Error(`the worker exited (${code}) before the job finished`);
+    });
     await withTimeout(Promise.race([onB.done, workerExit]), 60_000, 'the ingest');
-    worker.kill('SIGTERM');
+    await worker.stop();
 
     const { events } = onB;
     expect(events.at(-1)).toMatchObject({ status: 'COMPLETED_WITH_ERRORS', percent: 100 });

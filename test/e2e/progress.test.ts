@@ -13,7 +13,7 @@ import { logger } from '../../src/infra/logger.js';
 import { channelTopics, createPubSub, type PubSub } from '../../src/infra/pubsub.js';
 import { createWsClient, subscribe } from '../../src/client/ws.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { insertJob, JobDriver, sleep, waitFor } from './progress-driver.js';
+import { insertJob, JobDriver, sleep, waitFor } from '../helpers/progress-driver.js';
 
 type ProgressData = JobProgressResult['jobProgress'];
 

@@ -1,6 +1,5 @@
 // The whole path as a frontend drives it: multipart upload over real HTTP (both files in
 // one request), a real worker process on BullMQ, then the job and dashboard over GraphQL.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { openAsBlob } from 'node:fs';
@@ -13,16 +12,17 @@ import { DemoKpisQuery } from '../../src/client/operations/demo.js';
 import { JobQuery, UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { JobProgressSubscription } from '../../src/client/operations/progress.js';
 import { createWsClient, subscribeData } from '../../src/client/ws.js';
+import { DashboardCache } from '../../src/dashboard/cache.js';
 import { DashboardView } from '../../src/dashboard/dashboard.js';
 import { validateFilter } from '../../src/dashboard/filter.js';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { aggregateDifferences } from '../helpers/reference-aggregates.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { freePort } from '../helpers/ports.js';
+import { startWorker, type Proc } from '../helpers/processes.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 let t: TestApp;
-let worker: ChildProcess;
+let worker: Proc;
 let dir: string;
 let metricsPort: number;
 
@@ -31,19 +31,11 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'bi-upload-'));
   await generateSample({ users: 300, transactions: 20_000, days: 10, seed: 7, dirty: 0, out: dir });
   t = await startTestApp('upload');
-  worker = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: t.db.url, REDIS_URL: t.db.redisUrl, REDIS_PREFIX: t.db.redisPrefix, WORKER_METRICS_PORT: String(metricsPort) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  worker = startWorker(t.db, { WORKER_METRICS_PORT: String(metricsPort) }, { stdio: 'inherit' });
 });
 
 afterAll(async () => {
-  if (worker && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await t?.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -142,10 +134,10 @@ describe('uploadCsv over HTTP', () => {
     const names = ['kpis', 'spendTrend:DAY', 'costByModel', 'costByRegion', 'topCompanies:10', 'subscribers', 'spendAnomalies', 'dateRange', 'regions', 'companies', 'models'];
     const stored = await redis.mget(names.map(key));
     expect(Object.fromEntries(names.map((name, i) => [name, stored[i] !== null]))).toEqual(Object.fromEntries(names.map((name) => [name, true])));
-    // What the worker stored equals a computation from scratch (a pool of its own: no cache shared).
+    // What the worker stored equals a computation from scratch (a pool and no cache of its own).
     const pool = new pg.Pool({ connectionString: t.db.url, max: 2 });
     try {
-      const fresh = new DashboardView(pool, validateFilter(null));
+      const fresh = new DashboardView(pool, new DashboardCache(0), validateFilter(null));
       expect(JSON.parse(stored[0]!)).toEqual(await fresh.kpis());
       expect(JSON.parse(stored[4]!)).toEqual(await fresh.topCompanies(10));
     } finally {

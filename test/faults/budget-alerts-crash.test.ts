@@ -5,7 +5,7 @@
 // that alert evaluation takes (BUDGETS_LOCK), so the worker, its aggregates committed,
 // waits on it; the test sees it waiting in pg_locks and kills it there. This file kills
 // only worker processes (PostgreSQL and Redis keep running), so it can run on its own:
-//   npx vitest run --config vitest.faults.config.ts test/faults/budget-alerts-crash.test.ts
+//   npx vitest run --project faults test/faults/budget-alerts-crash.test.ts
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -27,7 +27,7 @@ import {
 
 const SEED = Number(process.env.FAULT_SEED ?? 6);
 const KILLS = Number(process.env.FAULT_KILLS ?? 10);
-/** The worker's chunk size (worker/main.ts has no setting for it): one checkpoint per chunk. */
+/** The worker's chunk size (config.worker.chunkRecords, a tunable): one checkpoint per chunk. */
 const CHUNK_RECORDS = TUNABLES.chunkRecords;
 
 let files: { users: string; transactions: string };

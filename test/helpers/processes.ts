@@ -1,9 +1,12 @@
 // The service as an operator runs it: real API and worker child processes on a test
 // file's database and Redis prefix, bounded waits, and what a probe reads off a process
-// from outside (alive, RSS, output).
+// from outside (alive, RSS, output). The one place tests and benchmarks spawn our entries
+// and wait for conditions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { TestDatabase } from './test-db.js';
 import { freePort } from './ports.js';
 
@@ -55,23 +58,45 @@ export interface Proc {
   rssBytes(): number;
   /** SIGKILL if still running; resolves when it is gone. */
   kill9(): Promise<void>;
+  /** SIGTERM (a clean shutdown) if still running; resolves when it is gone. */
+  stop(): Promise<void>;
 }
 
-/** Runs `entry` on this Node: a .ts source through tsx, a compiled dist/ .js with plain node (as production does). */
-export function spawnEntry(entry: string, env: Record<string, string>, nodeArgs: string[] = []): Proc {
-  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...loader, path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export interface SpawnOptions {
+  /** V8 flags before the entry (e.g. the heap flags of `npm run start:api`). */
+  nodeArgs?: string[];
+  /** Arguments after the entry. */
+  args?: string[];
+  /** Default the checkout; children can run elsewhere (tsx is loaded by absolute URL). */
+  cwd?: string;
+  /** The environment the given variables are added to (default: this process's). */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** 'pipe' (default) keeps the output for output(); 'inherit' shows it live (benchmarks). */
+  stdio?: 'pipe' | 'inherit';
+}
+
+// tsx's loader by absolute URL: a child may run in a directory without node_modules.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/**
+ * An entry of ours (path from the checkout's root) as a child node process: a .ts source
+ * through tsx, a compiled dist/ .js with plain node (as production runs it).
+ */
+export function spawnEntry(entry: string, env: Record<string, string>, options: SpawnOptions = {}): Proc {
+  const { nodeArgs = [], args = [], cwd = ROOT, baseEnv = process.env, stdio = 'pipe' } = options;
+  const loader = entry.endsWith('.ts') ? ['--import', TSX] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, path.join(ROOT, entry), ...args], {
+    cwd,
+    env: { ...baseEnv, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', stdio, stdio],
   });
   let output = '';
   const keep = (data: Buffer) => {
     output += data.toString();
     if (output.length > 200_000) output = output.slice(-100_000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
@@ -89,13 +114,17 @@ export function spawnEntry(entry: string, env: Record<string, string>, nodeArgs:
       if (alive()) child.kill('SIGKILL');
       await exited;
     },
+    async stop() {
+      if (alive()) child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 
 const dbEnv = (db: TestDatabase) => ({ DATABASE_URL: db.url, REDIS_URL: db.redisUrl, REDIS_PREFIX: db.redisPrefix });
 
-export function startWorker(db: TestDatabase, env: Record<string, string> = {}): Proc {
-  return spawnEntry('worker/main.ts', { ...dbEnv(db), WORKER_CONCURRENCY: '1', ...env });
+export function startWorker(db: TestDatabase, env: Record<string, string> = {}, options: SpawnOptions = {}): Proc {
+  return spawnEntry('worker/main.ts', { ...dbEnv(db), WORKER_CONCURRENCY: '1', ...env }, options);
 }
 
 export interface ApiProc extends Proc {
@@ -109,7 +138,7 @@ export interface ApiProc extends Proc {
 export async function startApi(db: TestDatabase, env: Record<string, string> = {}): Promise<ApiProc> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const proc = spawnEntry('src/main.ts', { ...dbEnv(db), PORT: String(port), ...env }, apiNodeArgs());
+    const proc = spawnEntry('src/main.ts', { ...dbEnv(db), PORT: String(port), ...env }, { nodeArgs: apiNodeArgs() });
     const base = `http://127.0.0.1:${port}`;
     try {
       await until(

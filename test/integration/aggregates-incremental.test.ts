@@ -6,7 +6,7 @@
 // (test/helpers/reference-aggregates.ts), and nothing may stay pending.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../helpers/random.js';
-import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 const SEED = Number(process.env.TEST_SEED ?? 1313);
 const U = (n: number) => id(n, 1);

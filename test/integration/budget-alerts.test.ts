@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BudgetAlert } from '../../src/budgets/model.js';
 import { deleteBudget, setBudget } from '../../src/budgets/store.js';
 import { validateBudgetInput, type SetBudgetInput } from '../../src/budgets/input.js';
-import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 /** What the pipeline published, per job, with the job's status at the moment it published. */

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAggregates } from '../../worker/pipeline/aggregates.js';
 import { REFERENCE_TABLES } from '../helpers/reference-aggregates.js';
-import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 const U = (n: number) => id(n, 1);
 const T = (n: number) => id(n, 2);

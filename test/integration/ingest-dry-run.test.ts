@@ -13,7 +13,7 @@ import { pgConfig } from '../../src/infra/migrations.js';
 import { cancelJob, retryJob } from '../../src/jobs/service.js';
 import { JobBusyError } from '../../worker/pipeline/run-job.js';
 import { until } from '../helpers/processes.js';
-import { createHarness, id, type FileCounts, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, id, type FileCounts, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 interface Sample {
   users: Buffer;

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TUNABLES } from '../../src/config/config.js';
 import { bullJobId, enqueueIngest, type IngestPayload } from '../../src/queue/ingest-queue.js';
 import { startWorker, until, type Proc } from '../helpers/processes.js';
-import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 let workers: Proc[] = [];

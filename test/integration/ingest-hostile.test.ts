@@ -2,7 +2,7 @@
 // and the worker stays usable. Complements ingest-rules (binary, empty, header-only,
 // non-UTF-8 files) and the HTTP-level hostile tests.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 const U = (n: number) => id(n, 1);

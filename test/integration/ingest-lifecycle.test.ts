@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../scripts/generate-sample.js';
 import { bullJobId, cancelJob, retryJob } from '../../src/jobs/service.js';
-import { createHarness, csv, TX_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, TX_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 interface Sample {
   users: Buffer;

@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../worker/pipeline/run-job.js';
-import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 const U = (n: number) => id(n, 1);

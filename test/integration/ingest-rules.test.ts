@@ -1,7 +1,7 @@
 // Ingestion rules end to end on handwritten files: header mapping, every rejection kind
 // with its exact physical line, column and reason, snapshots, and the job record.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, csv, id, TX_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, TX_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../scripts/generate-sample.js';
-import { createHarness, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 interface ManifestEntry {
   file: 'USERS' | 'TRANSACTIONS';

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { bullJobId, cancelJob, createUploadJob, retryJob } from '../../src/jobs/service.js';
 import { createIngestQueue } from '../../src/queue/ingest-queue.js';
 import type { JobProgressEvent } from '../../src/progress/events.js';
-import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 beforeAll(async () => {

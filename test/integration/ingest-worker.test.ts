@@ -1,43 +1,20 @@
 // The worker as deployed: worker/main.ts in a child process taking jobs from BullMQ.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { startWorker, until as untilWithin, type Proc } from '../helpers/processes.js';
+import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
-let worker: ReturnType<typeof startWorker>;
+let worker: Proc;
 
-function startWorker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; worker output:\n${worker.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> =>
+  untilWithin(read, done, what, 45_000, 200, worker.output);
 
 beforeAll(async () => {
   h = await createHarness('ingest_worker');
-  worker = startWorker({ DATABASE_URL: h.db.url, REDIS_URL: h.db.redisUrl, REDIS_PREFIX: h.db.redisPrefix, WORKER_CONCURRENCY: '2' });
+  worker = startWorker(h.db, { WORKER_CONCURRENCY: '2' });
 });
 afterAll(async () => {
-  if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+  await worker?.kill9();
   await h?.close();
 });
 

@@ -9,7 +9,7 @@ import { ADVISORY_LOCKS } from '../../src/infra/pg-pool.js';
 import { reconcileLostJobs, type ReconcileDeps } from '../../src/jobs/reconciler.js';
 import { bullJobId, createIngestQueue } from '../../src/queue/ingest-queue.js';
 import { startWorker, until, type Proc } from '../helpers/processes.js';
-import { createHarness, csv, id, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 let workers: Proc[] = [];

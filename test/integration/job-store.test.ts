@@ -22,7 +22,7 @@ import {
   writeProgress,
 } from '../../src/jobs/store.js';
 import { retryJob } from '../../src/jobs/service.js';
-import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { createHarness, csv, id, TX_HEADER, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 beforeAll(async () => {

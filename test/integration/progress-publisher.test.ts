@@ -9,7 +9,7 @@ import { jobChangedEventSchema, jobProgressEventSchema, type JobChangedEvent, ty
 import { publishJobState, publishProgress } from '../../src/progress/publisher.js';
 import { ProgressReporter } from '../../worker/pipeline/progress.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { insertJob, sleep, waitFor } from '../e2e/progress-driver.js';
+import { insertJob, sleep, waitFor } from '../helpers/progress-driver.js';
 
 let db: TestDatabase;
 let redis: Redis;

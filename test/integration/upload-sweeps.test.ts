@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredUploads, retryJob, sweepAbandonedUploads } from '../../src/jobs/service.js';
 import { storeUpload } from '../../src/infra/file-store.js';
 import { ADVISORY_LOCKS } from '../../src/infra/pg-pool.js';
-import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from './ingest-fixtures.js';
+import { bytesOf, createHarness, csv, id, USERS_HEADER, type IngestHarness } from '../helpers/ingest-fixtures.js';
 
 let h: IngestHarness;
 beforeAll(async () => {

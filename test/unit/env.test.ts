@@ -64,7 +64,8 @@ describe('environment', () => {
       expect(createLogger({ level: 'error' }).level).toBe('error');
       expect(configureLogger(parseConfig({ LOG_LEVEL: 'debug' }).log).level).toBe('debug');
     } finally {
-      process.env.LOG_LEVEL = saved;
+      if (saved === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = saved;
       configureLogger(parseConfig().log);
     }
   });

@@ -8,6 +8,7 @@ import { workerMetrics } from '../../src/metrics/worker.js';
 import type { JobProgressEvent } from '../../src/progress/events.js';
 import type { RawProgressRow } from '../../src/progress/job-row.js';
 import { ProgressReporter } from '../../worker/pipeline/progress.js';
+import { sleep } from '../helpers/processes.js';
 
 const JOB_ID = '6f1c1a52-2c4e-4c41-9d7e-0d6f4a7f9b11';
 

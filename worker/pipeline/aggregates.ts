@@ -9,6 +9,7 @@
 // REPEATABLE READ snapshot and an advisory lock, or, when that fails, are split in halves
 // until the failing ones are isolated (they stay pending for the next refresh).
 import type pg from 'pg';
+import { bumpDataVersion } from '../../src/dashboard/data-version.js';
 import { SET_BLOCK_BITS, SET_GRAINS, bitOf, blockOf, type SetKind } from '../../src/dashboard/distinct-sets.js';
 import { ADVISORY_LOCKS, withTransaction } from '../../src/infra/pg-pool.js';
 import { isConnectionError } from './failures.js';
@@ -195,9 +196,6 @@ function setChange(kind: SetKind, grain: (typeof SET_GRAINS)[number], changes: s
    WHERE bit_count(c.added) > 0 AND NOT EXISTS (SELECT FROM updated s WHERE ${key})`;
 }
 
-const BUMP_VERSION_SQL = `INSERT INTO data_version (id, version, as_of, last_job_id) VALUES (1, 1, now(), $1::uuid)
-  ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, as_of = now(), last_job_id = $1::uuid`;
-
 // The pairs to apply: this job's, and those of jobs not running now (a failed or
 // cancelled run, a refresh that failed or was interrupted). A running job's batch may
 // still be growing: that job applies it itself.
@@ -314,7 +312,7 @@ async function applyOnce(client: pg.PoolClient, jobId: string, pairs: Pair[], on
       }
       await client.query(`DELETE FROM aggregate_retractions r USING ${PAIRS} WHERE r.batch = p.batch AND r.date = p.date`, params);
       await client.query(`DELETE FROM aggregate_pending a USING ${PAIRS} WHERE a.batch = p.batch AND a.date = p.date`, params);
-      await client.query(BUMP_VERSION_SQL, [jobId]);
+      await bumpDataVersion(client, jobId);
     },
     { mode: 'ISOLATION LEVEL REPEATABLE READ' },
   );

@@ -1,7 +1,7 @@
 // Packed transaction rows → COPY … (FORMAT binary). PostgreSQL loads binary tuples in
-// ~60 % of the time it takes to parse the same rows as text (measured here: 1M rows,
-// 5.5–6.1 s against 8.7–10.0 s; timestamps, numerics and UUIDs are the costly parsers),
-// and on a first load PostgreSQL is the bottleneck. The worker converts the packed text
+// well under the time it takes to parse the same rows as text (timestamps, numerics and
+// UUIDs are the costly parsers; figures in bench/RESULTS.md, "Tuning decisions"), and on
+// a first load PostgreSQL is the bottleneck. The worker converts the packed text
 // (already validated and canonical, see transaction-rows.ts) field by field.
 import { HEX_VALUE } from './key-set.js';
 

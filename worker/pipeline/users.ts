@@ -5,6 +5,7 @@
 // into a staging table, register its keys in a seen-keys table (duplicates conflict),
 // then one set-based merge.
 import type pg from 'pg';
+import { bumpDataVersion } from '../../src/dashboard/data-version.js';
 import { copyFields } from '../../src/ingest/copy-text.js';
 import { usersFormat, type UserColumn } from '../../src/ingest/rows.js';
 import { copyInto } from '../../src/infra/pg-pool.js';
@@ -52,10 +53,6 @@ SELECT (SELECT count(*) FROM inserted)::int AS inserted, (SELECT count(*) FROM u
 
 const MERGE_USERS_SQL = mergeUsersSql();
 const DRY_RUN_MERGE_USERS_SQL = mergeUsersSql(`nextval('pg_temp.${DRY_RUN_SEQ}')`);
-
-// Subscriber figures are read from users: a change must move the dashboard's data version.
-const BUMP_VERSION_SQL = `INSERT INTO data_version (id, version, as_of, last_job_id) VALUES (1, 1, now(), $1::uuid)
-  ON CONFLICT (id) DO UPDATE SET version = data_version.version + 1, as_of = now(), last_job_id = $1::uuid`;
 
 function stageLines(rows: ChunkRows<RowList>): string[] {
   return [
@@ -117,7 +114,8 @@ export function usersTarget(dryRun: boolean): FileTarget<UserColumn, RowList> {
       );
       const inserted = merged[0]?.inserted ?? 0;
       const updated = merged[0]?.updated ?? 0;
-      if (inserted + updated > 0 && !dryRun) await client.query(BUMP_VERSION_SQL, [jobId]);
+      // Subscriber figures are read from users: a change must move the data version.
+      if (inserted + updated > 0 && !dryRun) await bumpDataVersion(client, jobId);
       const unchanged = rows.ok.count - duplicates.length - inserted - updated;
       return { inserted, updated, unchanged, rejected: duplicates };
     },

@@ -105,7 +105,7 @@ builder.queryFields((t) => ({
     type: [BudgetStatusRef],
     description: 'Every budget in `month` (YYYY-MM; default: the month of the last date with data). Empty when there is no data.',
     args: { month: t.arg.string() },
-    resolve: (_root, args, ctx) => budgetStatuses(ctx.db.pool, args.month ?? null),
+    resolve: (_root, args, ctx) => budgetStatuses(ctx.db.pool, ctx.caches.budgetStatuses, args.month ?? null),
   }),
   budgetAlerts: t.connection(
     {

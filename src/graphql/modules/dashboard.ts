@@ -18,7 +18,8 @@ import {
   validateTopCompaniesLimit,
 } from '../../dashboard/filter.js';
 import { type SpendAnomaly } from '../../dashboard/insights.js';
-import type { DataVersion, DateRange } from '../../dashboard/queries.js';
+import type { DataVersion } from '../../dashboard/data-version.js';
+import type { DateRange } from '../../dashboard/queries.js';
 import type { SeriesName, SeriesOptions } from '../../exports/dashboard-series.js';
 import { dashboardSeriesPath } from '../../exports/paths.js';
 import { builder, EMBEDDED } from '../builder.js';
@@ -40,7 +41,7 @@ const DashboardFilterInput = builder.inputType('DashboardFilter', {
 });
 
 const KpisRef = builder.objectRef<Kpis>('Kpis').implement({
-  description: `Figures over the matching transactions (SPEC §4). Ratios over empty sets are null. ${EMBEDDED}`,
+  description: `Figures over the matching transactions. Ratios over empty sets are null. ${EMBEDDED}`,
   fields: (t) => ({
     totalCost: t.exposeFloat('totalCost'),
     promptTokens: t.exposeFloat('promptTokens'),
@@ -60,7 +61,7 @@ const KpisRef = builder.objectRef<Kpis>('Kpis').implement({
 });
 
 const PeriodKpisRef = builder.objectRef<PeriodKpis>('PeriodKpis').implement({
-  description: `kpis over the same filter shifted to the N = to − from + 1 days immediately before \`from\` (SPEC §8). ${EMBEDDED}`,
+  description: `kpis over the same filter shifted to the N = to − from + 1 days immediately before \`from\`. ${EMBEDDED}`,
   fields: (t) => ({
     from: t.expose('from', { type: 'Date' }),
     to: t.expose('to', { type: 'Date' }),
@@ -75,7 +76,7 @@ const AnomalyDirectionEnum = builder.enumType('AnomalyDirection', {
 
 const SpendAnomalyRef = builder.objectRef<SpendAnomaly>('SpendAnomaly').implement({
   description:
-    `A date whose spend is far from the median of the 28 days before it: |score| ≥ 3.5 with score = (cost − baseline) / (1.4826 × MAD) (SPEC §8). ${EMBEDDED}`,
+    `A date whose spend is far from the median of the 28 days before it: |score| ≥ 3.5 with score = (cost − baseline) / (1.4826 × MAD). ${EMBEDDED}`,
   fields: (t) => ({
     date: t.expose('date', { type: 'Date' }),
     cost: t.exposeFloat('cost', { description: "The filter's spend on the date (0 when none)." }),
@@ -231,6 +232,6 @@ builder.queryField('dashboard', (t) =>
   t.field({
     type: DashboardRef,
     args: { filter: t.arg({ type: DashboardFilterInput }) },
-    resolve: (_root, args, ctx) => new DashboardView(ctx.db.pool, validateFilter(args.filter), ctx.defaultView),
+    resolve: (_root, args, ctx) => new DashboardView(ctx.db.pool, ctx.caches.dashboard, validateFilter(args.filter), ctx.defaultView),
   }),
 );

@@ -8,7 +8,7 @@ import { FileKind, JobStage, JobStatus } from '../../generated/prisma/enums.js';
 
 export const JobStatusEnum = builder.enumType(JobStatus, { name: 'JobStatus' });
 export const JobStageEnum = builder.enumType(JobStage, { name: 'JobStage' });
-export const FileKindEnum = builder.enumType(FileKind, { name: 'FileKind' });
+const FileKindEnum = builder.enumType(FileKind, { name: 'FileKind' });
 
 /** Page sizes (`first`/`last` above maxSize are clamped to it); the cost limit reads them too. */
 export const JOBS_PAGE = { defaultSize: 20, maxSize: 100 } as const;

@@ -7,6 +7,7 @@ import type { JobStage, JobStatus } from '../../src/generated/prisma/enums.js';
 import type { PubSub } from '../../src/infra/pubsub.js';
 import { publishJobState, publishProgress } from '../../src/progress/publisher.js';
 import { ProgressReporter } from '../../worker/pipeline/progress.js';
+import { sleep, until } from './processes.js';
 
 export async function insertJob(pool: pg.Pool, fields: { status?: JobStatus; totalBytes?: number } = {}): Promise<string> {
   const id = randomUUID();
@@ -64,14 +65,8 @@ export class JobDriver {
   }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
-/** Polls until `check` holds or the time is up; returns the last value. */
-export async function waitFor<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
-    await sleep(50);
-  }
-}
+/** Polls every 50 ms until `check` holds (default 10 s); the error names the last value. */
+export const waitFor = <T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> =>
+  until(read, check, 'a progress condition', timeoutMs, 50);

@@ -6,8 +6,8 @@ import type { Queue } from 'bullmq';
 import { createIngestQueue, type IngestPayload } from '../../src/queue/ingest-queue.js';
 import { createUploadJob, type UploadFile } from '../../src/jobs/service.js';
 import { runJob, type RunJobDeps, type RunJobResult } from '../../worker/pipeline/run-job.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-db.js';
-import { aggregateDifferences } from '../helpers/reference-aggregates.js';
+import { createTestDatabase, type TestDatabase } from './test-db.js';
+import { aggregateDifferences } from './reference-aggregates.js';
 
 export const USERS_HEADER = 'User_ID,User_Name,Region,Is_Active_Sub,Department,Company_Name,Signup_Date';
 export const TX_HEADER = 'RowId,User_ID,Model_Name,Conversation_ID,Token_Type,Token_Count,Rate_Per_1k,Calculated_Cost,Timestamp';
