@@ -44,7 +44,7 @@ interface Operation {
   /** For subscriptions without an initial event: makes one (called until one arrives). */
   trigger?: () => Promise<unknown>;
   /** What an authorised caller gets (admin; viewer too for queries and subscriptions). */
-  allowed: (body: GraphQLBody) => void;
+  allowed: (body: GraphQLBody, who: Credential) => void;
 }
 
 const ALL_OPERATIONS: Operation[] = [
@@ -110,6 +110,12 @@ const ALL_OPERATIONS: Operation[] = [
       ),
     // The update reads the job when it is delivered: it is still QUEUED whatever the notice said.
     allowed: (body) => expect(body).toEqual({ data: { jobUpdated: { jobId: queuedJobId, status: 'QUEUED' } } }),
+  },
+  {
+    name: 'viewerRole',
+    kind: 'query',
+    query: 'query ViewerRole { viewerRole }',
+    allowed: (body, who) => expect(body).toEqual({ data: { viewerRole: who === 'admin' ? 'ADMIN' : 'VIEWER' } }),
   },
   {
     name: 'budgets',
@@ -228,7 +234,7 @@ describe('auth matrix over HTTP', () => {
       it(`${who} × ${op.name} → ${expected}`, async () => {
         const { status, body, headers } = await overHttp(who, op);
         if (expected === 'allowed') {
-          op.allowed(body);
+          op.allowed(body, who);
           expect(status).toBe(200);
           return;
         }
@@ -390,7 +396,7 @@ describe('auth matrix over graphql-ws', () => {
         it(`${who} × ${op.name} → ${expected}`, async () => {
           const body = await runWs(connection, op);
           if (expected === 'allowed') {
-            op.allowed(body);
+            op.allowed(body, who);
           } else {
             expect(body.data ?? null).toBeNull();
             expect(body.errors?.map((e) => e.extensions)).toEqual([{ code: expected }]);
