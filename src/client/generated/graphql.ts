@@ -106,6 +106,8 @@ export type DeleteBudgetMutation = { __typename: 'Mutation', deleteBudget: strin
 
 export type KpiFieldsFragment = { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null };
 
+export type DashboardSeriesFieldsFragment = { __typename: 'Dashboard', spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } };
+
 export type DashboardFiltersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -118,7 +120,7 @@ export type DashboardQueryVariables = Exact<{
 }>;
 
 
-export type DashboardQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { __typename: 'PeriodKpis', from: string, to: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, dateRange: { __typename: 'DateRange', min: string, max: string } | null, meta: { __typename: 'DashboardMeta', asOf: string | null, lastJobId: string | null }, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
+export type DashboardQuery = { __typename: 'Query', dashboard: { __typename: 'Dashboard', id: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null }, previousPeriod: { __typename: 'PeriodKpis', from: string, to: string, kpis: { __typename: 'Kpis', totalCost: number, promptTokens: number, completionTokens: number, totalTokens: number, conversations: number, activeDays: number, avgSpendPerDay: number | null, avgTokensPerDay: number | null, avgTokensPerConversation: number | null, highestUsedModel: string | null, leastUsedModel: string | null, costliestModel: string | null, modelEfficiency: number | null, activeSubscriberUtilization: number | null } } | null, dateRange: { __typename: 'DateRange', min: string, max: string } | null, meta: { __typename: 'DashboardMeta', asOf: string | null, lastJobId: string | null }, spendTrend: Array<{ __typename: 'TrendPoint', bucketStart: string, cost: number, totalTokens: number, conversations: number, activeUsers: number }>, spendAnomalies: Array<{ __typename: 'SpendAnomaly', date: string, cost: number, baseline: number, score: number, direction: AnomalyDirection }>, costByModel: Array<{ __typename: 'ModelCost', model: string, cost: number, promptTokens: number, completionTokens: number, conversations: number, efficiency: number | null }>, costByRegion: Array<{ __typename: 'RegionCost', region: string, cost: number, conversations: number, activeUsers: number }>, topCompanies: Array<{ __typename: 'CompanyCost', company: string, cost: number, conversations: number, activeUsers: number, highestUsedModel: string | null }>, subscribers: Array<{ __typename: 'RegionSubscribers', region: string, active: number, inactive: number, engaged: number }>, exportUrls: { __typename: 'DashboardExportUrls', spendTrend: string, costByModel: string, costByRegion: string, topCompanies: string } } };
 
 export type DashboardKpisQueryVariables = Exact<{
   filter?: DashboardFilter | null | undefined;
@@ -279,6 +281,65 @@ export const KpiFieldsFragmentDoc = new TypedDocumentString(`
   activeSubscriberUtilization
 }
     `, {"fragmentName":"KpiFields"}) as unknown as TypedDocumentString<KpiFieldsFragment, unknown>;
+export const DashboardSeriesFieldsFragmentDoc = new TypedDocumentString(`
+    fragment DashboardSeriesFields on Dashboard {
+  __typename
+  spendTrend(granularity: $granularity) {
+    __typename
+    bucketStart
+    cost
+    totalTokens
+    conversations
+    activeUsers
+  }
+  spendAnomalies {
+    __typename
+    date
+    cost
+    baseline
+    score
+    direction
+  }
+  costByModel {
+    __typename
+    model
+    cost
+    promptTokens
+    completionTokens
+    conversations
+    efficiency
+  }
+  costByRegion {
+    __typename
+    region
+    cost
+    conversations
+    activeUsers
+  }
+  topCompanies(limit: $limit) {
+    __typename
+    company
+    cost
+    conversations
+    activeUsers
+    highestUsedModel
+  }
+  subscribers {
+    __typename
+    region
+    active
+    inactive
+    engaged
+  }
+  exportUrls {
+    __typename
+    spendTrend(granularity: $granularity)
+    costByModel
+    costByRegion
+    topCompanies(limit: $limit)
+  }
+}
+    `, {"fragmentName":"DashboardSeriesFields"}) as unknown as TypedDocumentString<DashboardSeriesFieldsFragment, unknown>;
 export const JobFieldsFragmentDoc = new TypedDocumentString(`
     fragment JobFields on Job {
   __typename
@@ -477,53 +538,7 @@ export const DashboardDocument = new TypedDocumentString(`
         ...KpiFields
       }
     }
-    spendTrend(granularity: $granularity) {
-      __typename
-      bucketStart
-      cost
-      totalTokens
-      conversations
-      activeUsers
-    }
-    spendAnomalies {
-      __typename
-      date
-      cost
-      baseline
-      score
-      direction
-    }
-    costByModel {
-      __typename
-      model
-      cost
-      promptTokens
-      completionTokens
-      conversations
-      efficiency
-    }
-    costByRegion {
-      __typename
-      region
-      cost
-      conversations
-      activeUsers
-    }
-    topCompanies(limit: $limit) {
-      __typename
-      company
-      cost
-      conversations
-      activeUsers
-      highestUsedModel
-    }
-    subscribers {
-      __typename
-      region
-      active
-      inactive
-      engaged
-    }
+    ...DashboardSeriesFields
     dateRange {
       __typename
       min
@@ -533,13 +548,6 @@ export const DashboardDocument = new TypedDocumentString(`
       __typename
       asOf
       lastJobId
-    }
-    exportUrls {
-      __typename
-      spendTrend(granularity: $granularity)
-      costByModel
-      costByRegion
-      topCompanies(limit: $limit)
     }
   }
 }
@@ -559,7 +567,64 @@ export const DashboardDocument = new TypedDocumentString(`
   costliestModel
   modelEfficiency
   activeSubscriberUtilization
-}`, {"hash":"sha256:62461e0c28a951426aa0b550f65394f424f3926214a8803b4bb142388dc0b7e4"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
+}
+fragment DashboardSeriesFields on Dashboard {
+  __typename
+  spendTrend(granularity: $granularity) {
+    __typename
+    bucketStart
+    cost
+    totalTokens
+    conversations
+    activeUsers
+  }
+  spendAnomalies {
+    __typename
+    date
+    cost
+    baseline
+    score
+    direction
+  }
+  costByModel {
+    __typename
+    model
+    cost
+    promptTokens
+    completionTokens
+    conversations
+    efficiency
+  }
+  costByRegion {
+    __typename
+    region
+    cost
+    conversations
+    activeUsers
+  }
+  topCompanies(limit: $limit) {
+    __typename
+    company
+    cost
+    conversations
+    activeUsers
+    highestUsedModel
+  }
+  subscribers {
+    __typename
+    region
+    active
+    inactive
+    engaged
+  }
+  exportUrls {
+    __typename
+    spendTrend(granularity: $granularity)
+    costByModel
+    costByRegion
+    topCompanies(limit: $limit)
+  }
+}`, {"hash":"sha256:992af1eb975f30adb4707a13debd926bae9757c841629cb586287ebc5e5e7d97"}) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;
 export const DashboardKpisDocument = new TypedDocumentString(`
     query DashboardKpis($filter: DashboardFilter) {
   __typename
@@ -609,63 +674,66 @@ export const DashboardChartsDocument = new TypedDocumentString(`
   dashboard(filter: $filter) {
     __typename
     id
-    spendTrend(granularity: $granularity) {
-      __typename
-      bucketStart
-      cost
-      totalTokens
-      conversations
-      activeUsers
-    }
-    spendAnomalies {
-      __typename
-      date
-      cost
-      baseline
-      score
-      direction
-    }
-    costByModel {
-      __typename
-      model
-      cost
-      promptTokens
-      completionTokens
-      conversations
-      efficiency
-    }
-    costByRegion {
-      __typename
-      region
-      cost
-      conversations
-      activeUsers
-    }
-    topCompanies(limit: $limit) {
-      __typename
-      company
-      cost
-      conversations
-      activeUsers
-      highestUsedModel
-    }
-    subscribers {
-      __typename
-      region
-      active
-      inactive
-      engaged
-    }
-    exportUrls {
-      __typename
-      spendTrend(granularity: $granularity)
-      costByModel
-      costByRegion
-      topCompanies(limit: $limit)
-    }
+    ...DashboardSeriesFields
   }
 }
-    `, {"hash":"sha256:37aba8d63c2618181a65ba302cfb38b4599e749d6c6ec03cebfd506fa73b5a45"}) as unknown as TypedDocumentString<DashboardChartsQuery, DashboardChartsQueryVariables>;
+    fragment DashboardSeriesFields on Dashboard {
+  __typename
+  spendTrend(granularity: $granularity) {
+    __typename
+    bucketStart
+    cost
+    totalTokens
+    conversations
+    activeUsers
+  }
+  spendAnomalies {
+    __typename
+    date
+    cost
+    baseline
+    score
+    direction
+  }
+  costByModel {
+    __typename
+    model
+    cost
+    promptTokens
+    completionTokens
+    conversations
+    efficiency
+  }
+  costByRegion {
+    __typename
+    region
+    cost
+    conversations
+    activeUsers
+  }
+  topCompanies(limit: $limit) {
+    __typename
+    company
+    cost
+    conversations
+    activeUsers
+    highestUsedModel
+  }
+  subscribers {
+    __typename
+    region
+    active
+    inactive
+    engaged
+  }
+  exportUrls {
+    __typename
+    spendTrend(granularity: $granularity)
+    costByModel
+    costByRegion
+    topCompanies(limit: $limit)
+  }
+}`, {"hash":"sha256:3abecb6ac26d9984f971ee2e54bf7974790dcc9dc2b090569d33672a9e7fc576"}) as unknown as TypedDocumentString<DashboardChartsQuery, DashboardChartsQueryVariables>;
 export const DemoKpisDocument = new TypedDocumentString(`
     query DemoKpis {
   __typename

@@ -23,6 +23,24 @@ export const KpiFieldsFragment = graphql(`
   }
 `);
 
+/** Every chart series with its CSV export link (operations using it declare $granularity and $limit). */
+export const DashboardSeriesFieldsFragment = graphql(`
+  fragment DashboardSeriesFields on Dashboard {
+    spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }
+    spendAnomalies { date cost baseline score direction }
+    costByModel { model cost promptTokens completionTokens conversations efficiency }
+    costByRegion { region cost conversations activeUsers }
+    topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }
+    subscribers { region active inactive engaged }
+    exportUrls {
+      spendTrend(granularity: $granularity)
+      costByModel
+      costByRegion
+      topCompanies(limit: $limit)
+    }
+  }
+`);
+
 /** What the filter bar offers: the date range and the values of each list. */
 export const DashboardFiltersQuery = graphql(`
   query DashboardFilters {
@@ -42,20 +60,9 @@ export const DashboardQuery = graphql(`
       id
       kpis { ...KpiFields }
       previousPeriod { from to kpis { ...KpiFields } }
-      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }
-      spendAnomalies { date cost baseline score direction }
-      costByModel { model cost promptTokens completionTokens conversations efficiency }
-      costByRegion { region cost conversations activeUsers }
-      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }
-      subscribers { region active inactive engaged }
+      ...DashboardSeriesFields
       dateRange { min max }
       meta { asOf lastJobId }
-      exportUrls {
-        spendTrend(granularity: $granularity)
-        costByModel
-        costByRegion
-        topCompanies(limit: $limit)
-      }
     }
   }
 `);
@@ -80,18 +87,7 @@ export const DashboardChartsQuery = graphql(`
   query DashboardCharts($filter: DashboardFilter, $granularity: Granularity = DAY, $limit: Int = 10) {
     dashboard(filter: $filter) {
       id
-      spendTrend(granularity: $granularity) { bucketStart cost totalTokens conversations activeUsers }
-      spendAnomalies { date cost baseline score direction }
-      costByModel { model cost promptTokens completionTokens conversations efficiency }
-      costByRegion { region cost conversations activeUsers }
-      topCompanies(limit: $limit) { company cost conversations activeUsers highestUsedModel }
-      subscribers { region active inactive engaged }
-      exportUrls {
-        spendTrend(granularity: $granularity)
-        costByModel
-        costByRegion
-        topCompanies(limit: $limit)
-      }
+      ...DashboardSeriesFields
     }
   }
 `);
