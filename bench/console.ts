@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launchChromium, offlineContext } from '../test/helpers/browser.js';
 import { ensureWebBuild, WEB_DIST } from '../scripts/web-ensure.js';
 import { databaseExists, existingData, freshData } from './dashboard-data.js';
 import { benchArgs, benchDatabaseUrl, deleteRedisKeys, freePort, machine, percentile, spawnEntry, waitFor, writeResultsSection } from './lib.js';
@@ -17,7 +17,6 @@ import { benchArgs, benchDatabaseUrl, deleteRedisKeys, freePort, machine, percen
 const args = benchArgs();
 const size = Number(args.size ?? 1_000_000);
 const runs = Number(args.runs ?? 5);
-const CHROMIUM = '/usr/bin/chromium';
 
 interface Asset {
   file: string;
@@ -48,16 +47,12 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0]!;
   const api = spawnEntry('src/main.ts', { DATABASE_URL: url, REDIS_PREFIX: prefix, PORT: String(port), DASHBOARD_CACHE_MAX_BYTES: '0' });
   const base = `http://127.0.0.1:${port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   const loads: Array<Record<'kpis' | 'charts' | 'script' | 'started' | 'firstQuery' | 'lastAnswer', number>> = [];
   try {
     await waitFor(async () => (await fetch(`${base}/ready`)).ok, 60_000, 'the API');
     for (let run = 0; run <= runs; run++) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      await context.route((target) => target.hostname !== '127.0.0.1', (route) => route.abort('internetdisconnected'));
+      const context = await offlineContext(browser, { viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
       // Times from navigation start (performance.now()'s origin), taken inside the page
       // when the cards and the first chart's SVG appear.

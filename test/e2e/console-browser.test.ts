@@ -5,11 +5,11 @@
 // KPI cards are checked against the GraphQL API for the same filter, a viewer sees no
 // admin controls, and a budget crossed by an upload shows an alert toast. Every screen is
 // saved at 1280 and 390 px wide into test/artifacts/.
-import { existsSync, openAsBlob } from 'node:fs';
+import { openAsBlob } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestData, upload } from '../../src/client/http.js';
 import { BudgetAlertsQuery, SetBudgetMutation } from '../../src/client/operations/budgets.js';
@@ -19,13 +19,10 @@ import { generateSample } from '../../scripts/generate-sample.js';
 import { ensureWebBuild } from '../../scripts/web-ensure.js';
 import { formatCount, formatMoney, periodChange } from '../../web/src/lib/format.js';
 import { kpiCards } from '../../web/src/lib/kpis.js';
+import { CHROMIUM, chromiumMissing, launchChromium, offlineContext } from '../helpers/browser.js';
 import { ROOT, startWorker, until, type Proc } from '../helpers/processes.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
-// CI installs Chromium (.ci/run): there, a missing browser is a failure, not a skip.
-if (missing && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 
 const ADMIN = 'adm-4b9e2d7c1a6f3e58';
@@ -42,18 +39,8 @@ let worker: Proc | undefined;
 /** Requests the page tried to send anywhere but 127.0.0.1 (all refused). */
 const offsite: string[] = [];
 
-async function openContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  // Offline: anything but this machine is refused, so a CDN asset would be missing.
-  await context.route(
-    (url) => url.hostname !== '127.0.0.1',
-    (route) => {
-      offsite.push(route.request().url());
-      return route.abort('internetdisconnected');
-    },
-  );
-  return context;
-}
+const openContext = (): Promise<BrowserContext> =>
+  offlineContext(browser, { viewport: { width: 1280, height: 900 }, acceptDownloads: true }, (url) => offsite.push(url));
 
 /** Opens a console path and, when asked for a token, gives it (once per tab session). */
 async function openWithToken(target: Page, pathname: string, token: string): Promise<void> {
@@ -112,8 +99,8 @@ function recordProgress(target: Page): Promise<void> {
 const progressSeen = (target: Page) =>
   target.evaluate(() => (window as unknown as { progressSeen: Array<{ stage: string; percent: number }> }).progressSeen);
 
-describe.skipIf(missing)(
-  missing ? `web console in Chromium (SKIPPED: ${CHROMIUM} is not installed; apt-get install -y chromium)` : 'web console in Chromium',
+describe.skipIf(chromiumMissing)(
+  chromiumMissing ? `web console in Chromium (SKIPPED: ${CHROMIUM} is not installed; apt-get install -y chromium)` : 'web console in Chromium',
   () => {
     beforeAll(async () => {
       // CI starts from a clean clone: build the console when web/dist is missing or stale.
@@ -124,12 +111,7 @@ describe.skipIf(missing)(
       await generateSample({ users: 40, transactions: 2_000, days: 5, seed: 19, dirty: 0, start: '2024-05-01', out: path.join(dir, 'may') });
       t = await startTestApp('console_browser', { AUTH_TOKENS: `${ADMIN}:admin,${VIEWER}:viewer` });
       base = t.url.replace(/\/graphql$/, '');
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        // Headless, a fresh profile (playwright's defaults), and what works on this machine
-        // kind: no sandbox as root, no background connections to Google's hosts.
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
+      browser = await launchChromium();
       admin = await openContext();
       page = await admin.newPage();
     });

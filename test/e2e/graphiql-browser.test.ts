@@ -2,23 +2,20 @@
 // real development server with auth on, and no network beyond 127.0.0.1. The page must
 // render from our own install (no CDN), take a token in its headers pane, and run a
 // query and a subscription (during a real upload, ingested by a real worker) with it.
-import { existsSync, openAsBlob } from 'node:fs';
+import { openAsBlob } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page, type Request } from 'playwright-core';
+import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestData, upload } from '../../src/client/http.js';
 import { DemoKpisQuery } from '../../src/client/operations/demo.js';
 import { UploadCsvMutation } from '../../src/client/operations/jobs.js';
 import { generateSample } from '../../scripts/generate-sample.js';
+import { CHROMIUM, chromiumMissing, launchChromium, offlineContext } from '../helpers/browser.js';
 import { ROOT, startWorker, until, type Proc } from '../helpers/processes.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM);
-// CI installs Chromium (.ci/run): there, a missing browser is a failure, not a skip.
-if (missing && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run must install Debian's chromium`);
 const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 
 const ADMIN = 'adm-5e1d7c3a9b0f2e84';
@@ -30,33 +27,15 @@ let page: Page;
 let dir: string;
 let worker: Proc | undefined;
 
-describe.skipIf(missing)(
-  missing ? `GraphiQL in Chromium (SKIPPED: ${CHROMIUM} is not installed; apt-get install -y chromium)` : 'GraphiQL in Chromium',
+describe.skipIf(chromiumMissing)(
+  chromiumMissing ? `GraphiQL in Chromium (SKIPPED: ${CHROMIUM} is not installed; apt-get install -y chromium)` : 'GraphiQL in Chromium',
   () => {
     beforeAll(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'bi-graphiql-'));
       await generateSample({ users: 200, transactions: 20_000, days: 10, seed: 11, dirty: 0, out: dir });
       t = await startTestApp('graphiql_browser', { NODE_ENV: 'development', AUTH_TOKENS: `${ADMIN}:admin,${VIEWER}:viewer` });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        // Headless, a fresh profile (playwright's defaults), and what works on this machine
-        // kind: no sandbox as root, no background connections to Google's hosts.
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
-      const context = await browser.newContext({ viewport: { width: 1600, height: 1400 } });
-      // Offline: anything but this machine is refused, so a CDN asset would be missing.
-      await context.route(
-        (url) => url.hostname !== '127.0.0.1',
-        (route) => route.abort('internetdisconnected'),
-      );
+      browser = await launchChromium();
+      const context = await offlineContext(browser, { viewport: { width: 1600, height: 1400 } });
       page = await context.newPage();
     });
 
