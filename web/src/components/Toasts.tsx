@@ -15,16 +15,19 @@ type Alert = BudgetAlertsLiveSubscription['budgetAlerts'];
 export const BUDGET_ALERT_EVENT = 'console:budget-alert';
 
 export function Toasts() {
-  const [alerts, setAlerts] = useState<Alert[]>([]);
+  // Every event goes through the reducer: a job raises its alerts back to back, and reading
+  // only the latest `data` in an effect lost the first of two that arrived in one render.
   // A worker that died mid-publish may deliver an alert twice: keep one per id.
-  const [{ data }] = useSubscription({ query: BudgetAlertsLive });
+  const [{ data: received = [] }] = useSubscription<BudgetAlertsLiveSubscription, Alert[]>(
+    { query: BudgetAlertsLive },
+    (previous = [], event) => (previous.some((item) => item.id === event.budgetAlerts.id) ? previous : [...previous, event.budgetAlerts]),
+  );
+  const [dismissed, setDismissed] = useState<ReadonlySet<string>>(() => new Set());
   useEffect(() => {
-    const alert = data?.budgetAlerts;
-    if (!alert) return;
-    setAlerts((current) => (current.some((item) => item.id === alert.id) ? current : [...current, alert]));
-    window.dispatchEvent(new CustomEvent(BUDGET_ALERT_EVENT));
-  }, [data]);
-  const dismiss = (id: string) => setAlerts((current) => current.filter((item) => item.id !== id));
+    if (received.length > 0) window.dispatchEvent(new CustomEvent(BUDGET_ALERT_EVENT));
+  }, [received.length]);
+  const alerts = received.filter((alert) => !dismissed.has(alert.id));
+  const dismiss = (id: string) => setDismissed((current) => new Set(current).add(id));
   return (
     <section className="toasts" aria-label="Budget alerts" aria-live="polite">
       {alerts.map((alert) => (
