@@ -85,12 +85,25 @@ function keyColumns(grouping: Grouping): [string, string] {
 const keyName = (grouping: Grouping, k1: string, k2: string) =>
   grouping.by === 'companyModel' ? `${k1}${COMPANY_MODEL_SEPARATOR}${k2}` : k1;
 
+type SetGrain = (typeof SET_GRAINS)[number];
+
+/**
+ * The rows of one kind and grain matching `where`. The dimensions the grain has not got
+ * are stated ('' = '') so the key (kind, grain, company, model, region, date) is descended
+ * through the filter's lists instead of walked.
+ */
+function setRows(kind: SetKind, grain: SetGrain, where: string): string {
+  const absent = (['company', 'model', 'region'] as const).filter((column) => grain[column] === `''`);
+  return `distinct_sets WHERE kind = '${kind}' AND grain = '${grain.name}'
+            ${absent.map((column) => `AND ${column} = ''`).join(' ')} AND ${where}`;
+}
+
 /** Members of the union of the matching sets, per group: `SELECT k1, k2, n`. */
-function unionSizes(kind: SetKind, grain: string, where: string, grouping: Grouping): string {
+function unionSizes(kind: SetKind, grain: SetGrain, where: string, grouping: Grouping): string {
   const [k1, k2] = keyColumns(grouping);
   return `SELECT k1, k2, sum(bit_count(bits)) AS n FROM (
-            SELECT ${k1} AS k1, ${k2} AS k2, block, bit_or(bits) AS bits FROM distinct_sets
-             WHERE kind = '${kind}' AND grain = '${grain}' AND ${where} GROUP BY 1, 2, 3) s
+            SELECT ${k1} AS k1, ${k2} AS k2, block, bit_or(bits) AS bits FROM ${setRows(kind, grain, where)}
+             GROUP BY 1, 2, 3) s
           GROUP BY 1, 2`;
 }
 
@@ -107,7 +120,7 @@ export function countConversations(db: Queryable, filter: DashboardFilter, group
   const [k1, k2] = keyColumns(grouping);
   const text = `SELECT k1, k2, sum(n)::int AS n FROM (
       SELECT ${k1} AS k1, ${k2} AS k2, sum(solo_conversations) AS n FROM ${grain.table} WHERE ${where} GROUP BY 1, 2
-      UNION ALL ${unionSizes('conversations', grain.name, where, grouping)}) x
+      UNION ALL ${unionSizes('conversations', grain, where, grouping)}) x
     GROUP BY 1, 2`;
   return counts(db, grouping, text, params.values);
 }
@@ -116,7 +129,7 @@ export function countConversations(db: Queryable, filter: DashboardFilter, group
 export function countUsers(db: Queryable, filter: DashboardFilter, grouping: Grouping): Promise<Map<string, number>> {
   const params = new Params();
   const grain = grainOf(filter, grouping);
-  const text = `SELECT k1, k2, n::int AS n FROM (${unionSizes('users', grain.name, filterPredicate(filter, params), grouping)}) u`;
+  const text = `SELECT k1, k2, n::int AS n FROM (${unionSizes('users', grain, filterPredicate(filter, params), grouping)}) u`;
   return counts(db, grouping, text, params.values);
 }
 
@@ -145,8 +158,7 @@ export async function countSubscribers(
   const matched = `get_bit(m.bits, u.seq % ${SET_BLOCK_BITS}) = 1`;
   const { rows } = await db.query<SubscriberCounts & { inScope: number; activeInMatching: number }>(
     `WITH matched AS (
-       SELECT block, bit_or(bits) AS bits FROM distinct_sets
-        WHERE kind = 'users' AND grain = '${grain.name}' AND ${filterPredicate(filter, params)} GROUP BY block)
+       SELECT block, bit_or(bits) AS bits FROM ${setRows('users', grain, filterPredicate(filter, params))} GROUP BY block)
      SELECT u.region,
             count(*) FILTER (WHERE in_scope)::int AS "inScope",
             count(*) FILTER (WHERE in_scope AND u.is_active_sub)::int AS active,
