@@ -1,25 +1,51 @@
 // Exact distinct conversations and users for any filter, counted in PostgreSQL from bit
-// sets (distinct_sets) kept by the worker's AGGREGATES stage at four grains. A filter is a
+// sets (distinct_sets) kept by the worker's AGGREGATES stage at five grains. A filter is a
 // union of cells; the coarsest grain that has every dimension a question filters or
 // groups by answers it, so a wide question ORs a few hundred rows and only a question on
 // companies and models reads cells. No API process holds a copy of the history: memory
 // does not grow with it, and nothing is reloaded when the data changes.
 //
-// Conversations: Σ solo_conversations of the matching rows (conversations whose rows all
-// lie in one cell) plus the members of the OR of the matching sets of the conversations
-// that span cells (each counted once however many cells it touches). Users: the OR of the
-// matching user sets.
+// Conversations are counted by their span (the cells their rows lie in):
+// - 'solo' (one cell): additive everywhere (solo_conversations);
+// - 'models' (several cells of one date, region and company, i.e. several models): one
+//   row of a grain without models, so additive there (in its solo_conversations); at a
+//   grain with models, additive when the question is grouped by model, where each has one
+//   cell per group (model_spanning_conversations), else the OR of model_conversations sets;
+// - 'wide' (dates, regions or companies differ): the OR of the conversations sets.
+// Users: the OR of the matching user sets.
 import type { DashboardFilter, Granularity } from './filter.js';
 import { Params, bucketExpression, dimensionsUsed, filterPredicate, sumsTable, type Dimension } from './sql.js';
 import type { Queryable } from './queries.js';
 
-export type SetKind = 'users' | 'conversations';
+export type SetKind = 'users' | 'conversations' | 'model_conversations';
 
-/** Bits per distinct_sets row: bit_or needs equal lengths, and fixed blocks keep rows small. */
-export const SET_BLOCK_BITS = 4096;
-export const blockOf = (member: string) => `${member} / ${SET_BLOCK_BITS}`;
+/**
+ * Members and blocks. A set is cut into blocks (bit_or needs equal lengths), and a row per
+ * block costs the same to OR whatever its bits hold, so a grain reads fewest rows when the
+ * members it groups sit close together:
+ * - users are numbered by `users.seq`, blocks of 4096;
+ * - spanning conversations have two numbers (conversation_seqs): `seq` in date order for
+ *   the grains without companies (one date's members in a few blocks of 4096), and
+ *   `company_seq` in (company, date, region) order for the grains with companies, whose
+ *   cells then hold a run of members: blocks of 256 bits, OR-ed ~4× faster than 4096.
+ * Each grain reads one numbering throughout, so counts stay exact.
+ */
+export interface SetNumbering {
+  /** conversation_seqs' column for conversations; unused for users (user_seq). */
+  column: 'seq' | 'company_seq';
+  blockBits: number;
+}
+
+export const USER_BLOCK_BITS = 4096;
+
+export function setNumbering(kind: SetKind, grain: SetGrain): SetNumbering {
+  if (kind === 'users') return { column: 'seq', blockBits: USER_BLOCK_BITS };
+  return grain.company === 'company' ? { column: 'company_seq', blockBits: 256 } : { column: 'seq', blockBits: 4096 };
+}
+
+export const blockOf = (member: string, bits: number) => `${member} / ${bits}`;
 /** A one-member set (bits count from the left, as get_bit does). */
-export const bitOf = (member: string) => `B'1'::bit(${SET_BLOCK_BITS}) >> (${member} % ${SET_BLOCK_BITS})`;
+export const bitOf = (member: string, bits: number) => `B'1'::bit(${bits}) >> (${member} % ${bits})`;
 
 /**
  * The grains, cells first; `region`/`company`/`model` are the column, or '' when the grain
@@ -35,6 +61,8 @@ export const SET_GRAINS = [
   { name: 'date_region_company', table: 'daily_company_metrics', region: 'region', company: 'company', model: `''` },
   { name: 'date_company_model', table: 'daily_cell_metrics', region: `''`, company: 'company', model: 'model' },
 ] as const;
+
+export type SetGrain = (typeof SET_GRAINS)[number];
 
 export type Grouping =
   | { by: 'none' }
@@ -85,24 +113,22 @@ function keyColumns(grouping: Grouping): [string, string] {
 const keyName = (grouping: Grouping, k1: string, k2: string) =>
   grouping.by === 'companyModel' ? `${k1}${COMPANY_MODEL_SEPARATOR}${k2}` : k1;
 
-type SetGrain = (typeof SET_GRAINS)[number];
-
 /**
  * The rows of one kind and grain matching `where`. The dimensions the grain has not got
  * are stated ('' = '') so the key (kind, grain, company, model, region, date) is descended
  * through the filter's lists instead of walked.
  */
-function setRows(kind: SetKind, grain: SetGrain, where: string): string {
+function setRows(kinds: readonly SetKind[], grain: SetGrain, where: string): string {
   const absent = (['company', 'model', 'region'] as const).filter((column) => grain[column] === `''`);
-  return `distinct_sets WHERE kind = '${kind}' AND grain = '${grain.name}'
+  return `distinct_sets WHERE kind IN (${kinds.map((kind) => `'${kind}'`).join(', ')}) AND grain = '${grain.name}'
             ${absent.map((column) => `AND ${column} = ''`).join(' ')} AND ${where}`;
 }
 
-/** Members of the union of the matching sets, per group: `SELECT k1, k2, n`. */
-function unionSizes(kind: SetKind, grain: SetGrain, where: string, grouping: Grouping): string {
+/** Members of the union of the matching sets (of one numbering), per group: `SELECT k1, k2, n`. */
+function unionSizes(kinds: readonly SetKind[], grain: SetGrain, where: string, grouping: Grouping): string {
   const [k1, k2] = keyColumns(grouping);
   return `SELECT k1, k2, sum(bit_count(bits)) AS n FROM (
-            SELECT ${k1} AS k1, ${k2} AS k2, block, bit_or(bits) AS bits FROM ${setRows(kind, grain, where)}
+            SELECT ${k1} AS k1, ${k2} AS k2, block, bit_or(bits) AS bits FROM ${setRows(kinds, grain, where)}
              GROUP BY 1, 2, 3) s
           GROUP BY 1, 2`;
 }
@@ -118,9 +144,13 @@ export function countConversations(db: Queryable, filter: DashboardFilter, group
   const grain = grainOf(filter, grouping);
   const where = filterPredicate(filter, params);
   const [k1, k2] = keyColumns(grouping);
+  // Grouped by model, a 'models' conversation has one cell per group: additive.
+  const byModel = grouping.by === 'model' || grouping.by === 'companyModel';
+  const additive = byModel ? 'solo_conversations + model_spanning_conversations' : 'solo_conversations';
+  const kinds: SetKind[] = grain.model === 'model' && !byModel ? ['conversations', 'model_conversations'] : ['conversations'];
   const text = `SELECT k1, k2, sum(n)::int AS n FROM (
-      SELECT ${k1} AS k1, ${k2} AS k2, sum(solo_conversations) AS n FROM ${grain.table} WHERE ${where} GROUP BY 1, 2
-      UNION ALL ${unionSizes('conversations', grain, where, grouping)}) x
+      SELECT ${k1} AS k1, ${k2} AS k2, sum(${additive}) AS n FROM ${grain.table} WHERE ${where} GROUP BY 1, 2
+      UNION ALL ${unionSizes(kinds, grain, where, grouping)}) x
     GROUP BY 1, 2`;
   return counts(db, grouping, text, params.values);
 }
@@ -129,7 +159,7 @@ export function countConversations(db: Queryable, filter: DashboardFilter, group
 export function countUsers(db: Queryable, filter: DashboardFilter, grouping: Grouping): Promise<Map<string, number>> {
   const params = new Params();
   const grain = grainOf(filter, grouping);
-  const text = `SELECT k1, k2, n::int AS n FROM (${unionSizes('users', grain, filterPredicate(filter, params), grouping)}) u`;
+  const text = `SELECT k1, k2, n::int AS n FROM (${unionSizes(['users'], grain, filterPredicate(filter, params), grouping)}) u`;
   return counts(db, grouping, text, params.values);
 }
 
@@ -155,10 +185,10 @@ export async function countSubscribers(
     filter.regions ? `u.region = ANY(${params.add(filter.regions, 'text[]')})` : 'true',
     filter.companies ? `coalesce(u.company = ANY(${params.add(filter.companies, 'text[]')}), false)` : 'true',
   ].join(' AND ');
-  const matched = `get_bit(m.bits, u.seq % ${SET_BLOCK_BITS}) = 1`;
+  const matched = `get_bit(m.bits, u.seq % ${USER_BLOCK_BITS}) = 1`;
   const { rows } = await db.query<SubscriberCounts & { inScope: number; activeInMatching: number }>(
     `WITH matched AS (
-       SELECT block, bit_or(bits) AS bits FROM ${setRows('users', grain, filterPredicate(filter, params))} GROUP BY block)
+       SELECT block, bit_or(bits) AS bits FROM ${setRows(['users'], grain, filterPredicate(filter, params))} GROUP BY block)
      SELECT u.region,
             count(*) FILTER (WHERE in_scope)::int AS "inScope",
             count(*) FILTER (WHERE in_scope AND u.is_active_sub)::int AS active,
@@ -166,7 +196,7 @@ export async function countSubscribers(
             count(*) FILTER (WHERE in_scope AND u.is_active_sub AND ${matched})::int AS engaged,
             count(*) FILTER (WHERE u.is_active_sub AND ${matched})::int AS "activeInMatching"
        FROM (SELECT region, company, seq, is_active_sub, ${scope} AS in_scope FROM users u) u
-       LEFT JOIN matched m ON m.block = ${blockOf('u.seq')}
+       LEFT JOIN matched m ON m.block = ${blockOf('u.seq', USER_BLOCK_BITS)}
       GROUP BY u.region`,
     params.values,
   );

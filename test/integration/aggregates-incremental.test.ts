@@ -66,4 +66,39 @@ describe(`incremental aggregates (seed ${SEED})`, () => {
     expect(rows[0]!.updated).toBeGreaterThan(15);
     expect(rows[0]!.spanning).toBeGreaterThan(0);
   });
+
+  // Conversations as real exports have them: one user, one day, now and then another model
+  // (spanning models only: counted by model_spanning_conversations and model_conversations
+  // sets), sometimes moved to another user or day (spanning wide) and back.
+  it('equals a full recompute while conversations flip between solo, models-only and wide spans', { timeout: 240_000 }, async () => {
+    const owner = (conversation: number) => ({ user: 7 + (conversation % 3), day: DAYS[conversation % DAYS.length]! });
+    const first = await h.upload({ users: csv(USERS_HEADER, [7, 8, 9].map(userLine)) });
+    expect((await h.run(first)).status).toBe('COMPLETED');
+    const spans = new Set<string>();
+    for (let job = 0; job < 25; job++) {
+      const lines: string[] = [];
+      for (let k = rnd.int(1, 10); k > 0; k--) {
+        const conversation = rnd.int(11, 18);
+        const home = owner(conversation);
+        const wide = rnd.chance(0.15);
+        const user = wide && rnd.chance(0.5) ? 7 + rnd.int(0, 2) : home.user;
+        const day = wide ? rnd.pick(DAYS) : home.day;
+        const model = rnd.chance(0.3) ? rnd.pick(MODELS) : MODELS[conversation % MODELS.length]!;
+        lines.push([T(100 + rnd.int(1, 60)), U(user), model, C(conversation), rnd.chance(0.5) ? 'prompt' : 'completion',
+          String(rnd.int(1, 5000)), '0.002', `${(rnd.int(0, 900) / 100).toFixed(2)}`, `${day}T${String(rnd.int(0, 22)).padStart(2, '0')}:00:00Z`].join(','));
+      }
+      const users = rnd.chance(0.2) ? csv(USERS_HEADER, [userLine(rnd.int(7, 9))]) : undefined;
+      const jobId = await h.upload({ users, transactions: csv(TX_HEADER, [...new Map(lines.map((line) => [line.slice(0, 36), line])).values()]) });
+      expect(['COMPLETED', 'COMPLETED_WITH_ERRORS'], `job ${job}`).toContain((await h.run(jobId)).status);
+      expect(await h.differences(), `after job ${job}`).toEqual({});
+      const { rows } = await h.db.pool.query<{ span: string }>(
+        `SELECT CASE WHEN count(*) = 1 THEN 'solo'
+                     WHEN count(DISTINCT (date, region, company)) = 1 THEN 'models' ELSE 'wide' END AS span
+           FROM conversation_cells GROUP BY conversation_id`,
+      );
+      for (const { span } of rows) spans.add(span);
+    }
+    // Every span was met (the flips between them are what the recompute checks).
+    expect([...spans].sort()).toEqual(['models', 'solo', 'wide']);
+  });
 });

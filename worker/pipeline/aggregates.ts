@@ -10,7 +10,7 @@
 // until the failing ones are isolated (they stay pending for the next refresh).
 import type pg from 'pg';
 import { bumpDataVersion } from '../../src/dashboard/data-version.js';
-import { SET_BLOCK_BITS, SET_GRAINS, bitOf, blockOf, type SetKind } from '../../src/dashboard/distinct-sets.js';
+import { SET_GRAINS, bitOf, blockOf, setNumbering, type SetGrain, type SetKind } from '../../src/dashboard/distinct-sets.js';
 import { ADVISORY_LOCKS, withTransaction } from '../../src/infra/pg-pool.js';
 import { isConnectionError } from './failures.js';
 
@@ -19,7 +19,6 @@ export const AGGREGATES_LOCK = ADVISORY_LOCKS.aggregates;
 
 /** Deltas below this many (cell, conversation, user) rows are applied by index probes only. */
 const SMALL_DELTA_ROWS = 200_000;
-const NO_BITS = `B'0'::bit(${SET_BLOCK_BITS})`;
 const CELL = 'date, region, company, model';
 
 /** A transactions row `t`'s tokens as (prompt_tokens, completion_tokens): what it adds to the aggregates. */
@@ -47,14 +46,29 @@ const DELTA_SQL = `CREATE TEMP TABLE agg_delta ON COMMIT DROP AS
              FROM ${PAIRS} JOIN aggregate_retractions r ON r.batch = p.batch AND r.date = p.date) x
     GROUP BY 1, 2, 3, 4, 5, 6`;
 
+/**
+ * A conversation's span, on each of its conversation_cells rows (window w: the
+ * conversation): 'solo' (one cell), 'models' (several cells of one date, region and
+ * company: they differ only in model) or 'wide'; first_model marks one row per conversation.
+ */
+const SPAN_COLUMNS = `CASE WHEN NOT c.spans_cells THEN 'solo'
+            WHEN min(c.date) OVER w = max(c.date) OVER w AND min(c.region) OVER w = max(c.region) OVER w
+                 AND min(c.company) OVER w = max(c.company) OVER w THEN 'models'
+            ELSE 'wide' END AS span,
+       c.model = min(c.model) OVER w AS first_model`;
+
+/** Which span each kind of conversation set holds. */
+const SPAN_OF = { conversations: 'wide', model_conversations: 'models' } as const;
+
 /** Steps after the delta, in order, all on temp tables dropped at commit. */
 const APPLY_STEPS: string[] = [
   // ---- conversations: row counts per (conversation, cell), then spans_cells of the touched ones
   `CREATE TEMP TABLE agg_conversations ON COMMIT DROP AS SELECT DISTINCT conversation_id FROM agg_delta`,
   `ANALYZE agg_conversations`,
   `CREATE TEMP TABLE agg_conversation_cells_before ON COMMIT DROP AS
-   SELECT c.conversation_id, c.date, c.region, c.company, c.model, c.spans_cells
-     FROM agg_conversations a JOIN conversation_cells c USING (conversation_id)`,
+   SELECT c.conversation_id, c.date, c.region, c.company, c.model, ${SPAN_COLUMNS}
+     FROM agg_conversations a JOIN conversation_cells c USING (conversation_id)
+   WINDOW w AS (PARTITION BY c.conversation_id)`,
   `INSERT INTO conversation_cells AS c (conversation_id, ${CELL}, spans_cells, transactions)
    SELECT conversation_id, ${CELL}, false, sum(transactions) FROM agg_delta GROUP BY 1, 2, 3, 4, 5
    HAVING sum(transactions) <> 0
@@ -66,14 +80,22 @@ const APPLY_STEPS: string[] = [
             GROUP BY 1) s
     WHERE c.conversation_id = s.conversation_id AND c.spans_cells <> (s.cells > 1)`,
   `CREATE TEMP TABLE agg_conversation_cells_after ON COMMIT DROP AS
-   SELECT c.conversation_id, c.date, c.region, c.company, c.model, c.spans_cells
-     FROM agg_conversations a JOIN conversation_cells c USING (conversation_id)`,
-  // Spanning conversations get a dense number (their bit), in date order so one date's
-  // members sit in few blocks.
-  `INSERT INTO conversation_seqs (conversation_id)
-   SELECT a.conversation_id FROM agg_conversation_cells_after a
-    WHERE a.spans_cells AND NOT EXISTS (SELECT FROM conversation_seqs s WHERE s.conversation_id = a.conversation_id)
-    GROUP BY 1 ORDER BY min(a.date), 1`,
+   SELECT c.conversation_id, c.date, c.region, c.company, c.model, ${SPAN_COLUMNS}
+     FROM agg_conversations a JOIN conversation_cells c USING (conversation_id)
+   WINDOW w AS (PARTITION BY c.conversation_id)`,
+  // Spanning conversations get two dense numbers (their bits; src/dashboard/distinct-sets.ts):
+  // seq in date order, so one date's members sit in few blocks, and company_seq in
+  // (company, date, region) order, so a cell's members sit in a run. Numbers are taken
+  // after the largest so far (one refresh at a time: the advisory lock).
+  `INSERT INTO conversation_seqs (conversation_id, company_seq)
+   SELECT conversation_id,
+          (SELECT coalesce(max(company_seq), 0) FROM conversation_seqs)
+            + row_number() OVER (ORDER BY company, date, region, conversation_id)
+     FROM (SELECT a.conversation_id, min(a.date) AS date, min(a.company) AS company, min(a.region) AS region
+             FROM agg_conversation_cells_after a
+            WHERE a.span <> 'solo' AND NOT EXISTS (SELECT FROM conversation_seqs s WHERE s.conversation_id = a.conversation_id)
+            GROUP BY 1) n
+    ORDER BY date, conversation_id`,
 
   // ---- users: row counts per (user, cell); the cells a user entered or left
   `CREATE TEMP TABLE agg_user_moves ON COMMIT DROP AS
@@ -89,15 +111,24 @@ const APPLY_STEPS: string[] = [
     WHERE (u.date, u.region, u.company, u.model, u.user_seq) = (m.date, m.region, m.company, m.model, m.user_seq)
       AND NOT m.is_in`,
 
-  // ---- cells: sums by delta, solo conversations by the touched conversations' change
+  // ---- cells: sums by delta; the conversation counts by the touched conversations' change
+  // (the before rows count −1, the after rows +1): solo (one cell), model_spanning (each
+  // cell of a 'models' conversation) and group_solo (one cell per 'models' conversation, so
+  // the rollups without models count it once).
   `CREATE TEMP TABLE agg_cells ON COMMIT DROP AS
    SELECT ${CELL}, sum(cost) AS cost, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
-          sum(transactions)::int AS transactions, sum(solo)::int AS solo
-     FROM (SELECT ${CELL}, cost, prompt_tokens, completion_tokens, transactions, 0 AS solo FROM agg_delta
+          sum(transactions)::int AS transactions, sum(solo)::int AS solo, sum(model_spanning)::int AS model_spanning,
+          sum(group_solo)::int AS group_solo
+     FROM (SELECT ${CELL}, cost, prompt_tokens, completion_tokens, transactions, 0 AS solo, 0 AS model_spanning,
+                  0 AS group_solo
+             FROM agg_delta
            UNION ALL
-           SELECT ${CELL}, 0, 0, 0, 0, -1 FROM agg_conversation_cells_before WHERE NOT spans_cells
-           UNION ALL
-           SELECT ${CELL}, 0, 0, 0, 0, 1 FROM agg_conversation_cells_after WHERE NOT spans_cells) x
+           SELECT ${CELL}, 0, 0, 0, 0, sign * (span = 'solo')::int, sign * (span = 'models')::int,
+                  sign * (span = 'models' AND first_model)::int
+             FROM (SELECT *, -1 AS sign FROM agg_conversation_cells_before
+                   UNION ALL
+                   SELECT *, 1 FROM agg_conversation_cells_after) c
+            WHERE span <> 'wide') x
     GROUP BY 1, 2, 3, 4`,
   `ANALYZE agg_cells`,
   ...(
@@ -107,33 +138,46 @@ const APPLY_STEPS: string[] = [
       ['daily_model_metrics', 'date, region, model'],
       ['daily_company_metrics', 'date, region, company'],
     ] as const
-  ).flatMap(([table, key]) => [
-    // New rollup rows get their distinct counts at the end (from the sets).
-    `INSERT INTO ${table} AS m (${key}, cost, prompt_tokens, completion_tokens, transactions, solo_conversations
-                               ${table === 'daily_cell_metrics' ? '' : ', conversations, active_users'})
-     SELECT ${key}, sum(cost), sum(prompt_tokens), sum(completion_tokens), sum(transactions), sum(solo)
-            ${table === 'daily_cell_metrics' ? '' : ', 0, 0'} FROM agg_cells
-      GROUP BY ${key}
-     ON CONFLICT (${key}) DO UPDATE SET cost = m.cost + excluded.cost, prompt_tokens = m.prompt_tokens + excluded.prompt_tokens,
-        completion_tokens = m.completion_tokens + excluded.completion_tokens,
-        transactions = m.transactions + excluded.transactions,
-        solo_conversations = m.solo_conversations + excluded.solo_conversations`,
-    `DELETE FROM ${table} m USING (SELECT DISTINCT ${key} FROM agg_cells) c
-      WHERE (${columnsOf('m', key)}) = (${columnsOf('c', key)}) AND m.transactions <= 0`,
-  ]),
+  ).flatMap(([table, key]) => {
+    const rollup = table !== 'daily_cell_metrics';
+    const hasModel = key.includes('model');
+    // With models: solo and model-spanning apart; without: both solo, each conversation once.
+    const counts = hasModel
+      ? { columns: 'solo_conversations, model_spanning_conversations', values: 'sum(solo), sum(model_spanning)' }
+      : { columns: 'solo_conversations', values: 'sum(solo + group_solo)' };
+    return [
+      // New rollup rows get their distinct counts at the end (from the sets).
+      `INSERT INTO ${table} AS m (${key}, cost, prompt_tokens, completion_tokens, transactions, ${counts.columns}
+                                 ${rollup ? ', conversations, active_users' : ''})
+       SELECT ${key}, sum(cost), sum(prompt_tokens), sum(completion_tokens), sum(transactions), ${counts.values}
+              ${rollup ? ', 0, 0' : ''} FROM agg_cells
+        GROUP BY ${key}
+       ON CONFLICT (${key}) DO UPDATE SET cost = m.cost + excluded.cost, prompt_tokens = m.prompt_tokens + excluded.prompt_tokens,
+          completion_tokens = m.completion_tokens + excluded.completion_tokens,
+          transactions = m.transactions + excluded.transactions,
+          solo_conversations = m.solo_conversations + excluded.solo_conversations
+          ${hasModel ? ', model_spanning_conversations = m.model_spanning_conversations + excluded.model_spanning_conversations' : ''}`,
+      `DELETE FROM ${table} m USING (SELECT DISTINCT ${key} FROM agg_cells) c
+        WHERE (${columnsOf('m', key)}) = (${columnsOf('c', key)}) AND m.transactions <= 0`,
+    ];
+  }),
 
   // ---- distinct sets: a conversation leaves the sets of its cells before and joins those
-  // of its cells after (while it spans cells); a user leaves a set when no cell of it
-  // still holds the user.
+  // of its cells after (those of its span: 'wide' in conversations, 'models' in
+  // model_conversations at the grains with models); a user leaves a set when no cell of
+  // it still holds the user.
   ...SET_GRAINS.flatMap((grain) => [
-    setChange('conversations', grain, `
-      SELECT date, ${grain.region} AS region, ${grain.company} AS company, ${grain.model} AS model, s.seq AS member,
-             bool_or(after) AS present
-        FROM (SELECT conversation_id, ${CELL}, false AS after FROM agg_conversation_cells_before WHERE spans_cells
+    ...(grain.model === 'model' ? (['conversations', 'model_conversations'] as const) : (['conversations'] as const)).map(
+      (kind) =>
+        setChange(kind, grain, `
+      SELECT date, ${grain.region} AS region, ${grain.company} AS company, ${grain.model} AS model,
+             s.${setNumbering(kind, grain).column} AS member, bool_or(after) AS present
+        FROM (SELECT conversation_id, ${CELL}, false AS after FROM agg_conversation_cells_before WHERE span = '${SPAN_OF[kind]}'
               UNION ALL
-              SELECT conversation_id, ${CELL}, true FROM agg_conversation_cells_after WHERE spans_cells) x
+              SELECT conversation_id, ${CELL}, true FROM agg_conversation_cells_after WHERE span = '${SPAN_OF[kind]}') x
         JOIN conversation_seqs s USING (conversation_id)
        GROUP BY 1, 2, 3, 4, 5`),
+    ),
     setChange('users', grain, `
       SELECT m.*, EXISTS (SELECT FROM user_cells u WHERE u.user_seq = m.member AND u.date = m.date
                             ${grain.region === 'region' ? 'AND u.region = m.region' : ''}
@@ -144,7 +188,7 @@ const APPLY_STEPS: string[] = [
                 FROM agg_user_moves WHERE was_in <> is_in) m`),
   ]),
   // Sets left empty (per kind and grain: the primary key's prefix, then the touched dates).
-  ...(['conversations', 'users'] as const).flatMap((kind) =>
+  ...(['conversations', 'model_conversations', 'users'] as const).flatMap((kind) =>
     SET_GRAINS.map(
       (grain) => `DELETE FROM distinct_sets WHERE kind = '${kind}' AND grain = '${grain.name}'
                    AND date = ANY(ARRAY(SELECT DISTINCT date FROM agg_cells)) AND bit_count(bits) = 0`,
@@ -157,7 +201,7 @@ const APPLY_STEPS: string[] = [
     UPDATE ${grain.table} m SET conversations = m.solo_conversations + coalesce(c.n, 0), active_users = coalesce(u.n, 0)
       FROM (SELECT DISTINCT date, region, ${grain.company} AS company, ${grain.model} AS model FROM agg_cells) k
       LEFT JOIN LATERAL (SELECT sum(bit_count(bits))::int AS n FROM distinct_sets s
-                          WHERE s.kind = 'conversations' AND s.grain = '${grain.name}' AND s.date = k.date AND s.region = k.region
+                          WHERE s.kind IN ('conversations', 'model_conversations') AND s.grain = '${grain.name}' AND s.date = k.date AND s.region = k.region
                             AND s.company = k.company AND s.model = k.model) c ON true
       LEFT JOIN LATERAL (SELECT sum(bit_count(bits))::int AS n FROM distinct_sets s
                           WHERE s.kind = 'users' AND s.grain = '${grain.name}' AND s.date = k.date AND s.region = k.region
@@ -179,13 +223,15 @@ function columnsOf(alias: string, key: string): string {
  * (date, region, company, model, member, present) at that grain: present members are
  * set, the others cleared.
  */
-function setChange(kind: SetKind, grain: (typeof SET_GRAINS)[number], changes: string): string {
+function setChange(kind: SetKind, grain: SetGrain, changes: string): string {
   const key = '(s.date, s.region, s.company, s.model, s.block) = (c.date, c.region, c.company, c.model, c.block)';
+  const { blockBits } = setNumbering(kind, grain);
+  const noBits = `B'0'::bit(${blockBits})`;
   return `
   WITH c AS (
-    SELECT date, region, company, model, ${blockOf('member')} AS block,
-           coalesce(bit_or(${bitOf('member')}) FILTER (WHERE present), ${NO_BITS}) AS added,
-           coalesce(bit_or(${bitOf('member')}) FILTER (WHERE NOT present), ${NO_BITS}) AS removed
+    SELECT date, region, company, model, ${blockOf('member', blockBits)} AS block,
+           coalesce(bit_or(${bitOf('member', blockBits)}) FILTER (WHERE present), ${noBits}) AS added,
+           coalesce(bit_or(${bitOf('member', blockBits)}) FILTER (WHERE NOT present), ${noBits}) AS removed
       FROM (${changes}) x GROUP BY 1, 2, 3, 4, 5),
   updated AS (
     UPDATE distinct_sets s SET bits = (s.bits & ~c.removed) | c.added FROM c
