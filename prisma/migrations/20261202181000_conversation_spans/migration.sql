@@ -82,3 +82,11 @@ SELECT CASE WHEN s.span = 'wide' THEN 'conversations' ELSE 'model_conversations'
  GROUP BY 1, 2, 3, 4, 5, 6, g.by_company, 7;
 
 DROP TABLE conversation_spans;
+
+-- Sums over cells filtered by company read this index alone: it carries the regions and
+-- the measures, so no heap page is visited (6.5 → 3.8 ms for half the cells at 10M).
+-- Prisma cannot state INCLUDE, so the measures are key columns.
+DROP INDEX "daily_cell_metrics_company_model_date_idx";
+
+-- CreateIndex
+CREATE INDEX "daily_cell_metrics_covering_idx" ON "daily_cell_metrics"("company", "model", "region", "date", "cost", "prompt_tokens", "completion_tokens", "solo_conversations", "model_spanning_conversations");
