@@ -50,6 +50,16 @@ export const peakRssMb = (pid: number) => procStatusMb(pid, 'VmHWM');
 /** Resident set size now (VmRSS) of a live process, in MB. */
 export const rssMb = (pid: number) => procStatusMb(pid, 'VmRSS');
 
+/** CPU time so far, in ms: of one process (user + system, /proc/<pid>/stat) and of the whole machine (/proc/stat). */
+export async function cpuMs(pid: number): Promise<{ process: number; machine: number }> {
+  const TICK_MS = 10; // USER_HZ is 100 on Linux
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  const machineFields = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user, nice, system, irq, softirq (idle and iowait are not work)
+  const machineTicks = [0, 1, 2, 5, 6].reduce((sum, i) => sum + (machineFields[i] ?? 0), 0);
+  return { process: (Number(fields[11]) + Number(fields[12])) * TICK_MS, machine: machineTicks * TICK_MS };
+}
+
 export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   await until(() => check().catch(() => false), Boolean, what, timeoutMs, 100);
 }

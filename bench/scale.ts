@@ -32,7 +32,7 @@ import { migrate } from '../src/migrate.js';
 import { Random, TRANSACTIONS_HEADER, exactCost } from '../scripts/generate-sample.js';
 import { DASHBOARD_QUERY, DAYS, FIRST_DAY, USERS, databaseExists, existingData, freshData, tableSizes } from './dashboard-data.js';
 import {
-  ADMIN_URL, ROOT, benchArgs, benchDatabaseUrl, deleteRedisKeys, freePort, jobEnd, machine, peakRssMb, percentile, recreateDatabase, rssMb,
+  ADMIN_URL, ROOT, benchArgs, benchDatabaseUrl, cpuMs, deleteRedisKeys, freePort, jobEnd, machine, peakRssMb, percentile, recreateDatabase, rssMb,
   spawnEntry, waitFor, writeResultsSection,
 } from './lib.js';
 
@@ -469,6 +469,8 @@ interface SizeResult {
   rss: { ready: number; afterFirst: number; afterConcurrent: number; afterUploads: number; peak: number; workerPeak: number };
   single: Latencies;
   concurrent: Latencies;
+  /** CPU per answered request during (2): the API process's, and the whole machine's (API, PostgreSQL, the bench client, …). */
+  cpu: { apiMs: number; machineMs: number };
   sql: Awaited<ReturnType<typeof sqlByHand>>;
   /** Into the history: the 10k-row one-day files, then the 100k-row 7-day one. */
   uploads: UploadRun[];
@@ -506,9 +508,16 @@ async function measureSize(size: number): Promise<SizeResult> {
       const single = await dashboardLoad(stack.url, () => filters.next(), 1, (sent) => sent >= SINGLE_CLIENT_FILTERS);
       console.log('1 client, 40 filters:', single.figures);
       const deadline = CONCURRENT_SECONDS * 1000;
+      const cpuBefore = await cpuMs(pid);
       const concurrent = await dashboardLoad(stack.url, () => filters.next(), CLIENTS, (_sent, started) => performance.now() - started >= deadline);
+      const cpuAfter = await cpuMs(pid);
+      const answered = concurrent.figures.requests + concurrent.figures.errors;
+      const cpu = {
+        apiMs: round((cpuAfter.process - cpuBefore.process) / answered),
+        machineMs: round((cpuAfter.machine - cpuBefore.machine) / answered),
+      };
       const afterConcurrent = await rssMb(pid);
-      console.log(`${CLIENTS} clients, ${CONCURRENT_SECONDS} s:`, concurrent.figures, `API RSS ${afterConcurrent} MB`);
+      console.log(`${CLIENTS} clients, ${CONCURRENT_SECONDS} s:`, concurrent.figures, `API RSS ${afterConcurrent} MB; CPU per request`, cpu);
 
       const sql = await sqlByHand(url, single.answers.slice(0, SQL_FILTERS));
       console.log('SQL by hand:', sql);
@@ -525,6 +534,7 @@ async function measureSize(size: number): Promise<SizeResult> {
         rss: { ready, afterFirst, afterConcurrent, afterUploads: await rssMb(pid), peak: await peakRssMb(pid), workerPeak: await peakRssMb(stack.worker.pid!) },
         single: single.figures,
         concurrent: concurrent.figures,
+        cpu,
         sql,
         uploads,
       };
@@ -591,6 +601,8 @@ function summaryTable(results: SizeResult[]): string {
       `p50 ${r.single.p50} ms, p95 **${r.single.p95} ms**${r.single.errors ? `, ${r.single.errors} errors` : ''}`),
     row(`uncached, ${CLIENTS} clients, every request a new filter, ${CONCURRENT_SECONDS} s`, GOALS.concurrent, (r) =>
       `**${r.concurrent.rps} req/s**, p50 ${r.concurrent.p50} ms, p95 **${r.concurrent.p95} ms**, ${r.concurrent.errors} errors`),
+    row(`CPU per request in the ${CLIENTS}-client run: the API process / the whole machine`, '—', (r) =>
+      `${r.cpu.apiMs} ms / ${r.cpu.machineMs} ms (${os.cpus().length} cores: at most ~${Math.round((os.cpus().length * 1000) / r.cpu.machineMs)} req/s)`),
     row(`the same KPIs straight from \`transactions\` in SQL (p50 over ${SQL_FILTERS} of the filters of the 1-client run)`, GOALS.sql, (r) =>
       `p50 ${r.sql.p50} ms = ${multiple(r.sql.p50 / r.sql.apiP50)} the API's ${r.sql.apiP50} ms; equal figures ${r.sql.equal}/${r.sql.checked}`),
   ].join('\n');

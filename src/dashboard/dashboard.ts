@@ -2,7 +2,6 @@
 // field runs only its own queries and fields needing the same figures (kpis and
 // costByModel both need per-model sums) share one query. Sums come from SQL over the
 // daily tables; exact distinct counts from their bit sets (./distinct-sets.ts).
-import type pg from 'pg';
 import type { DashboardCache } from './cache.js';
 import { dataVersion, type DataVersion } from './data-version.js';
 import type { SharedDefaultView } from './default-view.js';
@@ -16,6 +15,7 @@ import {
 import { filterKey, validateTopCompaniesLimit, type DashboardFilter, type Granularity } from './filter.js';
 import { anomalySpan, detectSpendAnomalies, previousPeriodFilter, type SpendAnomaly } from './insights.js';
 import * as queries from './queries.js';
+import { batchStatements, type StatementRunner } from './statement-batch.js';
 
 export interface Kpis {
   totalCost: number;
@@ -102,14 +102,19 @@ export class DashboardView {
   /** Set for the default view (no filter): its figures are shared across processes. */
   private readonly shared: SharedDefaultView | null;
 
+  /** The request's statements: those its fields issue together share one round trip. */
+  private readonly db: StatementRunner;
+
   constructor(
-    private readonly db: pg.Pool,
+    private readonly pool: StatementRunner,
     private readonly cache: DashboardCache,
     readonly filter: DashboardFilter,
     shared: SharedDefaultView | null = null,
+    batch: StatementRunner = batchStatements(pool),
   ) {
     this.key = filterKey(filter);
     this.shared = isDefaultFilter(filter) ? shared : null;
+    this.db = batch;
   }
 
   /**
@@ -159,7 +164,7 @@ export class DashboardView {
 
   /** The same request over another filter: reads the data version this request read. */
   private withFilter(filter: DashboardFilter): DashboardView {
-    const view = new DashboardView(this.db, this.cache, filter, this.shared);
+    const view = new DashboardView(this.pool, this.cache, filter, this.shared, this.db);
     view.memo.set('version', this.version());
     return view;
   }

@@ -1,11 +1,12 @@
 // The dashboard's SQL, read only from the aggregate tables (never from transactions):
 // money and token sums (NUMERIC, converted to float8 once, in the final SELECT), filter
 // values and freshness. Distinct counts come from ./distinct-sets.ts.
-import type pg from 'pg';
 import type { DashboardFilter, Granularity } from './filter.js';
 import { Params, bucketExpression, dimensionsUsed, filterPredicate, sumsTable, type Dimension } from './sql.js';
+import type { StatementRunner } from './statement-batch.js';
 
-export type Queryable = Pick<pg.Pool, 'query'>;
+/** A pool, a client or a request's statement batch. */
+export type Queryable = StatementRunner;
 
 export type SumsGrouping = 'none' | 'model' | 'region' | 'company' | { bucket: Granularity };
 

@@ -29,17 +29,22 @@ async function dashboard(app: BuiltTestApp, variables: Json = {}, query = FULL_D
  * Records the text of every statement any pg client of this process sends (pool.query and
  * checked-out clients alike), while the API answers.
  */
-function captureSql(): { statements: string[]; stop(): void } {
+/** Every statement sent (a request's batch sends several in one text, joined by ';\n') and the round trips. */
+function captureSql(): { statements: string[]; roundTrips: string[]; stop(): void } {
   const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = prototype.query;
   const statements: string[] = [];
+  const roundTrips: string[] = [];
   prototype.query = function (this: unknown, ...args: unknown[]) {
     const first = args[0];
-    statements.push(typeof first === 'string' ? first : String((first as { text?: unknown }).text));
+    const text = typeof first === 'string' ? first : String((first as { text?: unknown }).text);
+    roundTrips.push(text);
+    statements.push(...text.split(';\n'));
     return original.apply(this, args);
   };
   return {
     statements,
+    roundTrips,
     stop: () => {
       prototype.query = original;
     },
@@ -194,20 +199,22 @@ describe('dashboard edge cases over generated data', () => {
       } finally {
         capture.stop();
       }
-      return capture.statements;
+      return capture;
     };
     // A new data version, nothing cached: regions needs only its own statement.
     await app.db.pool.query('UPDATE data_version SET version = version + 1');
-    const regions = await count('{ dashboard { regions } }', { from: '2025-01-01' });
+    const regions = (await count('{ dashboard { regions } }', { from: '2025-01-01' })).statements;
     expect(regions, regions.join('\n----\n')).toHaveLength(2); // version, filter values
     // Fresh filters each time so the cache does not answer. Version + the field's own statements.
     const kpis = await count('{ dashboard { kpis { totalCost highestUsedModel } } }', { from: '2025-01-02' });
     // version, sums, per-model sums and conversations, conversations, subscribers
-    expect(kpis, kpis.join('\n----\n')).toHaveLength(6);
-    expect(kpis.join('\n')).not.toMatch(/company_metrics/); // nothing of topCompanies
-    const both = await count('{ dashboard { kpis { totalCost } costByModel { model } } }', { from: '2025-01-03' });
+    expect(kpis.statements, kpis.statements.join('\n----\n')).toHaveLength(6);
+    expect(kpis.statements.join('\n')).not.toMatch(/company_metrics/); // nothing of topCompanies
+    // Issued together, the field's five statements share two round trips (src/dashboard/statement-batch.ts).
+    expect(kpis.roundTrips).toHaveLength(3);
+    const both = (await count('{ dashboard { kpis { totalCost } costByModel { model } } }', { from: '2025-01-03' })).statements;
     expect(both, both.join('\n----\n')).toHaveLength(6); // per-model figures shared by kpis and costByModel
-    const top = await count('{ dashboard { topCompanies(limit: 2) { company highestUsedModel } } }', { from: '2025-01-04' });
+    const top = (await count('{ dashboard { topCompanies(limit: 2) { company highestUsedModel } } }', { from: '2025-01-04' })).statements;
     // version, sums, conversations and users per company, conversations per (company, model)
     expect(top, top.join('\n----\n')).toHaveLength(5);
   });
