@@ -31,7 +31,7 @@ export type SetKind = 'users' | 'conversations' | 'model_conversations';
  * Each grain reads one numbering throughout, so counts stay exact.
  */
 export interface SetNumbering {
-  /** conversation_seqs' column for conversations; unused for users (user_seq). */
+  /** The conversation_seqs column that numbers conversations (users are numbered by users.seq). */
   column: 'seq' | 'company_seq';
   blockBits: number;
 }
@@ -114,7 +114,7 @@ const keyName = (grouping: Grouping, k1: string, k2: string) =>
   grouping.by === 'companyModel' ? `${k1}${COMPANY_MODEL_SEPARATOR}${k2}` : k1;
 
 /**
- * The rows of one kind and grain matching `where`. The dimensions the grain has not got
+ * The rows of some kinds at one grain matching `where`. The dimensions the grain has not got
  * are stated ('' = '') so the key (kind, grain, company, model, region, date) is descended
  * through the filter's lists instead of walked.
  */
