@@ -285,7 +285,9 @@ export class DashboardView {
   /** Companies by cost desc then name (users without a company left out), first `limit`. */
   topCompanies(limit: number): Promise<CompanyCost[]> {
     return this.figures(`topCompanies:${limit}`, async () => {
-      const rows = await queries.sums(this.db, this.filter, 'company');
+      // Alone, not in the request's batch: the counts below wait for it, and a batch answers
+      // only when its slowest statement has run.
+      const rows = await queries.sums(this.pool, this.filter, 'company');
       const top = rows.slice(0, limit);
       // Distinct counts only for the companies shown: a company's own counts do not depend
       // on the others, and the (company, model) sets are the dashboard's largest read.
