@@ -4,8 +4,8 @@
 // them take to run. The statements issued in the same turn of the event loop (DataLoader,
 // flushed on setImmediate) go out as multi-statement queries, their parameters written as
 // literals, over BATCH_CONNECTIONS connections so one request still uses several cores.
-// Measured at 10M transactions, 16 clients: 67 → 87 full dashboards/s, and one client's
-// p95 35 → 25 ms (bench/RESULTS.md "History scaling").
+// Measured on the dashboard alone (no HTTP) at 10M transactions: 16 clients 67 → 87 full
+// dashboards/s, one client's p95 35 → 25 ms (bench/RESULTS.md "History scaling").
 import DataLoader from 'dataloader';
 import pg from 'pg';
 
