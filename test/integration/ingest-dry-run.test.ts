@@ -326,11 +326,17 @@ describe('a dry run', () => {
       const firstRun = h.run(first, {
         chunkRecords: 100,
         onChunkCommitted: async (kind, committed) => {
-          if (kind !== 'USERS' || committed !== 100 || secondRun) return;
-          secondRun = h.run(second, { chunkRecords: 100 });
-          secondRun.catch(() => undefined);
-          // The first looks at who waits on it while the second still does.
-          await until(lockWaits, (n) => n > 0, 'the second dry run to wait on the first', 10_000, 5);
+          if (kind !== 'USERS') return;
+          if (committed === 100 && !secondRun) {
+            secondRun = h.run(second, { chunkRecords: 100 });
+            secondRun.catch(() => undefined);
+            // The first looks at who waits on it (before its next chunk) while the second still does.
+            await until(lockWaits, (n) => n > 0, 'the second dry run to wait on the first', 10_000, 5);
+          } else if (committed === 200) {
+            // And keeps its locks until the second has given way: finishing within the
+            // second's lock timeout (200 ms) would let the second through instead.
+            await secondRun?.catch(() => undefined);
+          }
         },
       });
       expect(await firstRun).toEqual({ status: 'COMPLETED' });
