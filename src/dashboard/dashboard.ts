@@ -102,19 +102,16 @@ export class DashboardView {
   /** Set for the default view (no filter): its figures are shared across processes. */
   private readonly shared: SharedDefaultView | null;
 
-  /** The request's statements: those its fields issue together share one round trip. */
-  private readonly db: StatementRunner;
-
   constructor(
     private readonly pool: StatementRunner,
     private readonly cache: DashboardCache,
     readonly filter: DashboardFilter,
     shared: SharedDefaultView | null = null,
-    batch: StatementRunner = batchStatements(pool),
+    /** The request's statements: those its fields issue together share one round trip. */
+    private readonly db: StatementRunner = batchStatements(pool),
   ) {
     this.key = filterKey(filter);
     this.shared = isDefaultFilter(filter) ? shared : null;
-    this.db = batch;
   }
 
   /**
